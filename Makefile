@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: MIT
+# The front door. CMake does the building; this file does set-up and the common jobs.
+#
+#   make            build (Release) into build/
+#   make run        set-up + build + a tour of the bundled models
+#   make test       set-up + build + the whole test suite, then again under ASan+UBSan
+#   make test-full  make test + the slow end-to-end checks (PyTorch export, fidelity vs torch)
+#   make bench      the benchmarks (see docs/BENCHMARKS.md)
+#   make install PREFIX=/usr/local
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+PREFIX     ?= /usr/local
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_ARGS ?=
+WERROR     ?= $(if $(CI),ON,OFF)
+CTEST_ARGS ?=
+
+.PHONY: all build configure setup setup-test setup-full run test test-unit test-asan test-full \
+        bench install clean distclean format
+
+all: build
+
+configure: $(BUILD)/CMakeCache.txt
+$(BUILD)/CMakeCache.txt:
+	@test -f .deps/onnxruntime/.complete || [ -n "$$ONNXRUNTIME_ROOT" ] || \
+	  { echo "make: ONNX Runtime is not set up yet: run 'make run', 'make test' or scripts/setup.sh"; exit 1; }
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DEI_WERROR=$(WERROR) $(CMAKE_ARGS)
+
+build: configure
+	cmake --build $(BUILD) -j$(JOBS)
+
+setup:
+	@scripts/setup.sh base
+setup-test:
+	@scripts/setup.sh test
+setup-full:
+	@scripts/setup.sh full
+
+run: setup
+	@$(MAKE) --no-print-directory build
+	@scripts/tour.sh $(BUILD)
+
+test: setup-test
+	@$(MAKE) --no-print-directory build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) $(CTEST_ARGS)
+	@$(MAKE) --no-print-directory test-asan
+
+# The same suite under AddressSanitizer + UndefinedBehaviorSanitizer, in its own build folder.
+# Tests labelled `slow` (the whole conformance sweep) are left out here; the plain run covers them.
+test-asan:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DEI_SANITIZE=address,undefined \
+	  -DEI_WERROR=$(WERROR) $(CMAKE_ARGS) >/dev/null
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS) -LE 'slow|noasan' $(CTEST_ARGS)
+
+test-full: setup-full
+	@$(MAKE) --no-print-directory build
+	cd $(BUILD) && EI_TEST_FULL=1 ctest --output-on-failure -j$(JOBS) $(CTEST_ARGS)
+
+bench: setup-full
+	@$(MAKE) --no-print-directory build
+	@scripts/bench.sh $(BUILD)
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
+
+distclean: clean
+	rm -rf .deps
