@@ -7,6 +7,7 @@
  *   tensor.h   tensors of every ONNX element type            session.h  load, inspect and run models
  *   log.h      the log sink                                  alloc.h    the allocator hooks
  *   tensor_io.h  .npy and TensorProto .pb files              model.h    ONNX file inspection
+ *   image.h    decode, resize, normalise into input tensors
  *
  * A complete program:
  *
@@ -47,6 +48,7 @@
 #include "session.h"
 #include "status.h"
 #include "tensor.h"
+#include "tensor_io.h"
 #include "version.h"
 
 #endif

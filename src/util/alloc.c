@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <edgeinfer/tensor_io.h>
+
 #include "ei_util.h"
 
 static ei_malloc_fn hook_malloc = malloc;
@@ -93,4 +95,9 @@ void ei__aligned_free(void *p)
         return;
     void **slot = (void **)p - 1;
     ei__free(*slot);
+}
+
+void ei_free(void *p)
+{
+    ei__free(p);
 }
