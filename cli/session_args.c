@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The session options shared by every model-running command: the getopt_long table, the value
+ * parsers and the mapping into ei_session_opts_t. Commands keep their own options; this file only
+ * knows the ones that end up in the session.
+ */
+#include <string.h>
+
+#include "session_args.h"
+
+const struct option ei_cli_session_options[] = {
+    {"threads", required_argument, NULL, EI_CLI_OPT_THREADS},
+    {"inter-threads", required_argument, NULL, EI_CLI_OPT_INTER_THREADS},
+    {"parallel", no_argument, NULL, EI_CLI_OPT_PARALLEL},
+    {"opt-level", required_argument, NULL, EI_CLI_OPT_OPT_LEVEL},
+    {"provider", required_argument, NULL, EI_CLI_OPT_PROVIDER},
+    {"providers", required_argument, NULL, EI_CLI_OPT_PROVIDER},
+    {"dim", required_argument, NULL, EI_CLI_OPT_DIM},
+    {"no-arena", no_argument, NULL, EI_CLI_OPT_NO_ARENA},
+    {"no-mem-pattern", no_argument, NULL, EI_CLI_OPT_NO_MEM_PATTERN},
+    {"profile", required_argument, NULL, EI_CLI_OPT_PROFILE},
+    {"optimized-model", required_argument, NULL, EI_CLI_OPT_OPTIMIZED_MODEL},
+    {"global-threads", no_argument, NULL, EI_CLI_OPT_GLOBAL_THREADS},
+    {NULL, 0, NULL, 0},
+};
+
+static const struct {
+    const char *name;
+    ei_graph_opt_t level;
+} opt_levels[] = {
+    {"disable", EI_GRAPH_OPT_DISABLE},
+    {"basic", EI_GRAPH_OPT_BASIC},
+    {"extended", EI_GRAPH_OPT_EXTENDED},
+    {"all", EI_GRAPH_OPT_ALL},
+};
+
+void ei_cli_session_args_init(ei_cli_session_args_t *a)
+{
+    memset(a, 0, sizeof(*a));
+    ei_session_opts_init(&a->opts);
+}
+
+const char *ei_cli_opt_level_name(ei_graph_opt_t level)
+{
+    for (size_t i = 0; i < sizeof(opt_levels) / sizeof(opt_levels[0]); i++) {
+        if (opt_levels[i].level == level)
+            return opt_levels[i].name;
+    }
+    return "unknown";
+}
+
+bool ei_cli_parse_dim(const char *arg, char *name, size_t name_size, int64_t *value)
+{
+    const char *v = NULL;
+    long long n = 0;
+    if (arg == NULL || !ei_cli_split_kv(arg, name, name_size, &v))
+        return false;
+    if (!ei_cli_parse_int(v, 0, INT64_MAX, &n))
+        return false;
+    *value = (int64_t)n;
+    return true;
+}
+
+static int parse_threads(const char *cmd, const char *opt, const char *arg, int *out)
+{
+    long long n = 0;
+    if (!ei_cli_parse_int(arg, 0, 1024, &n))
+        return ei_cli_usage_error(cmd, "%s: expected a thread count from 0 to 1024, got '%s'", opt,
+                                  arg);
+    *out = (int)n;
+    return EI_EXIT_OK;
+}
+
+static int add_dim(ei_cli_session_args_t *a, const char *cmd, const char *arg)
+{
+    char name[EI_CLI_DIM_NAME_SIZE];
+    int64_t value = 0;
+    if (!ei_cli_parse_dim(arg, name, sizeof(name), &value))
+        return ei_cli_usage_error(cmd, "--dim: expected NAME=N with N >= 0, got '%s'", arg);
+    /* A repeated name replaces the earlier value, so a later option wins as usual. */
+    for (size_t i = 0; i < a->n_dims; i++) {
+        if (strcmp(a->dim_names[i], name) == 0) {
+            a->dims[i].value = value;
+            return EI_EXIT_OK;
+        }
+    }
+    if (a->n_dims == EI_CLI_MAX_DIMS)
+        return ei_cli_usage_error(cmd, "--dim: at most %d overrides, got more", EI_CLI_MAX_DIMS);
+    memcpy(a->dim_names[a->n_dims], name, sizeof(name));
+    a->dims[a->n_dims].value = value;
+    a->n_dims++;
+    return EI_EXIT_OK;
+}
+
+int ei_cli_session_arg(ei_cli_session_args_t *a, const char *cmd, int opt, const char *arg)
+{
+    switch (opt) {
+    case EI_CLI_OPT_THREADS:
+        return parse_threads(cmd, "--threads", arg, &a->opts.intra_op_threads);
+    case EI_CLI_OPT_INTER_THREADS:
+        return parse_threads(cmd, "--inter-threads", arg, &a->opts.inter_op_threads);
+    case EI_CLI_OPT_PARALLEL:
+        a->opts.parallel_execution = true;
+        return EI_EXIT_OK;
+    case EI_CLI_OPT_OPT_LEVEL:
+        for (size_t i = 0; i < sizeof(opt_levels) / sizeof(opt_levels[0]); i++) {
+            if (strcmp(arg, opt_levels[i].name) == 0) {
+                a->opts.graph_opt = opt_levels[i].level;
+                return EI_EXIT_OK;
+            }
+        }
+        return ei_cli_usage_error(
+            cmd, "--opt-level: expected disable, basic, extended or all, got '%s'", arg);
+    case EI_CLI_OPT_PROVIDER:
+        if (!ei_cli_parse_providers(arg, &a->providers)) {
+            a->have_providers = false;
+            return ei_cli_usage_error(cmd,
+                                      "--provider: expected a comma-separated list of up to 8 "
+                                      "names (NAME! for a required one), got '%s'",
+                                      arg);
+        }
+        a->have_providers = true;
+        return EI_EXIT_OK;
+    case EI_CLI_OPT_DIM:
+        return add_dim(a, cmd, arg);
+    case EI_CLI_OPT_NO_ARENA:
+        a->opts.disable_mem_arena = true;
+        return EI_EXIT_OK;
+    case EI_CLI_OPT_NO_MEM_PATTERN:
+        a->opts.disable_mem_pattern = true;
+        return EI_EXIT_OK;
+    case EI_CLI_OPT_PROFILE:
+        if (arg[0] == '\0')
+            return ei_cli_usage_error(cmd, "--profile: expected a file name prefix, got ''");
+        a->opts.profile_prefix = arg;
+        return EI_EXIT_OK;
+    case EI_CLI_OPT_OPTIMIZED_MODEL:
+        if (arg[0] == '\0')
+            return ei_cli_usage_error(cmd, "--optimized-model: expected a path, got ''");
+        a->opts.optimized_model_path = arg;
+        return EI_EXIT_OK;
+    case EI_CLI_OPT_GLOBAL_THREADS:
+        a->global_threads = true;
+        a->opts.use_global_threads = true;
+        return EI_EXIT_OK;
+    default:
+        return -1;
+    }
+}
+
+const ei_session_opts_t *ei_cli_session_opts(ei_cli_session_args_t *a)
+{
+    for (size_t i = 0; i < a->n_dims; i++)
+        a->dims[i].name = a->dim_names[i];
+    a->opts.dim_overrides = a->n_dims > 0 ? a->dims : NULL;
+    a->opts.n_dim_overrides = a->n_dims;
+    if (a->have_providers) {
+        for (size_t i = 0; i < a->providers.n; i++)
+            a->providers.list[i].name = a->providers.names[i];
+        a->opts.providers = a->providers.list;
+        a->opts.n_providers = a->providers.n;
+    } else {
+        a->opts.providers = NULL;
+        a->opts.n_providers = 0;
+    }
+    return &a->opts;
+}
+
+bool ei_cli_options_concat(const struct option *own, struct option *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; own != NULL && own[i].name != NULL; i++) {
+        if (n + 1 >= cap)
+            return false;
+        out[n++] = own[i];
+    }
+    for (size_t i = 0; ei_cli_session_options[i].name != NULL; i++) {
+        if (n + 1 >= cap)
+            return false;
+        out[n++] = ei_cli_session_options[i];
+    }
+    memset(&out[n], 0, sizeof(out[n]));
+    return true;
+}
