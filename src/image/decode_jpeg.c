@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * JPEG decoding with libjpeg-turbo's TurboJPEG API (2.1): baseline, progressive, grey, YCbCr and
+ * CMYK/YCCK files become 8-bit RGB; the EXIF orientation is read from the APP1 segment; large
+ * photos may be decoded at 1/2, 1/4 or 1/8 scale in the DCT domain. Not for writing JPEG.
+ *
+ * Fidelity: TurboJPEG's defaults (accurate integer IDCT, fancy upsampling) are the same as
+ * libjpeg's, which PIL uses, so a full-size decode matches PIL's pixel for pixel. CMYK is converted
+ * the way PIL's convert("RGB") does it (Adobe-inverted samples, no colour management).
+ */
+#include <string.h>
+#include <turbojpeg.h>
+
+#include "ei_util.h"
+#include "image_internal.h"
+
+/*
+ * Walks the marker segments up to the first SOS looking for an APP1 "Exif\0\0" block. Returns the
+ * orientation (1 when there is none). Never reads past `size`.
+ */
+static int jpeg_orientation(const uint8_t *d, size_t size)
+{
+    size_t pos = 2;
+    while (pos + 4 <= size) {
+        if (d[pos] != 0xFF)
+            return 1;
+        uint8_t marker = d[pos + 1];
+        if (marker == 0xFF) { /* fill byte */
+            pos++;
+            continue;
+        }
+        if (marker == 0xDA || marker == 0xD9) /* SOS or EOI: no more headers */
+            return 1;
+        if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
+            pos += 2;
+            continue;
+        }
+        size_t len = (size_t)d[pos + 2] << 8 | d[pos + 3];
+        if (len < 2 || pos + 2 + len > size)
+            return 1;
+        if (marker == 0xE1 && len >= 2 + 6 + 8 && memcmp(d + pos + 4, "Exif\0\0", 6) == 0)
+            return ei__exif_orientation(d + pos + 10, len - 8);
+        pos += 2 + len;
+    }
+    return 1;
+}
+
+/* PIL's MULDIV255: a * b / 255 rounded, in integers. */
+static inline int muldiv255(int a, int b)
+{
+    int t = a * b + 128;
+    return ((t >> 8) + t) >> 8;
+}
+
+/*
+ * PIL reads CMYK JPEGs as "CMYK;I" (Adobe's inverted convention), then converts CMYK to RGB as
+ * nk - c * nk / 255 with nk = 255 - k. On the stored (inverted) samples s that is
+ * sk - (255 - sc) * sk / 255.
+ */
+static void cmyk_to_rgb(const uint8_t *src, int32_t w, int32_t h, uint8_t *dst)
+{
+    size_t n = (size_t)w * (size_t)h;
+    for (size_t i = 0; i < n; i++) {
+        int nk = src[3];
+        for (int c = 0; c < 3; c++) {
+            int v = nk - muldiv255(255 - src[c], nk);
+            dst[c] = (uint8_t)(v < 0 ? 0 : v);
+        }
+        src += 4;
+        dst += 3;
+    }
+}
+
+ei_code_t ei__decode_jpeg(struct ei__decoder *d, const uint8_t *data, size_t size,
+                          const char *name, const struct ei__decode_req *rq, ei_image_t *img,
+                          int *orient, ei_error_t *err)
+{
+    ei_code_t rc = EI_OK;
+    int w = 0, h = 0, subsamp = 0, cs = 0;
+    if (size > (size_t)0xFFFFFFFFu)
+        return ei__fail(err, EI_ELIMIT, "%s: JPEG file larger than 4 GiB", name);
+    if (d->tj == NULL) {
+        d->tj = tjInitDecompress();
+        if (d->tj == NULL)
+            return ei__fail(err, EI_ENOMEM, "%s: cannot create a JPEG decoder", name);
+    }
+    tjhandle tj = d->tj;
+    *orient = rq->orient ? jpeg_orientation(data, size) : 1;
+    if (tjDecompressHeader3(tj, data, (unsigned long)size, &w, &h, &subsamp, &cs) != 0) {
+        const char *m = tjGetErrorStr2(tj);
+        if (strstr(m, "Premature end") != NULL || strstr(m, "premature") != NULL)
+            return ei__fail(err, EI_EFORMAT, "%s: truncated JPEG header", name);
+        return ei__fail(err, EI_EFORMAT, "%s: corrupt JPEG header: %s", name, m);
+    }
+    if (w <= 0 || h <= 0)
+        return ei__fail(err, EI_EFORMAT, "%s: JPEG has an empty size %dx%d", name, w, h);
+    uint64_t npix = (uint64_t)w * (uint64_t)h;
+    if (npix > rq->max_pixels)
+        return ei__fail(err, EI_ELIMIT,
+                        "%s: image is %dx%d (%llu pixels), above the limit of %llu pixels", name,
+                        w, h, (unsigned long long)npix, (unsigned long long)rq->max_pixels);
+
+    /* Pick the smallest 1/2^k scale whose upright size still covers what the resize needs. */
+    int denom = 1;
+    if (rq->need != NULL) {
+        bool swap = ei__orient_swaps(*orient);
+        int32_t nw = 0, nh = 0;
+        rq->need(rq->need_ctx, swap ? h : w, swap ? w : h, &nw, &nh);
+        if (swap) {
+            int32_t t = nw;
+            nw = nh;
+            nh = t;
+        }
+        if (nw > 0 && nh > 0) {
+            for (int k = 8; k >= 2; k /= 2) {
+                if ((w + k - 1) / k >= nw && (h + k - 1) / k >= nh) {
+                    denom = k;
+                    break;
+                }
+            }
+        }
+    }
+    tjscalingfactor sf = {1, denom};
+    int sw = TJSCALED(w, sf), sh = TJSCALED(h, sf);
+    bool cmyk = cs == TJCS_CMYK || cs == TJCS_YCCK;
+    size_t rgb_bytes = (size_t)sw * (size_t)sh * 3;
+    rc = ei__image_reserve(img, rgb_bytes, err);
+    if (rc != EI_OK)
+        return rc;
+    uint8_t *dst = img->px;
+    if (cmyk) {
+        size_t need = (size_t)sw * (size_t)sh * 4;
+        if (need > d->raw_cap) {
+            uint8_t *p = ei__malloc(need);
+            if (p == NULL)
+                return ei__fail(err, EI_ENOMEM, "%s: cannot allocate %zu bytes", name, need);
+            ei__free(d->raw);
+            d->raw = p;
+            d->raw_cap = need;
+        }
+        dst = d->raw;
+    }
+    /* LIMITSCANS rejects progressive files with absurd scan counts (a CPU bomb). */
+    int r = tjDecompress2(tj, data, (unsigned long)size, dst, sw, 0, sh,
+                          cmyk ? TJPF_CMYK : TJPF_RGB, TJFLAG_LIMITSCANS);
+    if (r != 0) {
+        const char *m = tjGetErrorStr2(tj);
+        if (strstr(m, "Premature end") != NULL)
+            return ei__fail(err, EI_EFORMAT, "%s: truncated JPEG (%s)", name, m);
+        if (tjGetErrorCode(tj) != TJERR_WARNING)
+            return ei__fail(err, EI_EFORMAT, "%s: corrupt JPEG: %s", name, m);
+        /* Recoverable damage (extraneous bytes and the like): PIL accepts these too. */
+        EI_LOG(EI_LOG_WARN, "image", "%s: %s", name, m);
+    }
+    if (cmyk)
+        cmyk_to_rgb(d->raw, sw, sh, img->px);
+    img->w = sw;
+    img->h = sh;
+    img->stride = (size_t)sw * 3;
+    img->src_w = w;
+    img->src_h = h;
+    return EI_OK;
+}

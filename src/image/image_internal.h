@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals of the image layer shared by its files: the image struct, the decoder entry points
+ * (one per format), EXIF orientation, and the PIL-compatible resampling kernels. Not a public
+ * header: nothing outside src/image includes it (unit tests aside).
+ */
+#ifndef EI_IMAGE_INTERNAL_H
+#define EI_IMAGE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <edgeinfer/image.h>
+
+/* A decoded RGB image. The pixel buffer may be larger than needed so that a pipeline can reuse it
+ * for the next image without reallocating. */
+struct ei_image {
+    uint8_t *px;
+    size_t cap; /* bytes allocated at px */
+    int32_t w, h;
+    size_t stride;
+    int32_t src_w, src_h; /* upright size before DCT-domain scaling */
+};
+
+/* Computes, for an upright source of w x h, the smallest size the decoder may scale down to. */
+typedef void (*ei__need_fn)(void *ctx, int32_t w, int32_t h, int32_t *need_w, int32_t *need_h);
+
+/* What the caller wants from a decode. `need` may be NULL (full-size decode). */
+struct ei__decode_req {
+    uint64_t max_pixels;
+    bool orient;
+    ei__need_fn need;
+    void *need_ctx;
+};
+
+/* Reusable decoder state (TurboJPEG handle, file buffer, scratch for the raw decode). */
+struct ei__decoder {
+    void *tj;          /* tjhandle, created lazily */
+    uint8_t *file;     /* the last file read */
+    size_t file_cap;
+    uint8_t *raw;      /* the decoder's output before orientation or colour conversion */
+    size_t raw_cap;
+};
+
+void ei__decoder_dispose(struct ei__decoder *d);
+
+/* Reads a whole file into d->file; *size gets its length. EI_ENOENT, EI_EIO, EI_EFORMAT (empty). */
+ei_code_t ei__read_file(struct ei__decoder *d, const char *path, size_t *size, ei_error_t *err);
+
+/* Decodes `data` into `img` (whose buffer is grown as needed). `name` is the file name, or
+ * "buffer", used in messages. `d` may not be NULL. */
+ei_code_t ei__image_decode_into(struct ei__decoder *d, const uint8_t *data, size_t size,
+                                const char *name, const struct ei__decode_req *rq,
+                                ei_image_t *img, ei_error_t *err);
+
+/* Makes sure img->px holds at least `n` bytes (contents not kept). */
+ei_code_t ei__image_reserve(ei_image_t *img, size_t n, ei_error_t *err);
+
+/* Per-format decoders: fill `img` as stored (not yet upright) and return the EXIF orientation
+ * they found (1 when none) in *orient; ei__image_decode_into() applies it. */
+ei_code_t ei__decode_jpeg(struct ei__decoder *d, const uint8_t *data, size_t size,
+                          const char *name, const struct ei__decode_req *rq, ei_image_t *img,
+                          int *orient, ei_error_t *err);
+ei_code_t ei__decode_png(struct ei__decoder *d, const uint8_t *data, size_t size, const char *name,
+                         const struct ei__decode_req *rq, ei_image_t *img, int *orient,
+                         ei_error_t *err);
+ei_code_t ei__decode_webp(struct ei__decoder *d, const uint8_t *data, size_t size,
+                          const char *name, const struct ei__decode_req *rq, ei_image_t *img,
+                          int *orient, ei_error_t *err);
+
+/* Reads the orientation tag (0x0112) from a TIFF-structured EXIF block (starting at "II" or
+ * "MM"). Returns 1..8, or 1 when absent or malformed. */
+int ei__exif_orientation(const uint8_t *tiff, size_t size);
+
+/* Whether an orientation swaps width and height (5..8). */
+static inline bool ei__orient_swaps(int o)
+{
+    return o >= 5 && o <= 8;
+}
+
+/* Writes the upright version of `src` (w x h, RGB, stride) into `dst` (its stride: dst_stride). */
+void ei__orient_copy(const uint8_t *src, int32_t w, int32_t h, size_t stride, int orient,
+                     uint8_t *dst, size_t dst_stride);
+
+/* Resampling ---------------------------------------------------------------------------------- */
+
+/* Fixed-point precision of the filter coefficients, as in PIL (32 - 8 bits of pixel - 2 spare). */
+#define EI__PRECISION_BITS 22
+
+/* Coefficient table for one axis: output i reads `bounds[2i+1]` inputs from `bounds[2i]`, with
+ * weights k[i * ksize + j]. */
+struct ei__coeffs {
+    int32_t in, out;
+    int filter;
+    bool antialias;
+    int ksize;
+    int32_t *bounds;
+    int32_t *k;
+};
+
+/* Builds the table for resizing `in` samples to `out` (PIL's precompute_coeffs and its
+ * fixed-point normalisation). */
+ei_code_t ei__coeffs_build(struct ei__coeffs *c, int32_t in, int32_t out, ei_image_filter_t f,
+                           bool antialias, ei_error_t *err);
+void ei__coeffs_dispose(struct ei__coeffs *c);
+
+#endif
