@@ -430,9 +430,16 @@ static ei_code_t read_metadata(ei_session_t *s, ei_error_t *err)
     if (nk > 0) {
         s->custom_keys = ei__calloc((size_t)nk, sizeof(char *));
         s->custom_values = ei__calloc((size_t)nk, sizeof(char *));
+        bool arrays = s->custom_keys != NULL && s->custom_values != NULL;
+        if (arrays) {
+            /* Set the count now: ei_session_destroy frees whatever entries got filled. */
+            s->meta.n_custom = (size_t)nk;
+            s->meta.custom_keys = (const char *const *)s->custom_keys;
+            s->meta.custom_values = (const char *const *)s->custom_values;
+        }
         for (int64_t i = 0; i < nk; i++) {
             char *v = NULL;
-            if (s->custom_keys != NULL && s->custom_values != NULL) {
+            if (arrays && rc == EI_OK) {
                 s->custom_keys[i] = ei__strdup(keys[i]);
                 if (ei__ort_check(ei__ort->ModelMetadataLookupCustomMetadataMap(m, alloc, keys[i], &v),
                                   NULL) == EI_OK &&
@@ -448,13 +455,12 @@ static ei_code_t read_metadata(ei_session_t *s, ei_error_t *err)
             ei__ort_check(ei__ort->AllocatorFree(alloc, keys[i]), NULL);
         }
         ei__ort_check(ei__ort->AllocatorFree(alloc, keys), NULL);
-        if (s->custom_keys == NULL || s->custom_values == NULL)
+        if (!arrays) {
+            ei__free(s->custom_keys);
+            ei__free(s->custom_values);
+            s->custom_keys = s->custom_values = NULL;
             rc = ei__fail(err, EI_ENOMEM, "out of memory");
-        if (rc != EI_OK)
-            goto out;
-        s->meta.n_custom = (size_t)nk;
-        s->meta.custom_keys = (const char *const *)s->custom_keys;
-        s->meta.custom_values = (const char *const *)s->custom_values;
+        }
     }
 out:
     ei__ort->ReleaseModelMetadata(m);
