@@ -22,8 +22,9 @@ install(FILES ${PROJECT_BINARY_DIR}/edgeinfer.pc DESTINATION ${CMAKE_INSTALL_LIB
 
 install(EXPORT edgeinferTargets NAMESPACE edgeinfer:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/edgeinfer)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/edgeinferConfig.cmake.in
-  ${PROJECT_BINARY_DIR}/edgeinferConfig.cmake INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/edgeinfer)
+  ${PROJECT_BINARY_DIR}/edgeinferConfig.cmake INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/edgeinfer
+  PATH_VARS CMAKE_INSTALL_LIBDIR)
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/edgeinferConfigVersion.cmake
-  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMajorVersion)
+  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/edgeinferConfig.cmake ${PROJECT_BINARY_DIR}/edgeinferConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/edgeinfer)
