@@ -75,7 +75,8 @@ bool ei__parse_f64(const char *s, double *out);
 
 bool ei__log_enabled(ei_log_level_t level);
 void ei__log(ei_log_level_t level, const char *component, const char *fmt, ...) EI__PRINTF(3, 4);
-void ei__logv(ei_log_level_t level, const char *component, const char *fmt, va_list ap);
+void ei__logv(ei_log_level_t level, const char *component, const char *fmt, va_list ap)
+    EI__PRINTF(3, 0);
 
 /** Checks the level before evaluating any argument. */
 #define EI_LOG(level, component, ...)                                                              \
