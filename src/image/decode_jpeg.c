@@ -15,34 +15,60 @@
 #include "image_internal.h"
 
 /*
- * Walks the marker segments up to the first SOS looking for an APP1 "Exif\0\0" block. Returns the
- * orientation (1 when there is none). Never reads past `size`.
+ * Walks the marker segments up to the first SOS, noting the orientation from an APP1
+ * "Exif\0\0" block (1 when there is none) and whether the headers end inside the buffer (a
+ * file cut before its first scan gets a clearer message). Never reads past `size`.
  */
-static int jpeg_orientation(const uint8_t *d, size_t size)
+static int jpeg_scan(const uint8_t *d, size_t size, bool *headers_complete, size_t *sos)
 {
     size_t pos = 2;
+    int orient = 1;
+    *headers_complete = false;
+    *sos = 0;
     while (pos + 4 <= size) {
-        if (d[pos] != 0xFF)
-            return 1;
+        if (d[pos] != 0xFF) {
+            *headers_complete = true; /* not ours to judge: let libjpeg report it */
+            return orient;
+        }
         uint8_t marker = d[pos + 1];
         if (marker == 0xFF) { /* fill byte */
             pos++;
             continue;
         }
-        if (marker == 0xDA || marker == 0xD9) /* SOS or EOI: no more headers */
-            return 1;
+        if (marker == 0xDA || marker == 0xD9) { /* SOS or EOI: no more headers */
+            *headers_complete = true;
+            *sos = pos;
+            return orient;
+        }
         if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
             pos += 2;
             continue;
         }
         size_t len = (size_t)d[pos + 2] << 8 | d[pos + 3];
-        if (len < 2 || pos + 2 + len > size)
-            return 1;
-        if (marker == 0xE1 && len >= 2 + 6 + 8 && memcmp(d + pos + 4, "Exif\0\0", 6) == 0)
-            return ei__exif_orientation(d + pos + 10, len - 8);
+        if (len < 2)
+            break;
+        if (pos + 2 + len > size)
+            return orient;
+        if (marker == 0xE1 && orient == 1 && len >= 2 + 6 + 8 &&
+            memcmp(d + pos + 4, "Exif\0\0", 6) == 0)
+            orient = ei__exif_orientation(d + pos + 10, len - 8);
         pos += 2 + len;
     }
-    return 1;
+    *headers_complete = pos + 4 > size ? false : true;
+    return orient;
+}
+
+/*
+ * Whether an EOI marker follows the first scan. Entropy-coded data cannot hold 0xFF 0xD9 (0xFF is
+ * stuffed), so its absence means the file was cut; libjpeg does not always notice, for example
+ * when a progressive file ends exactly between two scans.
+ */
+static bool has_eoi(const uint8_t *d, size_t size, size_t sos)
+{
+    for (size_t i = size - 1; i > sos; i--)
+        if (d[i] == 0xD9 && d[i - 1] == 0xFF)
+            return true;
+    return false;
 }
 
 /* PIL's MULDIV255: a * b / 255 rounded, in integers. */
@@ -85,15 +111,23 @@ ei_code_t ei__decode_jpeg(struct ei__decoder *d, const uint8_t *data, size_t siz
             return ei__fail(err, EI_ENOMEM, "%s: cannot create a JPEG decoder", name);
     }
     tjhandle tj = d->tj;
-    *orient = rq->orient ? jpeg_orientation(data, size) : 1;
+    bool complete = false;
+    size_t sos = 0;
+    int o = jpeg_scan(data, size, &complete, &sos);
+    *orient = rq->orient ? o : 1;
     if (tjDecompressHeader3(tj, data, (unsigned long)size, &w, &h, &subsamp, &cs) != 0) {
         const char *m = tjGetErrorStr2(tj);
-        if (strstr(m, "Premature end") != NULL || strstr(m, "premature") != NULL)
-            return ei__fail(err, EI_EFORMAT, "%s: truncated JPEG header", name);
+        if (!complete || strstr(m, "Premature end") != NULL)
+            return ei__fail(err, EI_EFORMAT, "%s: truncated JPEG (the file ends inside its "
+                                             "headers)", name);
         return ei__fail(err, EI_EFORMAT, "%s: corrupt JPEG header: %s", name, m);
     }
-    if (w <= 0 || h <= 0)
-        return ei__fail(err, EI_EFORMAT, "%s: JPEG has an empty size %dx%d", name, w, h);
+    if (w <= 0 || h <= 0) { /* TurboJPEG accepts a tables-only stream */
+        if (!complete)
+            return ei__fail(err, EI_EFORMAT, "%s: truncated JPEG (the file ends inside its "
+                                             "headers)", name);
+        return ei__fail(err, EI_EFORMAT, "%s: JPEG has no image frame", name);
+    }
     uint64_t npix = (uint64_t)w * (uint64_t)h;
     if (npix > rq->max_pixels)
         return ei__fail(err, EI_ELIMIT,
@@ -152,6 +186,8 @@ ei_code_t ei__decode_jpeg(struct ei__decoder *d, const uint8_t *data, size_t siz
         /* Recoverable damage (extraneous bytes and the like): PIL accepts these too. */
         EI_LOG(EI_LOG_WARN, "image", "%s: %s", name, m);
     }
+    if (sos == 0 || !has_eoi(data, size, sos))
+        return ei__fail(err, EI_EFORMAT, "%s: truncated JPEG (no end-of-image marker)", name);
     if (cmyk)
         cmyk_to_rgb(d->raw, sw, sh, img->px);
     img->w = sw;
