@@ -43,7 +43,9 @@
 #define EDGEINFER_H
 
 #include "alloc.h"
+#include "classify.h"
 #include "log.h"
+#include "model.h"
 #include "runtime.h"
 #include "session.h"
 #include "status.h"
