@@ -45,7 +45,8 @@ typedef struct ei__config_kv {
 typedef struct ei__config_accel {
     char *name;
     bool gpu; /**< gpu_execution_accelerator (else cpu_execution_accelerator) */
-    ei__config_kv_t *params;
+    char **keys; /**< parameters, as parallel arrays (the shape ei_provider_opts_t wants) */
+    char **values;
     size_t n_params;
 } ei__config_accel_t;
 

@@ -1,0 +1,1122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ModelConfig: from the pbtxt tree (pbtxt.c) to ei__model_config_t, Triton's auto-complete from
+ * the ONNX session, validation against the session, label files, session options and the JSON
+ * form. Unknown or unsupported fields are warnings naming file:line (Triton would refuse some of
+ * them; a warning keeps a config written for Triton usable); wrong types and bad numbers are
+ * errors naming file:line:column.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ei_util.h"
+#include "model_config.h"
+#include "pbtxt.h"
+
+/* Types ----------------------------------------------------------------------------------------- */
+
+static const struct {
+    ei_dtype_t dtype;
+    const char *name;
+} type_names[] = {
+    {EI_DTYPE_BOOL, "TYPE_BOOL"},     {EI_DTYPE_UINT8, "TYPE_UINT8"},
+    {EI_DTYPE_UINT16, "TYPE_UINT16"}, {EI_DTYPE_UINT32, "TYPE_UINT32"},
+    {EI_DTYPE_UINT64, "TYPE_UINT64"}, {EI_DTYPE_INT8, "TYPE_INT8"},
+    {EI_DTYPE_INT16, "TYPE_INT16"},   {EI_DTYPE_INT32, "TYPE_INT32"},
+    {EI_DTYPE_INT64, "TYPE_INT64"},   {EI_DTYPE_FLOAT16, "TYPE_FP16"},
+    {EI_DTYPE_FLOAT32, "TYPE_FP32"},  {EI_DTYPE_FLOAT64, "TYPE_FP64"},
+    {EI_DTYPE_STRING, "TYPE_STRING"}, {EI_DTYPE_BFLOAT16, "TYPE_BF16"},
+};
+
+const char *ei__config_type_name(ei_dtype_t t)
+{
+    for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++) {
+        if (type_names[i].dtype == t)
+            return type_names[i].name;
+    }
+    return "TYPE_INVALID";
+}
+
+ei_dtype_t ei__config_type_parse(const char *name)
+{
+    for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++) {
+        if (strcmp(type_names[i].name, name) == 0)
+            return type_names[i].dtype;
+    }
+    return EI_DTYPE_UNDEFINED;
+}
+
+/* Freeing --------------------------------------------------------------------------------------- */
+
+static void io_free(ei__config_io_t *io)
+{
+    ei__free(io->name);
+    ei__free(io->label_filename);
+    for (size_t i = 0; i < io->n_labels; i++)
+        ei__free(io->labels[i]);
+    ei__free(io->labels);
+}
+
+static void kv_free(ei__config_kv_t *kv, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        ei__free(kv[i].key);
+        ei__free(kv[i].value);
+    }
+    ei__free(kv);
+}
+
+void ei__model_config_destroy(ei__model_config_t *c)
+{
+    if (c == NULL)
+        return;
+    ei__free(c->name);
+    ei__free(c->platform);
+    ei__free(c->backend);
+    for (size_t i = 0; i < c->n_inputs; i++)
+        io_free(&c->inputs[i]);
+    ei__free(c->inputs);
+    for (size_t i = 0; i < c->n_outputs; i++)
+        io_free(&c->outputs[i]);
+    ei__free(c->outputs);
+    ei__free(c->preferred_batch_sizes);
+    ei__free(c->versions);
+    for (size_t i = 0; i < c->n_accels; i++) {
+        ei__free(c->accels[i].name);
+        for (size_t k = 0; k < c->accels[i].n_params; k++) {
+            ei__free(c->accels[i].keys[k]);
+            ei__free(c->accels[i].values[k]);
+        }
+        ei__free(c->accels[i].keys);
+        ei__free(c->accels[i].values);
+    }
+    ei__free(c->accels);
+    kv_free(c->params, c->n_params);
+    ei__free(c->default_model_filename);
+    ei__free(c);
+}
+
+/* Reading the tree ------------------------------------------------------------------------------ */
+
+typedef struct {
+    const char *path;
+    ei_error_t *err;
+} ctx_t;
+
+static ei_code_t bad(ctx_t *cx, const ei__pb_node_t *n, const char *what)
+{
+    return ei__fail(cx->err, EI_EFORMAT, "%s:%d:%d: field '%s': %s", cx->path, n->line, n->col,
+                    n->name, what);
+}
+
+static ei_code_t oom(ctx_t *cx)
+{
+    return ei__fail(cx->err, EI_ENOMEM, "%s: out of memory", cx->path);
+}
+
+static void unknown(ctx_t *cx, const ei__pb_node_t *n, const char *in)
+{
+    EI_LOG(EI_LOG_WARN, "server", "%s:%d: unknown field '%s' in %s, ignored", cx->path, n->line,
+           n->name, in);
+}
+
+static void unsupported(ctx_t *cx, const ei__pb_node_t *n)
+{
+    EI_LOG(EI_LOG_WARN, "server", "%s:%d: field '%s' is not supported by edgeinfer, ignored",
+           cx->path, n->line, n->name);
+}
+
+static ei_code_t want_msg(ctx_t *cx, const ei__pb_node_t *n)
+{
+    return n->kind == EI__PB_MESSAGE ? EI_OK : bad(cx, n, "expected a message { ... }");
+}
+
+static ei_code_t get_i64(ctx_t *cx, const ei__pb_node_t *n, int64_t *out)
+{
+    if (n->kind != EI__PB_NUMBER || !ei__parse_i64(n->value, out)) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "expected an integer, got '%.64s'",
+                 n->value != NULL ? n->value : "{...}");
+        return bad(cx, n, msg);
+    }
+    return EI_OK;
+}
+
+static ei_code_t get_u64(ctx_t *cx, const ei__pb_node_t *n, uint64_t *out)
+{
+    int64_t v = 0;
+    ei_code_t rc = get_i64(cx, n, &v);
+    if (rc != EI_OK)
+        return rc;
+    if (v < 0) {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "expected a non-negative integer, got %lld", (long long)v);
+        return bad(cx, n, msg);
+    }
+    *out = (uint64_t)v;
+    return EI_OK;
+}
+
+static ei_code_t get_bool(ctx_t *cx, const ei__pb_node_t *n, bool *out)
+{
+    if (n->value != NULL && n->kind != EI__PB_STRING) {
+        if (strcmp(n->value, "true") == 0 || strcmp(n->value, "True") == 0 ||
+            strcmp(n->value, "t") == 0 || strcmp(n->value, "1") == 0) {
+            *out = true;
+            return EI_OK;
+        }
+        if (strcmp(n->value, "false") == 0 || strcmp(n->value, "False") == 0 ||
+            strcmp(n->value, "f") == 0 || strcmp(n->value, "0") == 0) {
+            *out = false;
+            return EI_OK;
+        }
+    }
+    return bad(cx, n, "expected true or false");
+}
+
+/* Replaces *out with a copy of a string field. */
+static ei_code_t get_str(ctx_t *cx, const ei__pb_node_t *n, char **out)
+{
+    if (n->kind != EI__PB_STRING)
+        return bad(cx, n, "expected a quoted string");
+    char *s = ei__strdup(n->value);
+    if (s == NULL)
+        return oom(cx);
+    ei__free(*out);
+    *out = s;
+    return EI_OK;
+}
+
+static ei_code_t get_ident(ctx_t *cx, const ei__pb_node_t *n, const char **out)
+{
+    if (n->kind != EI__PB_IDENT)
+        return bad(cx, n, "expected an enum name");
+    *out = n->value;
+    return EI_OK;
+}
+
+/* Appends one int64 to a growable array. */
+static ei_code_t push_i64(ctx_t *cx, int64_t **arr, size_t *n, int64_t v)
+{
+    int64_t *p = ei__realloc(*arr, (*n + 1) * sizeof(int64_t));
+    if (p == NULL)
+        return oom(cx);
+    p[(*n)++] = v;
+    *arr = p;
+    return EI_OK;
+}
+
+static ei_code_t get_dim(ctx_t *cx, const ei__pb_node_t *n, int64_t *dims, size_t *nd)
+{
+    int64_t v = 0;
+    ei_code_t rc = get_i64(cx, n, &v);
+    if (rc != EI_OK)
+        return rc;
+    if (v < -1)
+        return bad(cx, n, "a dim must be -1 (variable) or >= 0");
+    if (*nd >= EI_MAX_RANK)
+        return bad(cx, n, "too many dims (at most 16)");
+    dims[(*nd)++] = v;
+    return EI_OK;
+}
+
+static ei_code_t parse_io(ctx_t *cx, const ei__pb_node_t *m, ei__config_io_t *io)
+{
+    ei_code_t rc = want_msg(cx, m);
+    for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
+        if (strcmp(n->name, "name") == 0) {
+            rc = get_str(cx, n, &io->name);
+        } else if (strcmp(n->name, "data_type") == 0) {
+            const char *t = NULL;
+            rc = get_ident(cx, n, &t);
+            if (rc == EI_OK) {
+                io->dtype = ei__config_type_parse(t);
+                if (io->dtype == EI_DTYPE_UNDEFINED)
+                    rc = bad(cx, n, "unknown data type (expected TYPE_FP32, TYPE_INT64, ...)");
+            }
+        } else if (strcmp(n->name, "dims") == 0) {
+            rc = get_dim(cx, n, io->dims, &io->n_dims);
+        } else if (strcmp(n->name, "reshape") == 0) {
+            rc = want_msg(cx, n);
+            io->has_reshape = true;
+            for (const ei__pb_node_t *s = n->child; rc == EI_OK && s != NULL; s = s->next) {
+                if (strcmp(s->name, "shape") == 0)
+                    rc = get_dim(cx, s, io->reshape, &io->n_reshape);
+                else
+                    unknown(cx, s, "reshape");
+            }
+        } else if (strcmp(n->name, "label_filename") == 0) {
+            rc = get_str(cx, n, &io->label_filename);
+        } else if (strcmp(n->name, "optional") == 0) {
+            rc = get_bool(cx, n, &io->optional);
+        } else if (strcmp(n->name, "format") == 0 || strcmp(n->name, "allow_ragged_batch") == 0 ||
+                   strcmp(n->name, "is_shape_tensor") == 0 ||
+                   strcmp(n->name, "is_non_linear_format_io") == 0) {
+            unsupported(cx, n);
+        } else {
+            unknown(cx, n, "input/output");
+        }
+    }
+    if (rc == EI_OK && io->name == NULL)
+        rc = bad(cx, m, "missing 'name'");
+    return rc;
+}
+
+static ei_code_t add_io(ctx_t *cx, const ei__pb_node_t *m, ei__config_io_t **arr, size_t *n)
+{
+    ei__config_io_t *p = ei__realloc(*arr, (*n + 1) * sizeof(**arr));
+    if (p == NULL)
+        return oom(cx);
+    *arr = p;
+    memset(&p[*n], 0, sizeof(p[*n]));
+    (*n)++;
+    return parse_io(cx, m, &p[*n - 1]);
+}
+
+static ei_code_t parse_queue_policy(ctx_t *cx, const ei__pb_node_t *m, ei__model_config_t *c)
+{
+    ei_code_t rc = want_msg(cx, m);
+    for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
+        if (strcmp(n->name, "max_queue_size") == 0) {
+            rc = get_u64(cx, n, &c->max_queue_size);
+        } else if (strcmp(n->name, "default_timeout_microseconds") == 0) {
+            rc = get_u64(cx, n, &c->default_timeout_us);
+        } else if (strcmp(n->name, "allow_timeout_override") == 0) {
+            rc = get_bool(cx, n, &c->allow_timeout_override);
+        } else if (strcmp(n->name, "timeout_action") == 0) {
+            const char *a = NULL;
+            rc = get_ident(cx, n, &a);
+            if (rc == EI_OK && strcmp(a, "REJECT") == 0)
+                c->timeout_action_delay = false;
+            else if (rc == EI_OK && strcmp(a, "DELAY") == 0)
+                c->timeout_action_delay = true;
+            else if (rc == EI_OK)
+                rc = bad(cx, n, "expected REJECT or DELAY");
+        } else {
+            unknown(cx, n, "default_queue_policy");
+        }
+    }
+    return rc;
+}
+
+static ei_code_t parse_dynamic_batching(ctx_t *cx, const ei__pb_node_t *m, ei__model_config_t *c)
+{
+    ei_code_t rc = want_msg(cx, m);
+    c->dynamic_batching = true;
+    for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
+        if (strcmp(n->name, "preferred_batch_size") == 0) {
+            int64_t v = 0;
+            rc = get_i64(cx, n, &v);
+            if (rc == EI_OK && v < 1)
+                rc = bad(cx, n, "a preferred batch size must be >= 1");
+            if (rc == EI_OK)
+                rc = push_i64(cx, &c->preferred_batch_sizes, &c->n_preferred, v);
+        } else if (strcmp(n->name, "max_queue_delay_microseconds") == 0) {
+            rc = get_u64(cx, n, &c->max_queue_delay_us);
+        } else if (strcmp(n->name, "preserve_ordering") == 0) {
+            rc = get_bool(cx, n, &c->preserve_ordering);
+        } else if (strcmp(n->name, "default_queue_policy") == 0) {
+            rc = parse_queue_policy(cx, n, c);
+        } else if (strcmp(n->name, "priority_levels") == 0 ||
+                   strcmp(n->name, "default_priority_level") == 0 ||
+                   strcmp(n->name, "priority_queue_policy") == 0) {
+            unsupported(cx, n);
+        } else {
+            unknown(cx, n, "dynamic_batching");
+        }
+    }
+    return rc;
+}
+
+static ei_code_t parse_instance_group(ctx_t *cx, const ei__pb_node_t *m, ei__model_config_t *c)
+{
+    ei_code_t rc = want_msg(cx, m);
+    int64_t count = 1;
+    for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
+        if (strcmp(n->name, "count") == 0) {
+            rc = get_i64(cx, n, &count);
+            if (rc == EI_OK && (count < 1 || count > 64))
+                rc = bad(cx, n, "count must be between 1 and 64");
+        } else if (strcmp(n->name, "kind") == 0) {
+            const char *k = NULL;
+            rc = get_ident(cx, n, &k);
+            if (rc != EI_OK)
+                break;
+            if (strcmp(k, "KIND_CPU") == 0)
+                c->instance_kind = EI__KIND_CPU;
+            else if (strcmp(k, "KIND_GPU") == 0)
+                c->instance_kind = EI__KIND_GPU;
+            else if (strcmp(k, "KIND_MODEL") == 0)
+                c->instance_kind = EI__KIND_MODEL;
+            else if (strcmp(k, "KIND_AUTO") == 0)
+                c->instance_kind = EI__KIND_AUTO;
+            else
+                rc = bad(cx, n, "expected KIND_AUTO, KIND_CPU, KIND_GPU or KIND_MODEL");
+        } else if (strcmp(n->name, "name") == 0 || strcmp(n->name, "gpus") == 0) {
+            /* Accepted: a name is cosmetic and every instance shares the session's device. */
+        } else {
+            unknown(cx, n, "instance_group");
+        }
+    }
+    if (rc == EI_OK)
+        c->instance_count += (int)count;
+    if (rc == EI_OK && c->instance_count > 64)
+        rc = bad(cx, m, "more than 64 instances in total");
+    return rc;
+}
+
+static ei_code_t parse_version_policy(ctx_t *cx, const ei__pb_node_t *m, ei__model_config_t *c)
+{
+    ei_code_t rc = want_msg(cx, m);
+    for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
+        rc = want_msg(cx, n);
+        if (rc != EI_OK)
+            break;
+        if (strcmp(n->name, "latest") == 0) {
+            c->version_policy = EI__VPOLICY_LATEST;
+            for (const ei__pb_node_t *s = n->child; rc == EI_OK && s != NULL; s = s->next) {
+                if (strcmp(s->name, "num_versions") == 0) {
+                    rc = get_i64(cx, s, &c->num_versions);
+                    if (rc == EI_OK && c->num_versions < 1)
+                        rc = bad(cx, s, "num_versions must be >= 1");
+                } else {
+                    unknown(cx, s, "version_policy.latest");
+                }
+            }
+        } else if (strcmp(n->name, "all") == 0) {
+            c->version_policy = EI__VPOLICY_ALL;
+        } else if (strcmp(n->name, "specific") == 0) {
+            c->version_policy = EI__VPOLICY_SPECIFIC;
+            for (const ei__pb_node_t *s = n->child; rc == EI_OK && s != NULL; s = s->next) {
+                if (strcmp(s->name, "versions") == 0) {
+                    int64_t v = 0;
+                    rc = get_i64(cx, s, &v);
+                    if (rc == EI_OK)
+                        rc = push_i64(cx, &c->versions, &c->n_versions, v);
+                } else {
+                    unknown(cx, s, "version_policy.specific");
+                }
+            }
+        } else {
+            unknown(cx, n, "version_policy");
+        }
+    }
+    return rc;
+}
+
+/*
+ * `parameters` entries: map<string, string> (`key: "k" value: "v"`, accelerators) or
+ * map<string, ModelParameter> (`key: "k" value: { string_value: "v" }`, the model's).
+ */
+static ei_code_t parse_kv(ctx_t *cx, const ei__pb_node_t *m, char **key, char **value)
+{
+    ei_code_t rc = want_msg(cx, m);
+    for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
+        if (strcmp(n->name, "key") == 0) {
+            rc = get_str(cx, n, key);
+        } else if (strcmp(n->name, "value") == 0) {
+            if (n->kind != EI__PB_MESSAGE) {
+                rc = get_str(cx, n, value);
+                continue;
+            }
+            for (const ei__pb_node_t *s = n->child; rc == EI_OK && s != NULL; s = s->next) {
+                if (strcmp(s->name, "string_value") == 0)
+                    rc = get_str(cx, s, value);
+                else
+                    unknown(cx, s, "parameters.value");
+            }
+        } else {
+            unknown(cx, n, "parameters");
+        }
+    }
+    if (rc == EI_OK && *key == NULL)
+        rc = bad(cx, m, "missing 'key'");
+    if (rc == EI_OK && *value == NULL)
+        rc = bad(cx, m, "missing 'value' (expected value: { string_value: \"...\" })");
+    return rc;
+}
+
+static ei_code_t parse_accel(ctx_t *cx, const ei__pb_node_t *m, ei__model_config_t *c, bool gpu)
+{
+    ei_code_t rc = want_msg(cx, m);
+    if (rc != EI_OK)
+        return rc;
+    ei__config_accel_t *p = ei__realloc(c->accels, (c->n_accels + 1) * sizeof(*p));
+    if (p == NULL)
+        return oom(cx);
+    c->accels = p;
+    ei__config_accel_t *a = &p[c->n_accels++];
+    memset(a, 0, sizeof(*a));
+    a->gpu = gpu;
+    for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
+        if (strcmp(n->name, "name") == 0) {
+            rc = get_str(cx, n, &a->name);
+        } else if (strcmp(n->name, "parameters") == 0) {
+            char **k = ei__realloc(a->keys, (a->n_params + 1) * sizeof(char *));
+            if (k != NULL)
+                a->keys = k;
+            char **v = ei__realloc(a->values, (a->n_params + 1) * sizeof(char *));
+            if (v != NULL)
+                a->values = v;
+            if (k == NULL || v == NULL)
+                return oom(cx);
+            a->keys[a->n_params] = NULL;
+            a->values[a->n_params] = NULL;
+            a->n_params++;
+            rc = parse_kv(cx, n, &a->keys[a->n_params - 1], &a->values[a->n_params - 1]);
+        } else {
+            unknown(cx, n, "execution accelerator");
+        }
+    }
+    if (rc == EI_OK && a->name == NULL)
+        rc = bad(cx, m, "missing 'name'");
+    return rc;
+}
+
+static ei_code_t parse_optimization(ctx_t *cx, const ei__pb_node_t *m, ei__model_config_t *c)
+{
+    ei_code_t rc = want_msg(cx, m);
+    for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
+        if (strcmp(n->name, "execution_accelerators") == 0) {
+            rc = want_msg(cx, n);
+            for (const ei__pb_node_t *s = n->child; rc == EI_OK && s != NULL; s = s->next) {
+                if (strcmp(s->name, "gpu_execution_accelerator") == 0)
+                    rc = parse_accel(cx, s, c, true);
+                else if (strcmp(s->name, "cpu_execution_accelerator") == 0)
+                    rc = parse_accel(cx, s, c, false);
+                else
+                    unknown(cx, s, "execution_accelerators");
+            }
+        } else if (strcmp(n->name, "graph") == 0) {
+            rc = want_msg(cx, n);
+            for (const ei__pb_node_t *s = n->child; rc == EI_OK && s != NULL; s = s->next) {
+                if (strcmp(s->name, "level") == 0) {
+                    rc = get_i64(cx, s, &c->graph_level);
+                    c->has_graph_level = rc == EI_OK;
+                } else {
+                    unknown(cx, s, "optimization.graph");
+                }
+            }
+        } else if (strcmp(n->name, "priority") == 0 ||
+                   strcmp(n->name, "input_pinned_memory") == 0 ||
+                   strcmp(n->name, "output_pinned_memory") == 0 || strcmp(n->name, "cuda") == 0 ||
+                   strcmp(n->name, "gather_kernel_buffer_threshold") == 0 ||
+                   strcmp(n->name, "eager_batching") == 0) {
+            unsupported(cx, n);
+        } else {
+            unknown(cx, n, "optimization");
+        }
+    }
+    return rc;
+}
+
+static ei_code_t parse_param(ctx_t *cx, const ei__pb_node_t *m, ei__model_config_t *c)
+{
+    ei__config_kv_t *p = ei__realloc(c->params, (c->n_params + 1) * sizeof(*p));
+    if (p == NULL)
+        return oom(cx);
+    c->params = p;
+    ei__config_kv_t *kv = &p[c->n_params++];
+    kv->key = NULL;
+    kv->value = NULL;
+    return parse_kv(cx, m, &kv->key, &kv->value);
+}
+
+static ei_code_t parse_root(ctx_t *cx, const ei__pb_node_t *root, ei__model_config_t *c)
+{
+    ei_code_t rc = EI_OK;
+    for (const ei__pb_node_t *n = root->child; rc == EI_OK && n != NULL; n = n->next) {
+        const char *f = n->name;
+        if (strcmp(f, "name") == 0) {
+            rc = get_str(cx, n, &c->name);
+        } else if (strcmp(f, "platform") == 0) {
+            rc = get_str(cx, n, &c->platform);
+        } else if (strcmp(f, "backend") == 0) {
+            rc = get_str(cx, n, &c->backend);
+        } else if (strcmp(f, "max_batch_size") == 0) {
+            rc = get_i64(cx, n, &c->max_batch_size);
+            if (rc == EI_OK && (c->max_batch_size < 0 || c->max_batch_size > 1 << 20))
+                rc = bad(cx, n, "max_batch_size must be between 0 and 1048576");
+            c->has_max_batch_size = true;
+        } else if (strcmp(f, "input") == 0) {
+            c->has_inputs = true;
+            rc = add_io(cx, n, &c->inputs, &c->n_inputs);
+        } else if (strcmp(f, "output") == 0) {
+            c->has_outputs = true;
+            rc = add_io(cx, n, &c->outputs, &c->n_outputs);
+        } else if (strcmp(f, "dynamic_batching") == 0) {
+            rc = parse_dynamic_batching(cx, n, c);
+        } else if (strcmp(f, "instance_group") == 0) {
+            rc = parse_instance_group(cx, n, c);
+        } else if (strcmp(f, "version_policy") == 0) {
+            rc = parse_version_policy(cx, n, c);
+        } else if (strcmp(f, "optimization") == 0) {
+            rc = parse_optimization(cx, n, c);
+        } else if (strcmp(f, "parameters") == 0) {
+            rc = parse_param(cx, n, c);
+        } else if (strcmp(f, "default_model_filename") == 0) {
+            rc = get_str(cx, n, &c->default_model_filename);
+        } else if (strcmp(f, "model_warmup") == 0 || strcmp(f, "sequence_batching") == 0 ||
+                   strcmp(f, "ensemble_scheduling") == 0 || strcmp(f, "batch_input") == 0 ||
+                   strcmp(f, "batch_output") == 0 || strcmp(f, "response_cache") == 0 ||
+                   strcmp(f, "model_transaction_policy") == 0 || strcmp(f, "runtime") == 0 ||
+                   strcmp(f, "cc_model_filenames") == 0 || strcmp(f, "metric_tags") == 0 ||
+                   strcmp(f, "model_repository_agents") == 0 ||
+                   strcmp(f, "model_operations") == 0) {
+            unsupported(cx, n);
+        } else {
+            unknown(cx, n, "the model config");
+        }
+    }
+    /* Names must be unique: Triton refuses duplicates and a lookup by name would be ambiguous. */
+    for (size_t i = 0; rc == EI_OK && i < c->n_inputs; i++) {
+        for (size_t j = i + 1; j < c->n_inputs; j++) {
+            if (strcmp(c->inputs[i].name, c->inputs[j].name) == 0)
+                rc = ei__fail(cx->err, EI_EFORMAT, "%s: input '%s' is declared twice", cx->path,
+                              c->inputs[i].name);
+        }
+    }
+    for (size_t i = 0; rc == EI_OK && i < c->n_outputs; i++) {
+        for (size_t j = i + 1; j < c->n_outputs; j++) {
+            if (strcmp(c->outputs[i].name, c->outputs[j].name) == 0)
+                rc = ei__fail(cx->err, EI_EFORMAT, "%s: output '%s' is declared twice", cx->path,
+                              c->outputs[i].name);
+        }
+    }
+    return rc;
+}
+
+ei_code_t ei__model_config_parse(const char *text, size_t len, const char *path,
+                                 ei__model_config_t **out, ei_error_t *err)
+{
+    *out = NULL;
+    ctx_t cx = {path != NULL ? path : "config.pbtxt", err};
+    ei__pb_node_t *root = NULL;
+    ei__model_config_t *c = ei__calloc(1, sizeof(*c));
+    if (c == NULL)
+        return oom(&cx);
+    c->num_versions = 1;
+    ei_code_t rc = ei__pb_parse(text, len, cx.path, &root, err);
+    if (rc == EI_OK)
+        rc = parse_root(&cx, root, c);
+    ei__pb_free(root);
+    if (rc != EI_OK) {
+        ei__model_config_destroy(c);
+        return rc;
+    }
+    *out = c;
+    return EI_OK;
+}
+
+/* Reads a whole small file (config, labels) into a NUL-terminated buffer. */
+static ei_code_t read_file(const char *path, size_t max, char **out, size_t *len, ei_error_t *err)
+{
+    ei_code_t rc = EI_OK;
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return ei__fail(err, EI_ENOENT, "%s: cannot open", path);
+    for (;;) {
+        if (n + 4096 + 1 > cap) {
+            cap = cap != 0 ? cap * 2 : 8192;
+            char *p = ei__realloc(buf, cap);
+            if (p == NULL) {
+                rc = ei__fail(err, EI_ENOMEM, "%s: out of memory", path);
+                goto out;
+            }
+            buf = p;
+        }
+        size_t got = fread(buf + n, 1, 4096, f);
+        n += got;
+        if (n > max) {
+            rc = ei__fail(err, EI_ELIMIT, "%s: larger than %zu bytes", path, max);
+            goto out;
+        }
+        if (got < 4096) {
+            if (ferror(f))
+                rc = ei__fail(err, EI_EIO, "%s: read error", path);
+            break;
+        }
+    }
+    buf[n] = '\0';
+out:
+    fclose(f);
+    if (rc != EI_OK) {
+        ei__free(buf);
+        return rc;
+    }
+    *out = buf;
+    *len = n;
+    return EI_OK;
+}
+
+ei_code_t ei__model_config_load(const char *model_dir, const char *name, ei__model_config_t **out,
+                                ei_error_t *err)
+{
+    *out = NULL;
+    char path[4096];
+    char *text = NULL;
+    size_t len = 0;
+    ei__model_config_t *c = NULL;
+    ei_code_t rc = EI_OK;
+    snprintf(path, sizeof(path), "%s/config.pbtxt", model_dir);
+    FILE *probe = fopen(path, "rb");
+    if (probe != NULL) {
+        fclose(probe);
+        rc = read_file(path, 4u << 20, &text, &len, err);
+        if (rc == EI_OK)
+            rc = ei__model_config_parse(text, len, path, &c, err);
+    } else {
+        c = ei__calloc(1, sizeof(*c));
+        if (c == NULL)
+            rc = ei__fail(err, EI_ENOMEM, "out of memory");
+        else
+            c->num_versions = 1;
+    }
+    if (rc == EI_OK && c->name != NULL && strcmp(c->name, name) != 0)
+        rc = ei__fail(err, EI_EFORMAT, "%s: name '%s' does not match the directory name '%s'",
+                      path, c->name, name);
+    if (rc == EI_OK && c->name == NULL) {
+        c->name = ei__strdup(name);
+        if (c->name == NULL)
+            rc = ei__fail(err, EI_ENOMEM, "out of memory");
+    }
+    if (rc == EI_OK && c->platform != NULL && strcmp(c->platform, "onnxruntime_onnx") != 0 &&
+        strcmp(c->platform, "onnx_onnxv1") != 0)
+        rc = ei__fail(err, EI_EUNSUPPORTED,
+                      "%s: platform '%s' is not supported (expected onnxruntime_onnx)", path,
+                      c->platform);
+    if (rc == EI_OK && c->backend != NULL && strcmp(c->backend, "onnxruntime") != 0)
+        rc = ei__fail(err, EI_EUNSUPPORTED,
+                      "%s: backend '%s' is not supported (expected onnxruntime)", path,
+                      c->backend);
+    ei__free(text);
+    if (rc != EI_OK) {
+        ei__model_config_destroy(c);
+        return rc;
+    }
+    *out = c;
+    return EI_OK;
+}
+
+/* Auto-complete and validation ------------------------------------------------------------------ */
+
+static ei_code_t io_from_model(ei__config_io_t *io, const ei_value_info_t *v, bool batched,
+                               ei_error_t *err)
+{
+    memset(io, 0, sizeof(*io));
+    io->name = ei__strdup(v->name);
+    if (io->name == NULL)
+        return ei__fail(err, EI_ENOMEM, "out of memory");
+    io->dtype = v->dtype;
+    size_t first = batched ? 1 : 0;
+    for (size_t i = first; i < v->rank && io->n_dims < EI_MAX_RANK; i++)
+        io->dims[io->n_dims++] = v->shape[i];
+    return EI_OK;
+}
+
+static bool first_dim_free(const ei_value_info_t *v)
+{
+    return v->kind == EI_VALUE_TENSOR && v->rank_known && v->rank >= 1 && v->shape[0] == -1;
+}
+
+/* Checks one config entry against the model's value (dtype, rank, fixed dims). */
+static ei_code_t check_io(const ei__model_config_t *c, const ei__config_io_t *io,
+                          const ei_value_info_t *v, const char *what, ei_error_t *err)
+{
+    if (v->kind != EI_VALUE_TENSOR)
+        return ei__fail(err, EI_EMODEL, "%s '%s': only tensor values are supported", what,
+                        io->name);
+    if (io->dtype != v->dtype)
+        return ei__fail(err, EI_EMODEL, "%s '%s': config data_type %s does not match the model's %s",
+                        what, io->name, ei__config_type_name(io->dtype),
+                        ei__config_type_name(v->dtype));
+    if (!v->rank_known)
+        return EI_OK;
+    size_t first = c->max_batch_size > 0 ? 1 : 0;
+    if (first == 1 && v->rank == 0)
+        return ei__fail(err, EI_EMODEL,
+                        "%s '%s': max_batch_size %lld needs a batch dim, the model's is a scalar",
+                        what, io->name, (long long)c->max_batch_size);
+    if (first == 1 && v->shape[0] != -1 && !(v->shape[0] == 1 && c->max_batch_size == 1))
+        return ei__fail(err, EI_EMODEL,
+                        "%s '%s': max_batch_size %lld needs a variable first dim, the model's is %lld",
+                        what, io->name, (long long)c->max_batch_size, (long long)v->shape[0]);
+    const int64_t *dims = io->has_reshape ? io->reshape : io->dims;
+    size_t nd = io->has_reshape ? io->n_reshape : io->n_dims;
+    char want[160], got[160];
+    ei_shape_format(dims, nd, want, sizeof(want));
+    ei_shape_format(v->shape + first, v->rank - first, got, sizeof(got));
+    if (nd != v->rank - first)
+        return ei__fail(err, EI_EMODEL,
+                        "%s '%s': config dims %s (without the batch dim) do not match the model's %s",
+                        what, io->name, want, got);
+    for (size_t i = 0; i < nd; i++) {
+        if (dims[i] != -1 && v->shape[first + i] != -1 && dims[i] != v->shape[first + i])
+            return ei__fail(err, EI_EMODEL,
+                            "%s '%s': config dims %s do not match the model's %s (dim %zu)", what,
+                            io->name, want, got, i);
+    }
+    return EI_OK;
+}
+
+ei_code_t ei__model_config_complete(ei__model_config_t *c, const ei_session_t *s,
+                                    int default_max_batch, ei_error_t *err)
+{
+    size_t ni = ei_session_input_count(s), no = ei_session_output_count(s);
+    bool can_batch = true;
+    for (size_t i = 0; i < ni; i++)
+        can_batch = can_batch && first_dim_free(ei_session_input(s, i));
+    for (size_t i = 0; i < no; i++)
+        can_batch = can_batch && first_dim_free(ei_session_output(s, i));
+    if (default_max_batch == 0)
+        default_max_batch = 4;
+    if (!c->has_max_batch_size && can_batch && default_max_batch > 0)
+        c->max_batch_size = default_max_batch;
+
+    if (c->n_inputs == 0 && ni > 0) {
+        c->inputs = ei__calloc(ni, sizeof(*c->inputs));
+        if (c->inputs == NULL)
+            return ei__fail(err, EI_ENOMEM, "out of memory");
+        for (size_t i = 0; i < ni; i++) {
+            c->n_inputs = i + 1;
+            ei_code_t rc = io_from_model(&c->inputs[i], ei_session_input(s, i),
+                                         c->max_batch_size > 0, err);
+            if (rc != EI_OK)
+                return rc;
+        }
+    }
+    if (c->n_outputs == 0 && no > 0) {
+        c->outputs = ei__calloc(no, sizeof(*c->outputs));
+        if (c->outputs == NULL)
+            return ei__fail(err, EI_ENOMEM, "out of memory");
+        for (size_t i = 0; i < no; i++) {
+            c->n_outputs = i + 1;
+            ei_code_t rc = io_from_model(&c->outputs[i], ei_session_output(s, i),
+                                         c->max_batch_size > 0, err);
+            if (rc != EI_OK)
+                return rc;
+        }
+    }
+    for (size_t i = 0; i < c->n_inputs; i++) {
+        int k = ei_session_input_index(s, c->inputs[i].name);
+        if (k < 0)
+            return ei__fail(err, EI_EMODEL, "config input '%s' does not exist in the model",
+                            c->inputs[i].name);
+        ei_code_t rc = check_io(c, &c->inputs[i], ei_session_input(s, (size_t)k), "input", err);
+        if (rc != EI_OK)
+            return rc;
+    }
+    /* Every model input needs a value; the config must declare each (Triton refuses otherwise). */
+    for (size_t i = 0; i < ni; i++) {
+        const ei_value_info_t *v = ei_session_input(s, i);
+        if (ei__model_config_input(c, v->name) == NULL)
+            return ei__fail(err, EI_EMODEL, "model input '%s' is missing from the config",
+                            v->name);
+    }
+    for (size_t i = 0; i < c->n_outputs; i++) {
+        int k = ei_session_output_index(s, c->outputs[i].name);
+        if (k < 0)
+            return ei__fail(err, EI_EMODEL, "config output '%s' does not exist in the model",
+                            c->outputs[i].name);
+        ei_code_t rc = check_io(c, &c->outputs[i], ei_session_output(s, (size_t)k), "output", err);
+        if (rc != EI_OK)
+            return rc;
+    }
+    if (c->max_batch_size > 1 && !c->dynamic_batching)
+        c->dynamic_batching = true;
+    for (size_t i = 0; i < c->n_preferred; i++) {
+        if (c->max_batch_size > 0 && c->preferred_batch_sizes[i] > c->max_batch_size)
+            return ei__fail(err, EI_EMODEL, "preferred_batch_size %lld exceeds max_batch_size %lld",
+                            (long long)c->preferred_batch_sizes[i], (long long)c->max_batch_size);
+    }
+    if (c->instance_count == 0)
+        c->instance_count = 1;
+    if (c->instance_kind == EI__KIND_AUTO)
+        c->instance_kind = EI__KIND_CPU;
+    if (c->platform == NULL) {
+        c->platform = ei__strdup("onnxruntime_onnx");
+        if (c->platform == NULL)
+            return ei__fail(err, EI_ENOMEM, "out of memory");
+    }
+    if (c->backend == NULL) {
+        c->backend = ei__strdup("onnxruntime");
+        if (c->backend == NULL)
+            return ei__fail(err, EI_ENOMEM, "out of memory");
+    }
+    return EI_OK;
+}
+
+ei_code_t ei__model_config_load_labels(ei__model_config_t *c, const char *model_dir,
+                                       ei_error_t *err)
+{
+    for (size_t i = 0; i < c->n_outputs; i++) {
+        ei__config_io_t *io = &c->outputs[i];
+        if (io->label_filename == NULL || io->labels != NULL)
+            continue;
+        if (strstr(io->label_filename, "..") != NULL || io->label_filename[0] == '/')
+            return ei__fail(err, EI_EFORMAT,
+                            "output '%s': label_filename '%s' must be a file in the model directory",
+                            io->name, io->label_filename);
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", model_dir, io->label_filename);
+        char *text = NULL;
+        size_t len = 0;
+        ei_code_t rc = read_file(path, 64u << 20, &text, &len, err);
+        if (rc != EI_OK) {
+            ei__error_prefix(err, "output '%s' labels", io->name);
+            return rc;
+        }
+        size_t lines = 1;
+        for (size_t k = 0; k < len; k++)
+            lines += text[k] == '\n';
+        io->labels = ei__calloc(lines, sizeof(char *));
+        if (io->labels == NULL) {
+            ei__free(text);
+            return ei__fail(err, EI_ENOMEM, "out of memory");
+        }
+        const char *p = text, *end = text + len;
+        while (p < end) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            const char *e = nl != NULL ? nl : end;
+            size_t n = (size_t)(e - p);
+            if (n > 0 && p[n - 1] == '\r')
+                n--;
+            /* A final newline does not start another label. */
+            char *l = ei__strndup(p, n);
+            if (l == NULL) {
+                ei__free(text);
+                return ei__fail(err, EI_ENOMEM, "out of memory");
+            }
+            io->labels[io->n_labels++] = l;
+            p = nl != NULL ? nl + 1 : end;
+        }
+        ei__free(text);
+    }
+    return EI_OK;
+}
+
+const char *ei__model_config_param(const struct ei__model_config *c, const char *key)
+{
+    for (size_t i = 0; c != NULL && i < c->n_params; i++) {
+        if (strcmp(c->params[i].key, key) == 0)
+            return c->params[i].value;
+    }
+    return NULL;
+}
+
+const ei__config_io_t *ei__model_config_input(const ei__model_config_t *c, const char *name)
+{
+    for (size_t i = 0; i < c->n_inputs; i++) {
+        if (strcmp(c->inputs[i].name, name) == 0)
+            return &c->inputs[i];
+    }
+    return NULL;
+}
+
+const ei__config_io_t *ei__model_config_output(const ei__model_config_t *c, const char *name)
+{
+    for (size_t i = 0; i < c->n_outputs; i++) {
+        if (strcmp(c->outputs[i].name, name) == 0)
+            return &c->outputs[i];
+    }
+    return NULL;
+}
+
+static int param_int(const ei__model_config_t *c, const char *key, int dflt)
+{
+    const char *v = ei__model_config_param(c, key);
+    int64_t x = 0;
+    if (v == NULL)
+        return dflt;
+    if (!ei__parse_i64(v, &x) || x < 0 || x > 1024) {
+        EI_LOG(EI_LOG_WARN, "server", "model '%s': parameter %s='%s' is not a count, ignored",
+               c->name, key, v);
+        return dflt;
+    }
+    return (int)x;
+}
+
+void ei__model_config_session_opts(const ei__model_config_t *c, ei_session_opts_t *opts,
+                                   ei_provider_opts_t *storage, size_t storage_cap)
+{
+    opts->intra_op_threads = param_int(c, "intra_op_thread_count", opts->intra_op_threads);
+    opts->inter_op_threads = param_int(c, "inter_op_thread_count", opts->inter_op_threads);
+    opts->parallel_execution = param_int(c, "execution_mode", opts->parallel_execution ? 1 : 0) == 1;
+    const char *arena = ei__model_config_param(c, "enable_mem_arena");
+    if (arena != NULL && strcmp(arena, "0") == 0)
+        opts->disable_mem_arena = true;
+    const char *pattern = ei__model_config_param(c, "enable_mem_pattern");
+    if (pattern != NULL && strcmp(pattern, "0") == 0)
+        opts->disable_mem_pattern = true;
+    if (c->has_graph_level) {
+        /* Triton's ORT backend: -1 basic, 1 extended, anything else everything. */
+        if (c->graph_level == -1)
+            opts->graph_opt = EI_GRAPH_OPT_BASIC;
+        else if (c->graph_level == 1)
+            opts->graph_opt = EI_GRAPH_OPT_EXTENDED;
+        else
+            opts->graph_opt = EI_GRAPH_OPT_ALL;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_accels && n < storage_cap; i++) {
+        ei_provider_opts_t *p = &storage[n++];
+        memset(p, 0, sizeof(*p));
+        p->name = c->accels[i].name;
+        p->required = false; /* a missing accelerator falls back to the CPU with a warning */
+        p->keys = (const char *const *)c->accels[i].keys;
+        p->values = (const char *const *)c->accels[i].values;
+        p->n_options = c->accels[i].n_params;
+    }
+    opts->providers = n > 0 ? storage : NULL;
+    opts->n_providers = n;
+}
+
+/* JSON ------------------------------------------------------------------------------------------ */
+
+static json_t *dims_json(const int64_t *d, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < n; i++)
+        json_array_append_new(a, json_integer((json_int_t)d[i]));
+    return a;
+}
+
+static json_t *io_json(const ei__config_io_t *io, bool input)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    json_object_set_new(o, "name", json_string(io->name));
+    json_object_set_new(o, "data_type", json_string(ei__config_type_name(io->dtype)));
+    if (input)
+        json_object_set_new(o, "format", json_string("FORMAT_NONE"));
+    json_object_set_new(o, "dims", dims_json(io->dims, io->n_dims));
+    if (io->has_reshape) {
+        json_t *r = json_object();
+        json_object_set_new(r, "shape", dims_json(io->reshape, io->n_reshape));
+        json_object_set_new(o, "reshape", r);
+    }
+    if (!input)
+        json_object_set_new(o, "label_filename",
+                            json_string(io->label_filename != NULL ? io->label_filename : ""));
+    json_object_set_new(o, "is_shape_tensor", json_false());
+    if (input) {
+        json_object_set_new(o, "allow_ragged_batch", json_false());
+        json_object_set_new(o, "optional", json_boolean(io->optional));
+    }
+    return o;
+}
+
+static json_t *kv_map_json(char *const *keys, char *const *values, size_t n, bool wrapped)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o != NULL && i < n; i++) {
+        if (wrapped) {
+            json_t *v = json_object();
+            json_object_set_new(v, "string_value", json_string(values[i]));
+            json_object_set_new(o, keys[i], v);
+        } else {
+            json_object_set_new(o, keys[i], json_string(values[i]));
+        }
+    }
+    return o;
+}
+
+json_t *ei__model_config_json(const struct ei__model_config *c)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    json_object_set_new(o, "name", json_string(c->name != NULL ? c->name : ""));
+    json_object_set_new(o, "platform", json_string(c->platform != NULL ? c->platform : ""));
+    json_object_set_new(o, "backend", json_string(c->backend != NULL ? c->backend : ""));
+    json_t *vp = json_object(), *pol = json_object();
+    if (c->version_policy == EI__VPOLICY_ALL) {
+        json_object_set_new(vp, "all", pol);
+    } else if (c->version_policy == EI__VPOLICY_SPECIFIC) {
+        json_object_set_new(pol, "versions", dims_json(c->versions, c->n_versions));
+        json_object_set_new(vp, "specific", pol);
+    } else {
+        json_object_set_new(pol, "num_versions", json_integer((json_int_t)c->num_versions));
+        json_object_set_new(vp, "latest", pol);
+    }
+    json_object_set_new(o, "version_policy", vp);
+    json_object_set_new(o, "max_batch_size", json_integer((json_int_t)c->max_batch_size));
+    json_t *in = json_array(), *outs = json_array();
+    for (size_t i = 0; i < c->n_inputs; i++)
+        json_array_append_new(in, io_json(&c->inputs[i], true));
+    for (size_t i = 0; i < c->n_outputs; i++)
+        json_array_append_new(outs, io_json(&c->outputs[i], false));
+    json_object_set_new(o, "input", in);
+    json_object_set_new(o, "output", outs);
+    json_object_set_new(o, "batch_input", json_array());
+    json_object_set_new(o, "batch_output", json_array());
+
+    json_t *opt = json_object();
+    if (c->has_graph_level) {
+        json_t *g = json_object();
+        json_object_set_new(g, "level", json_integer((json_int_t)c->graph_level));
+        json_object_set_new(opt, "graph", g);
+    }
+    json_object_set_new(opt, "priority", json_string("PRIORITY_DEFAULT"));
+    if (c->n_accels > 0) {
+        json_t *ea = json_object(), *gpu = json_array(), *cpu = json_array();
+        for (size_t i = 0; i < c->n_accels; i++) {
+            json_t *a = json_object();
+            json_object_set_new(a, "name", json_string(c->accels[i].name));
+            json_object_set_new(a, "parameters", kv_map_json(c->accels[i].keys, c->accels[i].values,
+                                                             c->accels[i].n_params, false));
+            json_array_append_new(c->accels[i].gpu ? gpu : cpu, a);
+        }
+        json_object_set_new(ea, "gpu_execution_accelerator", gpu);
+        json_object_set_new(ea, "cpu_execution_accelerator", cpu);
+        json_object_set_new(opt, "execution_accelerators", ea);
+    }
+    json_object_set_new(o, "optimization", opt);
+
+    if (c->dynamic_batching) {
+        json_t *db = json_object(), *qp = json_object();
+        json_object_set_new(db, "preferred_batch_size",
+                            dims_json(c->preferred_batch_sizes, c->n_preferred));
+        json_object_set_new(db, "max_queue_delay_microseconds",
+                            json_integer((json_int_t)c->max_queue_delay_us));
+        json_object_set_new(db, "preserve_ordering", json_boolean(c->preserve_ordering));
+        json_object_set_new(db, "priority_levels", json_integer(0));
+        json_object_set_new(db, "default_priority_level", json_integer(0));
+        json_object_set_new(qp, "timeout_action",
+                            json_string(c->timeout_action_delay ? "DELAY" : "REJECT"));
+        json_object_set_new(qp, "default_timeout_microseconds",
+                            json_integer((json_int_t)c->default_timeout_us));
+        json_object_set_new(qp, "allow_timeout_override", json_boolean(c->allow_timeout_override));
+        json_object_set_new(qp, "max_queue_size", json_integer((json_int_t)c->max_queue_size));
+        json_object_set_new(db, "default_queue_policy", qp);
+        json_object_set_new(db, "priority_queue_policy", json_object());
+        json_object_set_new(o, "dynamic_batching", db);
+    }
+    json_t *ig = json_array(), *g = json_object();
+    char gname[300];
+    snprintf(gname, sizeof(gname), "%s_0", c->name != NULL ? c->name : "");
+    static const char *const kinds[] = {"KIND_AUTO", "KIND_CPU", "KIND_GPU", "KIND_MODEL"};
+    json_object_set_new(g, "name", json_string(gname));
+    json_object_set_new(g, "kind", json_string(kinds[c->instance_kind]));
+    json_object_set_new(g, "count", json_integer(c->instance_count));
+    json_object_set_new(g, "gpus", json_array());
+    json_array_append_new(ig, g);
+    json_object_set_new(o, "instance_group", ig);
+    json_object_set_new(o, "default_model_filename",
+                        json_string(c->default_model_filename != NULL ? c->default_model_filename
+                                                                      : "model.onnx"));
+    json_object_set_new(o, "cc_model_filenames", json_object());
+    json_object_set_new(o, "metric_tags", json_object());
+    json_t *params = json_object();
+    for (size_t i = 0; i < c->n_params; i++) {
+        json_t *v = json_object();
+        json_object_set_new(v, "string_value", json_string(c->params[i].value));
+        json_object_set_new(params, c->params[i].key, v);
+    }
+    json_object_set_new(o, "parameters", params);
+    json_object_set_new(o, "model_warmup", json_array());
+    return o;
+}
