@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `edgeinfer info MODEL [--json]`: what a model file declares (format, producer, metadata, opsets,
+ * operator counts, initializer sizes, from ei_model_inspect()) and what ONNX Runtime makes of its
+ * inputs and outputs (types, shapes, symbolic dim names, from a session created with graph
+ * optimisation off so that it loads fast). Runs nothing.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "output.h"
+
+#define CMD "info"
+
+static void print_help(void)
+{
+    printf("usage: edgeinfer info MODEL [--json]\n\n"
+           "Describes an ONNX model: inputs and outputs (element types, shapes, symbolic dim\n"
+           "names), metadata (producer, graph name, domain, description, version, custom\n"
+           "entries), opset imports, node counts by operator and initializer sizes.\n\n"
+           "options:\n"
+           "  --json       print one JSON document instead of text\n"
+           "  -h, --help   show this help\n\n"
+           "Exit codes: 0 ok, 1 the model cannot be read or loaded, 2 usage error.\n");
+}
+
+static void print_values(const char *title, const ei_session_t *s, bool inputs)
+{
+    size_t n = inputs ? ei_session_input_count(s) : ei_session_output_count(s);
+    size_t width = 4;
+    for (size_t i = 0; i < n; i++) {
+        const ei_value_info_t *v = inputs ? ei_session_input(s, i) : ei_session_output(s, i);
+        size_t len = strlen(v->name);
+        if (len > width)
+            width = len;
+    }
+    printf("%s (%zu):\n", title, n);
+    for (size_t i = 0; i < n; i++) {
+        const ei_value_info_t *v = inputs ? ei_session_input(s, i) : ei_session_output(s, i);
+        char dims[512];
+        ei_cli_format_dims(v->shape, v->dim_names, v->rank, v->rank_known, dims, sizeof(dims));
+        const char *kind = v->kind == EI_VALUE_TENSOR ? "" : ei_cli_value_kind_name(v->kind);
+        printf("  %-*s  %-8s %s%s%s\n", (int)width, v->name, ei_dtype_name(v->dtype), dims,
+               kind[0] ? "  " : "", kind);
+    }
+}
+
+static void print_text(const char *path, const ei_model_info_t *m, const ei_session_t *s)
+{
+    char size[32];
+    printf("model: %s (%s)\n", path, ei_cli_format_bytes(m->file_size, size, sizeof(size)));
+    printf("format: ONNX IR version %lld\n", (long long)m->ir_version);
+    if (m->producer_name[0] || m->producer_version[0])
+        printf("producer: %s%s%s\n", m->producer_name, m->producer_version[0] ? " " : "",
+               m->producer_version);
+    if (m->graph_name[0])
+        printf("graph: %s\n", m->graph_name);
+    if (m->domain[0])
+        printf("domain: %s\n", m->domain);
+    printf("model version: %lld\n", (long long)m->model_version);
+    if (m->doc_string[0])
+        printf("description: %s\n", m->doc_string);
+    if (m->graph_doc_string[0])
+        printf("graph description: %s\n", m->graph_doc_string);
+    print_values("inputs", s, true);
+    print_values("outputs", s, false);
+    if (m->n_metadata > 0) {
+        printf("metadata (%zu):\n", m->n_metadata);
+        for (size_t i = 0; i < m->n_metadata; i++)
+            printf("  %s: %s\n", m->metadata_keys[i], m->metadata_values[i]);
+    }
+    printf("opsets:");
+    for (size_t i = 0; i < m->n_opsets; i++)
+        printf("%s %s %lld", i ? "," : "", m->opsets[i].domain[0] ? m->opsets[i].domain : "ai.onnx",
+               (long long)m->opsets[i].version);
+    printf("\n");
+    printf("nodes: %zu", m->n_nodes);
+    if (m->n_subgraphs > 0)
+        printf(" (+%zu in %zu subgraph%s)", m->n_subgraph_nodes, m->n_subgraphs,
+               m->n_subgraphs == 1 ? "" : "s");
+    printf("\n");
+    size_t width = 8;
+    for (size_t i = 0; i < m->n_op_types; i++) {
+        size_t len = strlen(m->op_counts[i].op_type);
+        if (len > width)
+            width = len;
+    }
+    for (size_t i = 0; i < m->n_op_types; i++) {
+        const ei_op_count_t *op = &m->op_counts[i];
+        printf("  %-*s %6zu", (int)width, op->op_type, op->count);
+        if (op->in_subgraphs > 0)
+            printf("  (%zu in subgraphs)", op->in_subgraphs);
+        printf("\n");
+    }
+    char bytes[32];
+    printf("initializers: %zu (%s", m->n_initializers,
+           ei_cli_format_bytes(m->initializer_bytes, bytes, sizeof(bytes)));
+    if (m->n_external_initializers > 0)
+        printf(", %zu external: %s", m->n_external_initializers,
+               ei_cli_format_bytes(m->external_bytes, bytes, sizeof(bytes)));
+    printf(")\n");
+    if (m->n_functions > 0)
+        printf("functions: %zu\n", m->n_functions);
+}
+
+static json_t *json_values(const ei_session_t *s, bool inputs)
+{
+    size_t n = inputs ? ei_session_input_count(s) : ei_session_output_count(s);
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < n; i++)
+        json_array_append_new(a, ei_cli_json_value_info(inputs ? ei_session_input(s, i)
+                                                               : ei_session_output(s, i)));
+    return a;
+}
+
+static json_t *json_doc(const char *path, const ei_model_info_t *m, const ei_session_t *s)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    ei_cli_json_set_str(o, "model", path);
+    json_object_set_new(o, "file_size", json_integer((json_int_t)m->file_size));
+    json_object_set_new(o, "ir_version", json_integer((json_int_t)m->ir_version));
+    ei_cli_json_set_str(o, "producer_name", m->producer_name);
+    ei_cli_json_set_str(o, "producer_version", m->producer_version);
+    ei_cli_json_set_str(o, "graph_name", m->graph_name);
+    ei_cli_json_set_str(o, "domain", m->domain);
+    json_object_set_new(o, "model_version", json_integer((json_int_t)m->model_version));
+    ei_cli_json_set_str(o, "description", m->doc_string);
+    ei_cli_json_set_str(o, "graph_description", m->graph_doc_string);
+    json_object_set_new(o, "inputs", json_values(s, true));
+    json_object_set_new(o, "outputs", json_values(s, false));
+    json_t *meta = json_object();
+    for (size_t i = 0; meta != NULL && i < m->n_metadata; i++)
+        json_object_set_new(meta, m->metadata_keys[i],
+                            ei_cli_json_str(m->metadata_values[i], strlen(m->metadata_values[i])));
+    json_object_set_new(o, "metadata", meta);
+    json_t *opsets = json_array();
+    for (size_t i = 0; opsets != NULL && i < m->n_opsets; i++) {
+        json_t *e = json_object();
+        ei_cli_json_set_str(e, "domain", m->opsets[i].domain);
+        json_object_set_new(e, "version", json_integer((json_int_t)m->opsets[i].version));
+        json_array_append_new(opsets, e);
+    }
+    json_object_set_new(o, "opsets", opsets);
+    json_object_set_new(o, "nodes", json_integer((json_int_t)m->n_nodes));
+    json_object_set_new(o, "subgraph_nodes", json_integer((json_int_t)m->n_subgraph_nodes));
+    json_object_set_new(o, "subgraphs", json_integer((json_int_t)m->n_subgraphs));
+    json_t *ops = json_array();
+    for (size_t i = 0; ops != NULL && i < m->n_op_types; i++) {
+        json_t *e = json_object();
+        ei_cli_json_set_str(e, "op_type", m->op_counts[i].op_type);
+        json_object_set_new(e, "count", json_integer((json_int_t)m->op_counts[i].count));
+        json_object_set_new(e, "in_subgraphs",
+                            json_integer((json_int_t)m->op_counts[i].in_subgraphs));
+        json_array_append_new(ops, e);
+    }
+    json_object_set_new(o, "op_counts", ops);
+    json_t *init = json_object();
+    json_object_set_new(init, "count", json_integer((json_int_t)m->n_initializers));
+    json_object_set_new(init, "bytes", json_integer((json_int_t)m->initializer_bytes));
+    json_object_set_new(init, "external_count",
+                        json_integer((json_int_t)m->n_external_initializers));
+    json_object_set_new(init, "external_bytes", json_integer((json_int_t)m->external_bytes));
+    json_object_set_new(o, "initializers", init);
+    json_object_set_new(o, "functions", json_integer((json_int_t)m->n_functions));
+    return o;
+}
+
+static int run_info(int argc, char **argv)
+{
+    const char *path = NULL;
+    bool json = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            print_help();
+            return EI_EXIT_OK;
+        } else if (strcmp(argv[i], "--json") == 0) {
+            json = true;
+        } else if (strcmp(argv[i], "--") == 0 && i + 1 < argc && path == NULL) {
+            path = argv[++i];
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            return ei_cli_usage_error(CMD, "unknown option '%s'", argv[i]);
+        } else if (path != NULL) {
+            return ei_cli_usage_error(CMD, "expected one MODEL, got '%s' too", argv[i]);
+        } else {
+            path = argv[i];
+        }
+    }
+    if (path == NULL)
+        return ei_cli_usage_error(CMD, "missing MODEL");
+
+    ei_error_t err = {0};
+    ei_model_info_t *m = NULL;
+    ei_session_t *s = NULL;
+    int rc = EI_EXIT_FAILURE;
+    /* The file first: its messages (missing, not ONNX, truncated) are clearer than ORT's. */
+    if (ei_model_inspect(path, &m, &err) != EI_OK) {
+        rc = ei_cli_fail(&err, "reading model");
+        goto out;
+    }
+    rc = ei_cli_init_runtime(EI_LOG_WARN, false, 0);
+    if (rc != EI_EXIT_OK)
+        goto out;
+    ei_session_opts_t opts;
+    ei_session_opts_init(&opts);
+    opts.graph_opt = EI_GRAPH_OPT_DISABLE;
+    opts.intra_op_threads = 1;
+    if (ei_session_create(path, &opts, &s, &err) != EI_OK) {
+        rc = ei_cli_fail(&err, "loading model '%s' in ONNX Runtime", path);
+        goto out;
+    }
+    if (json) {
+        rc = ei_cli_print_json(json_doc(path, m, s));
+    } else {
+        print_text(path, m, s);
+        rc = fflush(stdout) == 0 ? EI_EXIT_OK : EI_EXIT_FAILURE;
+    }
+out:
+    ei_session_destroy(s);
+    ei_model_info_destroy(m);
+    return rc;
+}
+
+const ei_cli_command_t ei_cli_cmd_info = {"info", run_info,
+                                          "describe a model: inputs, outputs, metadata, operators"};
