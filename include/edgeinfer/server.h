@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The inference server: KServe v2 (Open Inference Protocol) over HTTP/REST, as NVIDIA Triton
+ * implements it, on a Triton-layout model repository, with dynamic batching, hot reload and
+ * Prometheus metrics.
+ *
+ * Life cycle: ei_server_opts_init() -> ei_server_create() (scans the repository and loads the
+ * start-up models) -> ei_server_start() (binds the ports and serves on internal threads) ->
+ * ei_server_stop() (graceful: stops accepting, answers every accepted request) ->
+ * ei_server_destroy(). This header does not cover the wire protocol itself: see docs and
+ * `edgeinfer serve --help`.
+ *
+ * Thread-safety: a server is driven by one thread (usually main); its own threads do the serving.
+ * The log callback is called from those threads, concurrently.
+ */
+#ifndef EDGEINFER_SERVER_H
+#define EDGEINFER_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** How the model repository is managed after start-up (Triton's --model-control-mode). */
+typedef enum ei_server_control_mode {
+    EI_SERVER_CONTROL_NONE = 0, /**< load everything at start, ignore later changes */
+    EI_SERVER_CONTROL_POLL,     /**< rescan every repository_poll_secs and (re)load changes */
+    EI_SERVER_CONTROL_EXPLICIT  /**< load only load_models; then the repository API decides */
+} ei_server_control_mode_t;
+
+/** Format of the server's log lines. */
+typedef enum ei_server_log_format {
+    EI_SERVER_LOG_TEXT = 0, /**< `<ts> <LEVEL> <component> <message> key=value ...` */
+    EI_SERVER_LOG_JSON      /**< one JSON object per line */
+} ei_server_log_format_t;
+
+/** Which stream a server log line belongs to. */
+typedef enum ei_server_log_stream {
+    EI_SERVER_LOG_ACCESS = 0, /**< one line per HTTP request */
+    EI_SERVER_LOG_ERROR       /**< failures, start-up and shutdown events */
+} ei_server_log_stream_t;
+
+/**
+ * Receives one formatted log line (no trailing newline). Called from server threads,
+ * concurrently; the line is valid only during the call.
+ */
+typedef void (*ei_server_log_fn)(ei_server_log_stream_t stream, const char *line, void *user);
+
+/** Resource limits; every client-controlled size has one. */
+typedef struct ei_server_limits {
+    size_t max_body_bytes;          /**< request body (413 beyond); default 64 MiB */
+    size_t max_tensor_elements;     /**< elements in one input tensor (400 beyond); default 2^26 */
+    size_t max_header_bytes;        /**< request line + headers (431 beyond); default 16 KiB */
+    unsigned max_connections;       /**< concurrent HTTP connections; default 512 */
+    unsigned connection_timeout_secs; /**< idle or stalled connection timeout; default 30 */
+} ei_server_limits_t;
+
+/**
+ * Server options. Initialise with ei_server_opts_init(); new fields only ever go at the end.
+ * Strings and arrays are copied by ei_server_create() and need not outlive the call.
+ */
+typedef struct ei_server_opts {
+    const char *model_repository;   /**< repository directory (required) */
+    const char *http_address;       /**< numeric IPv4/IPv6 address to bind; default "127.0.0.1" */
+    int http_port;                  /**< default 8000; 0 picks a free port */
+    int metrics_port;               /**< default 8002; 0 picks a free port; -1 turns metrics off */
+    ei_server_control_mode_t model_control_mode; /**< default EI_SERVER_CONTROL_NONE */
+    int repository_poll_secs;       /**< POLL mode interval; default 15 */
+    const char *const *load_models; /**< EXPLICIT mode start-up models ("*" = all) */
+    size_t n_load_models;
+    ei_server_log_format_t log_format; /**< default EI_SERVER_LOG_TEXT */
+    int log_verbose;                /**< 0: access + error lines; >= 1: also per-request timings */
+    ei_server_limits_t limits;
+    int http_threads;               /**< HTTP I/O threads; default 2 */
+    ei_server_log_fn log_fn;        /**< NULL: lines go to the library log sink (ei_log_set) */
+    void *log_user;
+    int default_max_batch_size;     /**< auto-completed max_batch_size (Triton: 4); default 4 */
+    unsigned shutdown_timeout_secs; /**< ei_server_stop() waits this long for requests; default 30 */
+    /** Sessions share the runtime's global thread pools (ei_global_init() must have made them). */
+    bool use_global_threads;
+} ei_server_opts_t;
+
+typedef struct ei_server ei_server_t;
+
+/** Fills `opts` with the defaults listed in ei_server_opts_t. */
+EI_API void ei_server_opts_init(ei_server_opts_t *opts);
+
+/**
+ * Creates a server: checks the options, scans the repository and loads the start-up models (a
+ * model that fails to load is reported UNAVAILABLE and the others are served). Binds nothing yet.
+ * On success `*out` is released with ei_server_destroy(); on failure it is NULL and `err` says why.
+ * Needs ei_global_init() first.
+ */
+EI_API EI_NODISCARD ei_code_t ei_server_create(const ei_server_opts_t *opts, ei_server_t **out,
+                                               ei_error_t *err);
+
+/**
+ * Binds the HTTP (and metrics) ports and starts serving on internal threads; returns once the
+ * server accepts connections. EI_EIO when a port cannot be bound, EI_EINVAL when already started.
+ */
+EI_API EI_NODISCARD ei_code_t ei_server_start(ei_server_t *s, ei_error_t *err);
+
+/** The bound HTTP port (useful with http_port 0), or -1 when not started. */
+EI_API int ei_server_http_port(const ei_server_t *s);
+
+/** The bound metrics port, or -1 when not started or metrics are off. */
+EI_API int ei_server_metrics_port(const ei_server_t *s);
+
+/**
+ * Graceful stop: stops accepting connections, answers every request already accepted (waiting at
+ * most shutdown_timeout_secs; requests still queued then are answered 503), then closes
+ * everything. Idempotent; NULL is a no-op. Not async-signal-safe: call it from a normal thread.
+ */
+EI_API void ei_server_stop(ei_server_t *s);
+
+/** Stops the server if needed and releases it. NULL is a no-op. */
+EI_API void ei_server_destroy(ei_server_t *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libmicrohttpd glue: the daemons, body accumulation under the size limit, the graceful-stop gate,
+ * and suspend/resume so that a request waiting for inference pins no I/O thread.
+ *
+ * How a request flows: MHD calls on_request() once with the headers (we allocate the request and
+ * pass the stop gate), then once per body chunk (appended, up to max_body_bytes), then once more
+ * with no data: the handler runs. A handler either responds at once or returns without a response
+ * (it submitted inference); we then suspend the connection. The response may be set from a worker
+ * thread; if the connection is already suspended we resume it, and MHD calls on_request() again,
+ * where the response is queued. A per-request mutex orders "handler returned" against "response
+ * set", so the connection is suspended exactly when no response exists yet. on_completed() writes
+ * the access log line, updates the counters and frees the request. Not the protocol (kserve_v2.c).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "server_internal.h"
+
+unsigned ei__http_status_for(ei_code_t code)
+{
+    switch (code) {
+    case EI_OK:
+        return 200;
+    case EI_EINVAL:
+    case EI_EFORMAT:
+    case EI_ECANCELED:
+        return 400;
+    case EI_ENOTFOUND:
+    case EI_ENOENT:
+        return 404;
+    case EI_ELIMIT:
+        return 413;
+    case EI_EUNSUPPORTED:
+        return 501;
+    case EI_EBUSY:
+        return 503;
+    case EI_ETIMEDOUT:
+        return 504;
+    case EI_ENOMEM:
+    case EI_EIO:
+    case EI_EMODEL:
+    case EI_ERUNTIME:
+        return 500;
+    case EI__CODE_COUNT:
+        return 500;
+    }
+    return 500;
+}
+
+const char *ei__http_header(ei__http_req_t *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+static void req_free(ei__http_req_t *r)
+{
+    if (!r)
+        return;
+    ei__free(r->body);
+    ei__free(r->resp);
+    pthread_mutex_destroy(&r->mu);
+    ei__free(r);
+}
+
+/* Queues the stored response on the connection (MHD thread, inside on_request). */
+static enum MHD_Result queue_response(ei__http_req_t *r)
+{
+    struct MHD_Response *resp;
+    r->queued = true;
+    resp = MHD_create_response_from_buffer_with_free_callback(r->resp_len, r->resp, ei__free);
+    if (!resp)
+        return MHD_NO;
+    r->resp = NULL; /* the response owns it now */
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype ? r->ctype : "text/plain");
+    if (r->has_infer_header) {
+        char v[32];
+        snprintf(v, sizeof v, "%zu", r->infer_header_len);
+        MHD_add_response_header(resp, "Inference-Header-Content-Length", v);
+    }
+    if (r->allow)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    if (r->rejected || r->too_large)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result ret = MHD_queue_response(r->conn, r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+void ei__http_respond(ei__http_req_t *r, unsigned status, const char *ctype, char *body,
+                      size_t len)
+{
+    pthread_mutex_lock(&r->mu);
+    if (r->responded) {
+        /* A handler bug; keep the first response. */
+        pthread_mutex_unlock(&r->mu);
+        ei__free(body);
+        EI_LOG(EI_LOG_ERROR, "server", "request %llu answered twice", (unsigned long long)r->id);
+        return;
+    }
+    if (!body && len == 0) {
+        body = ei__malloc(1);
+        if (body)
+            body[0] = '\0';
+    }
+    if (!body) {
+        /* Out of memory building the body: answer 500 with a static message. */
+        static const char oom[] = "{\"error\":\"out of memory\"}";
+        body = ei__malloc(sizeof oom);
+        status = 500;
+        ctype = "application/json";
+        len = body ? sizeof oom - 1 : 0;
+        if (body)
+            memcpy(body, oom, sizeof oom);
+    }
+    r->status = status;
+    r->ctype = ctype;
+    r->resp = body;
+    r->resp_len = body ? len : 0;
+    r->responded = true;
+    bool resume = r->suspended;
+    r->suspended = false;
+    if (resume)
+        MHD_resume_connection(r->conn);
+    pthread_mutex_unlock(&r->mu);
+}
+
+void ei__http_respond_error(ei__http_req_t *r, unsigned status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->error, sizeof r->error, fmt, ap);
+    va_end(ap);
+    ei__sbuf_t b = {0};
+    ei__sbuf_adds(&b, "{\"error\":");
+    ei__sbuf_json_str(&b, r->error, strlen(r->error));
+    ei__sbuf_addc(&b, '}');
+    size_t len = 0;
+    char *body = ei__sbuf_take(&b, &len);
+    r->has_infer_header = false;
+    ei__http_respond(r, status, "application/json", body, len);
+}
+
+/* The gate: after stop() began, new requests are refused with 503 and "Connection: close". */
+static void gate(ei_server_t *s, ei__http_req_t *r)
+{
+    pthread_mutex_lock(&s->mu);
+    if (s->stopping && !r->metrics_port) {
+        r->rejected = true;
+    } else {
+        s->inflight++;
+        r->gated = true;
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+static bool body_append(ei__http_req_t *r, const char *data, size_t n)
+{
+    size_t limit = r->srv->o.limits.max_body_bytes;
+    if (r->too_large || r->body_len + n > limit || r->body_len + n < r->body_len) {
+        r->too_large = true;
+        return false;
+    }
+    if (r->body_cap - r->body_len <= n) {
+        size_t cap = r->body_cap ? r->body_cap : 4096;
+        while (cap - r->body_len <= n)
+            cap *= 2;
+        if (cap > limit + 1)
+            cap = limit + 1;
+        char *p = ei__realloc(r->body, cap);
+        if (!p)
+            return false;
+        r->body = p;
+        r->body_cap = cap;
+    }
+    memcpy(r->body + r->body_len, data, n);
+    r->body_len += n;
+    r->body[r->body_len] = '\0';
+    return true;
+}
+
+static void dispatch(ei__http_req_t *r)
+{
+    if (r->rejected) {
+        ei__http_respond_error(r, 503, "server is shutting down");
+        return;
+    }
+    if (r->too_large) {
+        ei__http_respond_error(r, 413, "request body larger than the limit of %zu bytes",
+                               r->srv->o.limits.max_body_bytes);
+        return;
+    }
+    if (!r->body) {
+        r->body = ei__malloc(1);
+        if (!r->body) {
+            ei__http_respond_error(r, 500, "out of memory");
+            return;
+        }
+        r->body[0] = '\0';
+    }
+    if (r->metrics_port)
+        ei__metrics_handle(r);
+    else
+        ei__kserve_handle(r);
+}
+
+static enum MHD_Result on_request(ei_server_t *s, bool metrics, struct MHD_Connection *conn,
+                                  const char *url, const char *method,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    ei__http_req_t *r = *con_cls;
+    if (!r) {
+        r = ei__calloc(1, sizeof *r);
+        if (!r)
+            return MHD_NO;
+        pthread_mutex_init(&r->mu, NULL);
+        r->srv = s;
+        r->conn = conn;
+        r->method = method;
+        r->url = url;
+        r->version = -1;
+        r->start_ns = ei__now_ns();
+        r->id = atomic_fetch_add_explicit(&s->next_req_id, 1, memory_order_relaxed) + 1;
+        r->metrics_port = metrics;
+        *con_cls = r;
+        gate(s, r);
+        /* Refuse an announced oversized body before reading it. */
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        int64_t n = 0;
+        if (cl && ei__parse_i64(cl, &n) && n > 0 && (uint64_t)n > s->o.limits.max_body_bytes) {
+            r->too_large = true;
+            r->dispatched = true;
+            dispatch(r);
+            return queue_response(r);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!r->dispatched && !r->too_large && !body_append(r, upload_data, *upload_data_size)) {
+            if (!r->too_large) {
+                /* Out of memory: drop the connection rather than answer half a body. */
+                return MHD_NO;
+            }
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (r->queued)
+        return MHD_YES;
+    if (!r->dispatched) {
+        r->dispatched = true;
+        dispatch(r);
+        pthread_mutex_lock(&r->mu);
+        bool ready = r->responded;
+        if (!ready) {
+            r->suspended = true;
+            MHD_suspend_connection(conn);
+        }
+        pthread_mutex_unlock(&r->mu);
+        if (!ready)
+            return MHD_YES;
+        return queue_response(r);
+    }
+    /* Resumed: the response is there. */
+    pthread_mutex_lock(&r->mu);
+    bool ready = r->responded;
+    pthread_mutex_unlock(&r->mu);
+    if (!ready)
+        return MHD_YES;
+    return queue_response(r);
+}
+
+static enum MHD_Result on_http(void *cls, struct MHD_Connection *conn, const char *url,
+                               const char *method, const char *version, const char *upload_data,
+                               size_t *upload_data_size, void **con_cls)
+{
+    (void)version;
+    return on_request(cls, false, conn, url, method, upload_data, upload_data_size, con_cls);
+}
+
+static enum MHD_Result on_metrics(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)version;
+    return on_request(cls, true, conn, url, method, upload_data, upload_data_size, con_cls);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    ei_server_t *s = cls;
+    ei__http_req_t *r = *con_cls;
+    (void)toe;
+    if (!r)
+        return;
+    *con_cls = NULL;
+    uint64_t dur = ei__now_ns() - r->start_ns;
+    char client[64] = "-";
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, client,
+                      sizeof client);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                      client, sizeof client);
+    }
+    if (!r->responded)
+        r->status = 0; /* the client went away before we answered */
+    if (!r->metrics_port) {
+        ei__http_stats_t *hs = &s->http_stats;
+        atomic_fetch_add_explicit(&hs->requests, 1, memory_order_relaxed);
+        if (r->status >= 100 && r->status < 600)
+            atomic_fetch_add_explicit(&hs->status_class[r->status / 100], 1,
+                                      memory_order_relaxed);
+        atomic_fetch_add_explicit(&hs->bytes_in, r->body_len, memory_order_relaxed);
+        atomic_fetch_add_explicit(&hs->bytes_out, r->resp_len, memory_order_relaxed);
+        ei__histogram_add(&hs->duration, dur);
+        ei__log_access(s, r, dur, client);
+    }
+    if (r->gated) {
+        pthread_mutex_lock(&s->mu);
+        s->inflight--;
+        if (s->inflight == 0)
+            pthread_cond_broadcast(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+    }
+    req_free(r);
+}
+
+static struct MHD_Daemon *start_daemon(ei_server_t *s, const char *addr, int port,
+                                       unsigned threads, bool metrics, int *bound,
+                                       ei_error_t *err)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ITC | MHD_USE_TURBO;
+    struct sockaddr_in *in4 = (struct sockaddr_in *)(void *)&ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)&ss;
+    if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons((uint16_t)port);
+    } else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        ei__fail(err, EI_EINVAL, "http address '%s': expected a numeric IPv4 or IPv6 address",
+                 addr);
+        return NULL;
+    }
+    const ei_server_limits_t *L = &s->o.limits;
+    /* MHD's per-connection memory pool holds the request line and headers (and the read buffer),
+     * so it is what limits header size; it answers 431 itself beyond that. */
+    size_t pool = L->max_header_bytes + 4096;
+    struct MHD_OptionItem opts[12];
+    size_t n = 0;
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)L->max_connections,
+                                        NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
+                                        (intptr_t)L->connection_timeout_secs, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)pool, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 511, NULL};
+    if (threads > 1)
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    struct MHD_Daemon *d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL,
+                                            metrics ? on_metrics : on_http, s,
+                                            MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    if (!d) {
+        ei__fail(err, EI_EIO, "cannot listen on %s port %d (in use, or not an address of this host?)",
+                 addr, port);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    *bound = di ? (int)di->port : port;
+    return d;
+}
+
+ei_code_t ei__http_start(ei_server_t *s, ei_error_t *err)
+{
+    unsigned threads = s->o.http_threads > 0 ? (unsigned)s->o.http_threads : 2;
+    s->http = start_daemon(s, s->address, s->o.http_port, threads, false, &s->http_port, err);
+    if (!s->http)
+        return err ? err->code : EI_EIO;
+    if (s->o.metrics_port >= 0) {
+        s->metrics = start_daemon(s, s->address, s->o.metrics_port, 1, true, &s->metrics_port, err);
+        if (!s->metrics) {
+            ei__error_prefix(err, "metrics");
+            MHD_stop_daemon(s->http);
+            s->http = NULL;
+            return err ? err->code : EI_EIO;
+        }
+    } else {
+        s->metrics_port = -1;
+    }
+    return EI_OK;
+}
+
+void ei__http_quiesce(ei_server_t *s)
+{
+    if (!s->http)
+        return;
+    /* MHD hands the listening socket back; closing it makes new connects fail at once instead of
+     * waiting in the kernel's backlog for an accept() that never comes. */
+    MHD_socket fd = MHD_quiesce_daemon(s->http);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+}
+
+void ei__http_stop(ei_server_t *s)
+{
+    if (s->metrics)
+        MHD_stop_daemon(s->metrics);
+    s->metrics = NULL;
+    if (s->http)
+        MHD_stop_daemon(s->http);
+    s->http = NULL;
+}

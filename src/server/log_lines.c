@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The server's access and error log lines, as text (`<ts> <LEVEL> <stream> <message> key=value`)
+ * or as one JSON object per line. Every line carries the request id (`req`) and `model=<name>@<ver>`
+ * when a model was involved ("-" when none), so one request can be followed across both streams.
+ * Lines go to the options' log callback, or to the library log sink when there is none.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "server_internal.h"
+
+static void timestamp(char *buf, size_t size)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    char tmp[32];
+    strftime(tmp, sizeof tmp, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, size, "%s.%03ldZ", tmp, ts.tv_nsec / 1000000L);
+}
+
+static const char *level_upper(ei_log_level_t l)
+{
+    switch (l) {
+    case EI_LOG_DEBUG:
+        return "DEBUG";
+    case EI_LOG_INFO:
+        return "INFO";
+    case EI_LOG_WARN:
+        return "WARN";
+    case EI_LOG_ERROR:
+        return "ERROR";
+    case EI_LOG_OFF:
+        return "OFF";
+    }
+    return "INFO";
+}
+
+static void emit(ei_server_t *s, ei_server_log_stream_t stream, ei_log_level_t level,
+                 ei__sbuf_t *b)
+{
+    if (b->oom || !b->data) {
+        ei__sbuf_free(b);
+        return;
+    }
+    if (s->o.log_fn)
+        s->o.log_fn(stream, b->data, s->o.log_user);
+    else
+        EI_LOG(level, stream == EI_SERVER_LOG_ACCESS ? "access" : "server", "%s", b->data);
+    ei__sbuf_free(b);
+}
+
+/* Appends key=value (text: value quoted when it has spaces) or "key":"value" (JSON). */
+static void kv_str(ei__sbuf_t *b, bool json, const char *k, const char *v)
+{
+    if (json) {
+        ei__sbuf_printf(b, ",\"%s\":", k);
+        ei__sbuf_json_str(b, v, strlen(v));
+        return;
+    }
+    ei__sbuf_printf(b, " %s=", k);
+    if (*v && !strpbrk(v, " \t\"=")) {
+        ei__sbuf_adds(b, v);
+    } else {
+        ei__sbuf_json_str(b, v, strlen(v));
+    }
+}
+
+static void kv_u64(ei__sbuf_t *b, bool json, const char *k, uint64_t v)
+{
+    ei__sbuf_printf(b, json ? ",\"%s\":%llu" : " %s=%llu", k, (unsigned long long)v);
+}
+
+static void head(ei__sbuf_t *b, bool json, ei_log_level_t level, const char *stream,
+                 const char *msg)
+{
+    char ts[48];
+    timestamp(ts, sizeof ts);
+    if (json) {
+        ei__sbuf_printf(b, "{\"ts\":\"%s\",\"level\":\"%s\",\"stream\":\"%s\",\"msg\":", ts,
+                        ei_log_level_name(level), stream);
+        ei__sbuf_json_str(b, msg, strlen(msg));
+    } else {
+        ei__sbuf_printf(b, "%s %s %s %s", ts, level_upper(level), stream, msg);
+    }
+}
+
+static void model_kv(ei__sbuf_t *b, bool json, const char *model, int64_t version)
+{
+    char mv[200];
+    if (model && *model && version >= 0)
+        snprintf(mv, sizeof mv, "%s@%lld", model, (long long)version);
+    else if (model && *model)
+        snprintf(mv, sizeof mv, "%s", model);
+    else
+        snprintf(mv, sizeof mv, "-");
+    kv_str(b, json, "model", mv);
+}
+
+void ei__log_access(ei_server_t *s, const ei__http_req_t *r, uint64_t dur_ns, const char *client)
+{
+    bool json = s->o.log_format == EI_SERVER_LOG_JSON;
+    ei__sbuf_t b = {0};
+    ei_log_level_t level = r->status >= 500 || r->status == 0 ? EI_LOG_WARN : EI_LOG_INFO;
+    char msg[64];
+    snprintf(msg, sizeof msg, "%s", r->method ? r->method : "-");
+    head(&b, json, level, "access", msg);
+    kv_u64(&b, json, "req", r->id);
+    model_kv(&b, json, r->model, r->version);
+    kv_str(&b, json, "client", client);
+    kv_str(&b, json, "path", r->url ? r->url : "-");
+    kv_u64(&b, json, "status", r->status);
+    kv_u64(&b, json, "bytes_in", r->body_len);
+    kv_u64(&b, json, "bytes_out", r->resp_len);
+    kv_u64(&b, json, "dur_us", dur_ns / 1000);
+    if (s->o.log_verbose >= 1 && (r->queue_ns || r->compute_ns)) {
+        kv_u64(&b, json, "queue_us", r->queue_ns / 1000);
+        kv_u64(&b, json, "compute_us", r->compute_ns / 1000);
+    }
+    if (r->error[0])
+        kv_str(&b, json, "error", r->error);
+    if (json)
+        ei__sbuf_addc(&b, '}');
+    emit(s, EI_SERVER_LOG_ACCESS, level, &b);
+}
+
+void ei__log_event(ei_server_t *s, ei_log_level_t level, uint64_t req_id, const char *model,
+                   int64_t version, const char *fmt, ...)
+{
+    if (level < EI_LOG_INFO && s->o.log_verbose < 1)
+        return;
+    bool json = s->o.log_format == EI_SERVER_LOG_JSON;
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ei__sbuf_t b = {0};
+    head(&b, json, level, "server", msg);
+    if (req_id)
+        kv_u64(&b, json, "req", req_id);
+    else
+        kv_str(&b, json, "req", "-");
+    model_kv(&b, json, model, version);
+    if (json)
+        ei__sbuf_addc(&b, '}');
+    emit(s, EI_SERVER_LOG_ERROR, level, &b);
+}

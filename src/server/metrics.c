@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * GET /metrics on the metrics port: Prometheus text format 0.0.4. Triton's per-model counters
+ * (nv_inference_*, labels model and version) so existing dashboards work, our histograms
+ * (ei_*_duration_seconds, ei_batch_size), HTTP counters and the process's resident memory. Every
+ * family is written once with all its samples, as the format requires.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server_internal.h"
+
+#define LD(x) atomic_load_explicit(&(x), memory_order_relaxed)
+
+typedef struct held {
+    ei__model_t **m;
+    size_t n, cap;
+} held_t;
+
+static void hold_one(ei__model_t *m, void *user)
+{
+    held_t *h = user;
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 16;
+        ei__model_t **p = ei__realloc(h->m, cap * sizeof *p);
+        if (!p)
+            return;
+        h->m = p;
+        h->cap = cap;
+    }
+    ei__model_retain(m);
+    h->m[h->n++] = m;
+}
+
+/* {model="<name>",version="<v>"} with the label value escaped as the format requires. */
+static void labels(ei__sbuf_t *b, ei__model_t *m, const char *extra)
+{
+    ei__sbuf_adds(b, "{model=\"");
+    for (const char *p = ei__model_name(m); *p; p++) {
+        if (*p == '\\' || *p == '"')
+            ei__sbuf_addc(b, '\\');
+        if (*p == '\n') {
+            ei__sbuf_adds(b, "\\n");
+            continue;
+        }
+        ei__sbuf_addc(b, *p);
+    }
+    ei__sbuf_printf(b, "\",version=\"%lld\"%s%s}", (long long)ei__model_version(m),
+                    extra ? "," : "", extra ? extra : "");
+}
+
+static void family(ei__sbuf_t *b, const char *name, const char *type, const char *help)
+{
+    ei__sbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+enum counter_id {
+    C_SUCCESS,
+    C_FAILURE,
+    C_COUNT,
+    C_EXEC,
+    C_PENDING,
+    C_REQ_US,
+    C_QUEUE_US,
+    C_IN_US,
+    C_INFER_US,
+    C_OUT_US
+};
+
+static const struct {
+    const char *name, *type, *help;
+} counters[] = {
+    {"nv_inference_request_success", "counter",
+     "Number of successful inference requests, all batch sizes"},
+    {"nv_inference_request_failure", "counter",
+     "Number of failed inference requests, all batch sizes"},
+    {"nv_inference_count", "counter", "Number of inferences performed (a batch of n counts n)"},
+    {"nv_inference_exec_count", "counter", "Number of model executions performed"},
+    {"nv_inference_pending_request_count", "gauge",
+     "Instantaneous number of pending requests awaiting execution per-model"},
+    {"nv_inference_request_duration_us", "counter",
+     "Cumulative inference request duration in microseconds (includes cached requests)"},
+    {"nv_inference_queue_duration_us", "counter",
+     "Cumulative inference queuing duration in microseconds"},
+    {"nv_inference_compute_input_duration_us", "counter",
+     "Cumulative compute input duration in microseconds"},
+    {"nv_inference_compute_infer_duration_us", "counter",
+     "Cumulative compute inference duration in microseconds"},
+    {"nv_inference_compute_output_duration_us", "counter",
+     "Cumulative inference compute output duration in microseconds"},
+};
+
+static uint64_t counter_value(ei__model_stats_t *st, int id)
+{
+    switch ((enum counter_id)id) {
+    case C_SUCCESS:
+        return LD(st->success_count);
+    case C_FAILURE:
+        return LD(st->fail_count);
+    case C_COUNT:
+        return LD(st->inference_count);
+    case C_EXEC:
+        return LD(st->execution_count);
+    case C_PENDING:
+        return LD(st->pending);
+    case C_REQ_US:
+        return (LD(st->success_ns) + LD(st->fail_ns)) / 1000;
+    case C_QUEUE_US:
+        return LD(st->queue_ns) / 1000;
+    case C_IN_US:
+        return LD(st->compute_input_ns) / 1000;
+    case C_INFER_US:
+        return LD(st->compute_infer_ns) / 1000;
+    case C_OUT_US:
+        return LD(st->compute_output_ns) / 1000;
+    }
+    return 0;
+}
+
+/* A histogram's samples (cumulative buckets in seconds, sum, count), labelled by `m` or none. */
+static void histogram(ei__sbuf_t *b, const char *name, ei__histogram_t *h, ei__model_t *m)
+{
+    uint64_t cum = 0;
+    char le[48];
+    for (size_t i = 0; i <= EI__STATS_NBUCKETS; i++) {
+        cum += LD(h->bucket[i]);
+        if (i < EI__STATS_NBUCKETS)
+            snprintf(le, sizeof le, "le=\"%g\"", (double)ei__stats_bucket_us[i] / 1e6);
+        else
+            snprintf(le, sizeof le, "le=\"+Inf\"");
+        ei__sbuf_printf(b, "%s_bucket", name);
+        if (m) {
+            labels(b, m, le);
+        } else {
+            ei__sbuf_printf(b, "{%s}", le);
+        }
+        ei__sbuf_printf(b, " %llu\n", (unsigned long long)cum);
+    }
+    ei__sbuf_printf(b, "%s_sum", name);
+    if (m)
+        labels(b, m, NULL);
+    ei__sbuf_printf(b, " %.6f\n%s_count", (double)LD(h->sum_ns) / 1e9, name);
+    if (m)
+        labels(b, m, NULL);
+    ei__sbuf_printf(b, " %llu\n", (unsigned long long)LD(h->count));
+}
+
+static uint64_t resident_bytes(void)
+{
+    unsigned long long size = 0, rss = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f)
+        return 0;
+    if (fscanf(f, "%llu %llu", &size, &rss) != 2)
+        rss = 0;
+    fclose(f);
+    long page = sysconf(_SC_PAGESIZE);
+    return (uint64_t)rss * (uint64_t)(page > 0 ? page : 4096);
+}
+
+static void render(ei_server_t *s, ei__sbuf_t *b)
+{
+    held_t h = {0};
+    pthread_rwlock_rdlock(&s->repo_lock);
+    if (s->repo)
+        ei__repo_foreach(s->repo, hold_one, &h);
+    pthread_rwlock_unlock(&s->repo_lock);
+
+    for (size_t c = 0; c < sizeof counters / sizeof counters[0]; c++) {
+        family(b, counters[c].name, counters[c].type, counters[c].help);
+        for (size_t i = 0; i < h.n; i++) {
+            ei__sbuf_adds(b, counters[c].name);
+            labels(b, h.m[i], NULL);
+            ei__sbuf_printf(b, " %llu\n",
+                            (unsigned long long)counter_value(ei__model_stats(h.m[i]), (int)c));
+        }
+    }
+    static const struct {
+        const char *name, *help;
+        size_t off;
+    } hists[] = {
+        {"ei_request_duration_seconds", "Inference request duration, received to answered",
+         offsetof(ei__model_stats_t, request_hist)},
+        {"ei_queue_duration_seconds", "Time requests waited in the scheduler queue",
+         offsetof(ei__model_stats_t, queue_hist)},
+        {"ei_compute_duration_seconds", "Compute time (input + infer + output) per request",
+         offsetof(ei__model_stats_t, compute_hist)},
+    };
+    for (size_t k = 0; k < sizeof hists / sizeof hists[0]; k++) {
+        family(b, hists[k].name, "histogram", hists[k].help);
+        for (size_t i = 0; i < h.n; i++) {
+            ei__histogram_t *hist =
+                (ei__histogram_t *)(void *)((char *)ei__model_stats(h.m[i]) + hists[k].off);
+            histogram(b, hists[k].name, hist, h.m[i]);
+        }
+    }
+    /* Batch sizes: a histogram over the runs, from the per-size execution counters. */
+    family(b, "ei_batch_size", "histogram", "Batch size of each model execution");
+    for (size_t i = 0; i < h.n; i++) {
+        ei__model_stats_t *st = ei__model_stats(h.m[i]);
+        static const unsigned bounds[] = {1, 2, 4, 8, 16, 32, 64};
+        uint64_t cum = 0, total = 0, sum = 0;
+        size_t next = 0;
+        for (size_t bs = 1; bs <= EI__STATS_MAX_BATCH; bs++) {
+            uint64_t c = LD(st->batch_count[bs - 1]);
+            total += c;
+            sum += c * bs;
+        }
+        for (size_t bs = 1; bs <= EI__STATS_MAX_BATCH && next < 7; bs++) {
+            cum += LD(st->batch_count[bs - 1]);
+            if (bs == bounds[next]) {
+                char le[32];
+                snprintf(le, sizeof le, "le=\"%u\"", bounds[next]);
+                ei__sbuf_adds(b, "ei_batch_size_bucket");
+                labels(b, h.m[i], le);
+                ei__sbuf_printf(b, " %llu\n", (unsigned long long)cum);
+                next++;
+            }
+        }
+        ei__sbuf_adds(b, "ei_batch_size_bucket");
+        labels(b, h.m[i], "le=\"+Inf\"");
+        ei__sbuf_printf(b, " %llu\nei_batch_size_sum", (unsigned long long)total);
+        labels(b, h.m[i], NULL);
+        ei__sbuf_printf(b, " %llu\nei_batch_size_count", (unsigned long long)sum);
+        labels(b, h.m[i], NULL);
+        ei__sbuf_printf(b, " %llu\n", (unsigned long long)total);
+    }
+    for (size_t i = 0; i < h.n; i++)
+        ei__model_release(h.m[i]);
+    ei__free(h.m);
+
+    ei__http_stats_t *hs = &s->http_stats;
+    family(b, "ei_http_requests_total", "counter", "HTTP requests answered, by status class");
+    for (int c = 1; c <= 5; c++)
+        ei__sbuf_printf(b, "ei_http_requests_total{code=\"%dxx\"} %llu\n", c,
+                        (unsigned long long)LD(hs->status_class[c]));
+    family(b, "ei_http_received_bytes_total", "counter", "Request body bytes received");
+    ei__sbuf_printf(b, "ei_http_received_bytes_total %llu\n", (unsigned long long)LD(hs->bytes_in));
+    family(b, "ei_http_sent_bytes_total", "counter", "Response body bytes sent");
+    ei__sbuf_printf(b, "ei_http_sent_bytes_total %llu\n", (unsigned long long)LD(hs->bytes_out));
+    family(b, "ei_http_request_duration_seconds", "histogram",
+           "HTTP request duration, first byte to response queued");
+    histogram(b, "ei_http_request_duration_seconds", &hs->duration, NULL);
+    pthread_mutex_lock(&s->mu);
+    uint64_t inflight = s->inflight;
+    pthread_mutex_unlock(&s->mu);
+    family(b, "ei_http_requests_in_flight", "gauge", "HTTP requests being handled now");
+    ei__sbuf_printf(b, "ei_http_requests_in_flight %llu\n", (unsigned long long)inflight);
+    family(b, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes");
+    ei__sbuf_printf(b, "process_resident_memory_bytes %llu\n",
+                    (unsigned long long)resident_bytes());
+    family(b, "ei_uptime_seconds", "gauge", "Seconds since the server was created");
+    ei__sbuf_printf(b, "ei_uptime_seconds %.3f\n", (double)(ei__now_ns() - s->start_ns) / 1e9);
+}
+
+void ei__metrics_handle(ei__http_req_t *r)
+{
+    char path[64];
+    ei__strlcpy(path, r->url, sizeof path);
+    char *q = strchr(path, '?');
+    if (q)
+        *q = '\0';
+    if (strcmp(path, "/metrics") != 0) {
+        ei__http_respond_error(r, 404, "unknown endpoint '%.200s' (metrics are at /metrics)",
+                               r->url);
+        return;
+    }
+    if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+        r->allow = "GET, HEAD";
+        ei__http_respond_error(r, 405, "method %s not allowed on /metrics", r->method);
+        return;
+    }
+    ei__sbuf_t b = {0};
+    render(r->srv, &b);
+    size_t len = 0;
+    char *body = ei__sbuf_take(&b, &len);
+    ei__http_respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", body, len);
+}
