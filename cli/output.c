@@ -166,7 +166,7 @@ int ei_cli_print_json(json_t *root)
         ei_cli_error("out of memory building the JSON output");
         return EI_EXIT_FAILURE;
     }
-    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(9));
     json_decref(root);
     if (text == NULL) {
         ei_cli_error("cannot serialise the JSON output");
