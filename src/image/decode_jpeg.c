@@ -163,15 +163,9 @@ ei_code_t ei__decode_jpeg(struct ei__decoder *d, const uint8_t *data, size_t siz
         return rc;
     uint8_t *dst = img->px;
     if (cmyk) {
-        size_t need = (size_t)sw * (size_t)sh * 4;
-        if (need > d->raw_cap) {
-            uint8_t *p = ei__malloc(need);
-            if (p == NULL)
-                return ei__fail(err, EI_ENOMEM, "%s: cannot allocate %zu bytes", name, need);
-            ei__free(d->raw);
-            d->raw = p;
-            d->raw_cap = need;
-        }
+        rc = ei__grow_pixels(&d->raw, &d->raw_cap, (size_t)sw * (size_t)sh * 4, err);
+        if (rc != EI_OK)
+            return rc;
         dst = d->raw;
     }
     /* LIMITSCANS rejects progressive files with absurd scan counts (a CPU bomb). */

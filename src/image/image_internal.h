@@ -37,22 +37,35 @@ struct ei__decode_req {
 /* Reusable decoder state (TurboJPEG handle, file buffer, scratch for the raw decode). */
 struct ei__decoder {
     void *tj;          /* tjhandle, created lazily */
-    uint8_t *file;     /* the last file read */
+    uint8_t *file;     /* the last small file read */
     size_t file_cap;
+    void *map;         /* the last large file, mapped until ei__file_done() */
+    size_t map_len;
     uint8_t *raw;      /* the decoder's output before orientation or colour conversion */
     size_t raw_cap;
 };
 
 void ei__decoder_dispose(struct ei__decoder *d);
 
-/* Reads a whole file into d->file; *size gets its length. EI_ENOENT, EI_EIO, EI_EFORMAT (empty). */
-ei_code_t ei__read_file(struct ei__decoder *d, const char *path, size_t *size, ei_error_t *err);
+/* Reads (or maps) a whole file: *data and *size stay valid until ei__file_done() or the next
+ * read. EI_ENOENT, EI_EIO, EI_EFORMAT (empty file). */
+ei_code_t ei__read_file(struct ei__decoder *d, const char *path, const uint8_t **data,
+                        size_t *size, ei_error_t *err);
+
+/* Releases a mapping made by ei__read_file() (no-op otherwise). */
+void ei__file_done(struct ei__decoder *d);
 
 /* Decodes `data` into `img` (whose buffer is grown as needed). `name` is the file name, or
  * "buffer", used in messages. `d` may not be NULL. */
 ei_code_t ei__image_decode_into(struct ei__decoder *d, const uint8_t *data, size_t size,
                                 const char *name, const struct ei__decode_req *rq,
                                 ei_image_t *img, ei_error_t *err);
+
+/* Bytes allocated past the end of every pixel buffer, so vector loads may overrun a row. */
+#define EI__PIXEL_SLACK 32
+
+/* Makes sure *buf holds at least `n` bytes plus EI__PIXEL_SLACK (contents not kept). */
+ei_code_t ei__grow_pixels(uint8_t **buf, size_t *cap, size_t n, ei_error_t *err);
 
 /* Makes sure img->px holds at least `n` bytes (contents not kept). */
 ei_code_t ei__image_reserve(ei_image_t *img, size_t n, ei_error_t *err);
@@ -104,5 +117,14 @@ struct ei__coeffs {
 ei_code_t ei__coeffs_build(struct ei__coeffs *c, int32_t in, int32_t out, ei_image_filter_t f,
                            bool antialias, ei_error_t *err);
 void ei__coeffs_dispose(struct ei__coeffs *c);
+
+/* Horizontal pass: output pixels x0 .. x0+n-1 of table `c` from one source row into `dst`
+ * (n RGB pixels), rounded and clipped to 8 bits (kernel.c). */
+void ei__hpass_row(const uint8_t *src, uint8_t *dst, const struct ei__coeffs *c, int32_t x0,
+                   int32_t n);
+
+/* Vertical pass: acc[i] = round + sum_j rows[j][i] * k[j] for i < n3 (kernel.c). */
+void ei__vpass_row(const uint8_t *const *rows, const int32_t *k, int32_t yn, int32_t *acc,
+                   int n3);
 
 #endif

@@ -555,29 +555,14 @@ static ei_code_t run_kernel(ei_image_pipeline_t *p, const ei_image_t *img, const
         for (size_t r = 0; r < nrows; r++)
             p->rows[r] = img->px + ((size_t)ylo + r) * img->stride + (size_t)L->wx * 3;
     } else {
-        rc = grow((void **)&p->tmp, &p->tmp_cap, rowb * nrows, err);
+        rc = ei__grow_pixels(&p->tmp, &p->tmp_cap, rowb * nrows, err);
         if (rc != EI_OK)
             return rc;
-        int ks = hc->ksize;
         for (size_t r = 0; r < nrows; r++) {
             const uint8_t *src = img->px + ((size_t)ylo + r) * img->stride;
             uint8_t *dst = p->tmp + r * rowb;
             p->rows[r] = dst;
-            for (int32_t x = 0; x < ww; x++) {
-                int32_t ox = L->wx + x;
-                int32_t xmin = hc->bounds[2 * ox], xn = hc->bounds[2 * ox + 1];
-                const int32_t *k = hc->k + (size_t)ox * (size_t)ks;
-                const uint8_t *s = src + (size_t)xmin * 3;
-                int32_t s0 = 1 << (EI__PRECISION_BITS - 1), s1 = s0, s2 = s0;
-                for (int32_t j = 0; j < xn; j++) {
-                    s0 += s[3 * j] * k[j];
-                    s1 += s[3 * j + 1] * k[j];
-                    s2 += s[3 * j + 2] * k[j];
-                }
-                dst[3 * x] = clip8(s0);
-                dst[3 * x + 1] = clip8(s1);
-                dst[3 * x + 2] = clip8(s2);
-            }
+            ei__hpass_row(src, dst, hc, L->wx, ww);
         }
     }
     int32_t *acc = p->acc;
@@ -586,14 +571,7 @@ static ei_code_t run_kernel(ei_image_pipeline_t *p, const ei_image_t *img, const
         int32_t oy = L->wy + y;
         int32_t ymin = vc->bounds[2 * oy] - ylo, yn = vc->bounds[2 * oy + 1];
         const int32_t *k = vc->k + (size_t)oy * (size_t)vc->ksize;
-        for (int i = 0; i < n3; i++)
-            acc[i] = 1 << (EI__PRECISION_BITS - 1);
-        for (int32_t j = 0; j < yn; j++) {
-            const uint8_t *row = p->rows[ymin + j];
-            int32_t kj = k[j];
-            for (int i = 0; i < n3; i++)
-                acc[i] += row[i] * kj;
-        }
+        ei__vpass_row(p->rows + ymin, k, yn, acc, n3);
         emit_row(p, acc, ww, slot, L->oy + y, L->ox);
     }
     return EI_OK;
@@ -690,10 +668,11 @@ ei_code_t ei_image_pipeline_load_raw(ei_image_pipeline_t *p, const char *path, c
     ei_code_t rc;
     const char *name = "buffer";
     if (path != NULL) {
-        rc = ei__read_file(&p->dec, path, &size, err);
+        const uint8_t *fdata = NULL;
+        rc = ei__read_file(&p->dec, path, &fdata, &size, err);
         if (rc != EI_OK)
             return rc;
-        data = p->dec.file;
+        data = fdata;
         name = path;
     }
     struct ei__decode_req rq = {p->o.max_pixels, true, NULL, NULL};
@@ -702,6 +681,7 @@ ei_code_t ei_image_pipeline_load_raw(ei_image_pipeline_t *p, const char *path, c
         rq.need_ctx = p;
     }
     rc = ei__image_decode_into(&p->dec, data, size, name, &rq, &p->img, err);
+    ei__file_done(&p->dec);
     if (rc != EI_OK)
         return rc;
     rc = ei_image_pipeline_run(p, &p->img, dst, dst_size, batch_index, geom, err);

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Image preprocessing benchmark: per file, read + decode + resize 256 + centre crop 224 +
+ * ImageNet normalise into a 1x3x224x224 float32 tensor, one thread, with and without DCT-domain
+ * scaling. Prints one line per (file, mode) with the median and spread over N runs, and can dump
+ * the tensor for the fidelity comparison in bench/image/compare.py. Not run by the tests;
+ * bench/image/run.sh drives it together with the PIL, OpenCV and sharp baselines.
+ *
+ *     ei_bench_image [-n RUNS] [-w WARMUP] [-d DUMPDIR] FILE...
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <edgeinfer/image.h>
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+static int parse_int(const char *s, int *out)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || v < 0 || v > 1000000)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int runs = 30, warmup = 3;
+    const char *dump = NULL;
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (i + 1 >= argc)
+            break;
+        if (strcmp(argv[i], "-n") == 0 && parse_int(argv[i + 1], &runs) == 0)
+            i++;
+        else if (strcmp(argv[i], "-w") == 0 && parse_int(argv[i + 1], &warmup) == 0)
+            i++;
+        else if (strcmp(argv[i], "-d") == 0)
+            dump = argv[++i];
+        else
+            break;
+    }
+    if (i >= argc || runs < 1) {
+        fprintf(stderr, "usage: ei_bench_image [-n RUNS] [-w WARMUP] [-d DUMPDIR] FILE...\n");
+        return 2;
+    }
+    int64_t shape[4] = {1, 3, 224, 224};
+    double *t = malloc(sizeof(double) * (size_t)runs);
+    int rc = 0;
+    printf("# tool mode file median_ms p10_ms p90_ms min_ms runs\n");
+    for (; i < argc; i++) {
+        for (int mode = 0; mode < 2; mode++) {
+            ei_error_t err = {0};
+            ei_image_opts_t o;
+            ei_image_opts_init(&o);
+            o.dct_scaling = mode == 1;
+            ei_image_pipeline_t *p = NULL;
+            ei_tensor_t *x = NULL;
+            if (ei_image_pipeline_create(&o, &p, &err) != EI_OK ||
+                ei_tensor_create(EI_DTYPE_FLOAT32, shape, 4, &x, &err) != EI_OK) {
+                fprintf(stderr, "setup: %s\n", err.msg);
+                rc = 1;
+                ei_image_pipeline_destroy(p);
+                break;
+            }
+            for (int r = -warmup; r < runs; r++) {
+                double t0 = now_ms();
+                if (ei_image_pipeline_load(p, argv[i], x, 0, NULL, &err) != EI_OK) {
+                    fprintf(stderr, "%s\n", err.msg);
+                    rc = 1;
+                    break;
+                }
+                if (r >= 0)
+                    t[r] = now_ms() - t0;
+            }
+            if (rc == 0) {
+                qsort(t, (size_t)runs, sizeof(double), cmp_double);
+                printf("edgeinfer %s %s %.3f %.3f %.3f %.3f %d\n", mode ? "dct" : "full",
+                       base_name(argv[i]), t[runs / 2], t[runs / 10], t[(runs * 9) / 10], t[0],
+                       runs);
+                fflush(stdout);
+                if (dump != NULL) {
+                    char path[1024];
+                    snprintf(path, sizeof(path), "%s/edgeinfer_%s_%s.f32", dump,
+                             mode ? "dct" : "full", base_name(argv[i]));
+                    FILE *f = fopen(path, "wb");
+                    if (f != NULL) {
+                        fwrite(ei_tensor_data(x), 1, ei_tensor_nbytes(x), f);
+                        fclose(f);
+                    }
+                }
+            }
+            ei_tensor_destroy(x);
+            ei_image_pipeline_destroy(p);
+        }
+    }
+    free(t);
+    return rc;
+}
