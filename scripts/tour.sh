@@ -16,8 +16,8 @@ if "$ei" help | grep -q '^  info '; then
     step "$ei" info "$m/vad/silero_vad.onnx"
 fi
 if "$ei" help | grep -q '^  run '; then
-    step "$ei" run "$m/ppocr/cls.onnx" --random --dim batch=1 --dim H=48 --dim W=192 -o "$top/$build/tour-out" || true
-    step "$ei" run "$m/vad/silero_vad.onnx" --zeros --dim N=1 --dim T=512 || true
+    step "$ei" run "$m/ppocr/cls.onnx" --random --dim p2o.DynamicDimension.0=1 --dim p2o.DynamicDimension.1=48 --dim p2o.DynamicDimension.2=192 -o "$top/$build/tour-out" || true
+    step "$ei" run "$m/vad/silero_vad.onnx" --zeros --dim batch=1 --dim sequence=512 || true
 fi
 if "$ei" help | grep -q '^  bench '; then
     step "$ei" bench "$m/ppocr/cls.onnx" --dim batch=1 --dim H=48 --dim W=192 --duration 2 || true
