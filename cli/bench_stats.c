@@ -151,10 +151,12 @@ void ei_bench_report_print(FILE *f, const ei_bench_report_t *r)
     fprintf(f, "session creation: %.3f ms\n", r->create_ms);
     fprintf(f, "first run:        %.3f ms\n", r->first_run_ms);
     fprintf(f, "measured runs:    %zu in %.3f s\n", r->lat.n, r->wall_s);
-    fprintf(f, "latency (ms):     min %.3f  mean %.3f +- %.3f  median %.3f  p90 %.3f  p95 %.3f  "
-               "p99 %.3f  max %.3f\n",
-            r->lat.min, r->lat.mean, r->lat.stddev, r->lat.median, r->lat.p90, r->lat.p95,
-            r->lat.p99, r->lat.max);
+    /* Keep about four significant digits of the median, so microsecond models still show. */
+    int dp = r->lat.median >= 100.0 ? 2 : r->lat.median >= 1.0 ? 3 : r->lat.median >= 0.1 ? 4 : 5;
+    fprintf(f, "latency (ms):     min %.*f  mean %.*f +- %.*f  median %.*f  p90 %.*f  p95 %.*f  "
+               "p99 %.*f  max %.*f\n",
+            dp, r->lat.min, dp, r->lat.mean, dp, r->lat.stddev, dp, r->lat.median, dp, r->lat.p90,
+            dp, r->lat.p95, dp, r->lat.p99, dp, r->lat.max);
     fprintf(f, "throughput:       %.2f runs/s, %.2f items/s\n", rps, rps * (double)r->batch);
     if (r->peak_rss_kib >= 0)
         fprintf(f, "peak memory:      %.1f MiB (VmHWM)\n", (double)r->peak_rss_kib / 1024.0);

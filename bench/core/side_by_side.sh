@@ -88,14 +88,14 @@ function median(a, n,    i, j, t) {
 }
 {
     n++; e[n] = $2; b[n] = $3; r[n] = $2 / $3
-    printf "round %d: edgeinfer median %.3f ms, bare median %.3f ms, ratio %.3f\n", $1, $2, $3, $2 / $3
+    printf "round %d: edgeinfer median %.5g ms, bare median %.5g ms, ratio %.3f\n", $1, $2, $3, $2 / $3
     if (n == 1 || $2 < emin) emin = $2; if (n == 1 || $2 > emax) emax = $2
     if (n == 1 || $3 < bmin) bmin = $3; if (n == 1 || $3 > bmax) bmax = $3
     if (n == 1 || $2 / $3 < rmin) rmin = $2 / $3; if (n == 1 || $2 / $3 > rmax) rmax = $2 / $3
 }
 END {
     em = median(e, n); bm = median(b, n); rm = median(r, n)
-    printf "\nedgeinfer bench: median of %d medians %.3f ms (range %.3f .. %.3f)\n", n, em, emin, emax
-    printf "bare ORT:        median of %d medians %.3f ms (range %.3f .. %.3f)\n", n, bm, bmin, bmax
+    printf "\nedgeinfer bench: median of %d medians %.5g ms (range %.5g .. %.5g)\n", n, em, emin, emax
+    printf "bare ORT:        median of %d medians %.5g ms (range %.5g .. %.5g)\n", n, bm, bmin, bmax
     printf "ratio edgeinfer/bare: %.3f (of the medians); per-round ratios median %.3f, range %.3f .. %.3f\n", em / bm, rm, rmin, rmax
 }'

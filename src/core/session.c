@@ -717,16 +717,21 @@ static ei_code_t check_one(const value_slot_t *decl, const ei_tensor_t *t, ei_er
                         ei_dtype_name(decl->pub.dtype), ei_dtype_name(ei_tensor_dtype(t)));
     const int64_t *shape = ei_tensor_shape(t);
     size_t rank = ei_tensor_rank(t);
-    ei_shape_format(decl->shape, decl->pub.rank, want, sizeof(want));
-    ei_shape_format(shape, rank, got, sizeof(got));
-    if (rank != decl->pub.rank)
+    /* The shapes are formatted only on failure: this runs on every ei_session_run(). */
+    if (rank != decl->pub.rank) {
+        ei_shape_format(decl->shape, decl->pub.rank, want, sizeof(want));
+        ei_shape_format(shape, rank, got, sizeof(got));
         return ei__fail(err, EI_EINVAL, "input '%s': expected rank %zu %s, got rank %zu %s",
                         decl->name, decl->pub.rank, want, rank, got);
+    }
     for (size_t d = 0; d < rank; d++) {
-        if (decl->shape[d] >= 0 && decl->shape[d] != shape[d])
+        if (decl->shape[d] >= 0 && decl->shape[d] != shape[d]) {
+            ei_shape_format(decl->shape, decl->pub.rank, want, sizeof(want));
+            ei_shape_format(shape, rank, got, sizeof(got));
             return ei__fail(err, EI_EINVAL,
                             "input '%s': expected shape %s, got %s (dim %zu must be %lld)",
                             decl->name, want, got, d, (long long)decl->shape[d]);
+        }
     }
     return EI_OK;
 }
