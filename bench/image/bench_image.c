@@ -2,7 +2,7 @@
 /*
  * Image preprocessing benchmark: per file, read + decode + resize 256 + centre crop 224 +
  * ImageNet normalise into a 1x3x224x224 float32 tensor, one thread, with and without DCT-domain
- * scaling. Prints one line per (file, mode) with the median and spread over N runs, and can dump
+ * scaling (oversample 1 and 2). Prints one line per (file, mode) with the median and spread over N runs, and can dump
  * the tensor for the fidelity comparison in bench/image/compare.py. Not run by the tests;
  * bench/image/run.sh drives it together with the PIL, OpenCV and sharp baselines.
  *
@@ -70,11 +70,13 @@ int main(int argc, char **argv)
     int rc = 0;
     printf("# tool mode file median_ms p10_ms p90_ms min_ms runs\n");
     for (; i < argc; i++) {
-        for (int mode = 0; mode < 2; mode++) {
+        static const char *const mode_names[3] = {"full", "dct", "dct2"};
+        for (int mode = 0; mode < 3; mode++) {
             ei_error_t err = {0};
             ei_image_opts_t o;
             ei_image_opts_init(&o);
-            o.dct_scaling = mode == 1;
+            o.dct_scaling = mode >= 1;
+            o.dct_oversample = mode == 2 ? 2.0f : 1.0f;
             ei_image_pipeline_t *p = NULL;
             ei_tensor_t *x = NULL;
             if (ei_image_pipeline_create(&o, &p, &err) != EI_OK ||
@@ -96,14 +98,14 @@ int main(int argc, char **argv)
             }
             if (rc == 0) {
                 qsort(t, (size_t)runs, sizeof(double), cmp_double);
-                printf("edgeinfer %s %s %.3f %.3f %.3f %.3f %d\n", mode ? "dct" : "full",
+                printf("edgeinfer %s %s %.3f %.3f %.3f %.3f %d\n", mode_names[mode],
                        base_name(argv[i]), t[runs / 2], t[runs / 10], t[(runs * 9) / 10], t[0],
                        runs);
                 fflush(stdout);
                 if (dump != NULL) {
                     char path[1024];
                     snprintf(path, sizeof(path), "%s/edgeinfer_%s_%s.f32", dump,
-                             mode ? "dct" : "full", base_name(argv[i]));
+                             mode_names[mode], base_name(argv[i]));
                     FILE *f = fopen(path, "wb");
                     if (f != NULL) {
                         fwrite(ei_tensor_data(x), 1, ei_tensor_nbytes(x), f);

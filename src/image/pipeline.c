@@ -93,6 +93,7 @@ void ei_image_opts_init(ei_image_opts_t *o)
     o->pad_value = 0.0f;
     o->dct_scaling = false;
     o->max_pixels = EI_IMAGE_DEFAULT_MAX_PIXELS;
+    o->dct_oversample = 1.0f;
 }
 
 ei_code_t ei_image_opts_preset(ei_image_opts_t *o, const char *name, ei_error_t *err)
@@ -187,6 +188,9 @@ static ei_code_t validate(const ei_image_opts_t *o, ei_error_t *err)
             return ei__fail(err, EI_EINVAL, "image opts: std[%d] must be finite and non-zero", c);
     if (!isfinite(o->scale))
         return ei__fail(err, EI_EINVAL, "image opts: scale must be finite");
+    if (!(o->dct_oversample >= 0.0f && o->dct_oversample <= 64.0f))
+        return ei__fail(err, EI_EINVAL, "image opts: dct_oversample %g out of range (0..64)",
+                        (double)o->dct_oversample);
     return EI_OK;
 }
 
@@ -358,8 +362,9 @@ static void need_fn(void *ctx, int32_t w, int32_t h, int32_t *nw, int32_t *nh)
     const ei_image_pipeline_t *p = ctx;
     struct layout L;
     plan_layout(p, w, h, &L);
-    *nw = L.rw;
-    *nh = L.rh;
+    double f = p->o.dct_oversample >= 1.0f ? (double)p->o.dct_oversample : 1.0;
+    *nw = (int32_t)ceil((double)L.rw * f);
+    *nh = (int32_t)ceil((double)L.rh * f);
 }
 
 /* A cached coefficient table for in -> out with the pipeline's filter. */
