@@ -63,6 +63,7 @@ typedef struct classify_args {
     long long top_k;
     long long batch;
     bool json, timings, no_softmax, logits, dct;
+    bool top_k_given;
     char **images;
     size_t n_images;
     ei_cli_session_args_t sess;
@@ -142,6 +143,7 @@ static int parse_args(int argc, char **argv, classify_args_t *a)
                 return ei_cli_usage_error(CMD, "--top-k: expected an integer from 0 to "
                                                "1000000000, got '%s'", optarg);
             a->top_k = v;
+            a->top_k_given = true;
             break;
         case OPT_BATCH:
             if (!ei_cli_parse_int(optarg, 1, 65536, &v))
@@ -472,11 +474,11 @@ static int run_classify(int argc, char **argv)
     co.output_name = a.output;
     co.keep_logits = a.logits;
     if (ei_classifier_create(a.model, &co, &cls, &err) != EI_OK) {
-        rc = ei_cli_fail(&err, "loading classifier '%s'", a.model);
+        rc = ei_cli_fail(&err, "loading the classifier");
         goto out;
     }
     size_t n_classes = ei_classifier_class_count(cls);
-    if (a.top_k > 0 && n_classes > 0 && (size_t)a.top_k > n_classes)
+    if (a.top_k_given && a.top_k > 0 && n_classes > 0 && (size_t)a.top_k > n_classes)
         ei_cli_warn("--top-k %lld is more than the model's %zu classes: showing %zu", a.top_k,
                     n_classes, n_classes);
 

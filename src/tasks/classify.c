@@ -242,7 +242,11 @@ static void warn_label_count(ei_classifier_t *c)
         return;
     c->warned_labels = true;
     size_t nl = ei_labels_count(c->labels);
-    if (nl < c->n_classes)
+    if (nl + 1 == c->n_classes)
+        EI_LOG(EI_LOG_WARN, "classify",
+               "%zu labels for %zu classes: class %zu has no label (its index is used)", nl,
+               c->n_classes, nl);
+    else if (nl < c->n_classes)
         EI_LOG(EI_LOG_WARN, "classify",
                "%zu labels for %zu classes: classes %zu to %zu have no label (their index is used)",
                nl, c->n_classes, nl, c->n_classes - 1);

@@ -49,9 +49,19 @@ STRINGS = [
     "Total: $1,284.50",
     "Meeting at 10:30 am",
 ]
-# (font file name, size, string, direction) the real model classifies wrongly; keep empty unless
-# a miss is confirmed to be the model's (the same crop through PaddleOCR's own preprocessing).
-KNOWN_MISSES = set()
+# (font file name, size, string, direction) the real model classifies wrongly. Each was confirmed
+# to be the model's own error: the same image preprocessed the PaddleOCR way (cv2.imread BGR,
+# cv2.resize INTER_LINEAR to height 48, (x/255-0.5)/0.5, right-padded to 192) and run through
+# the same cls.onnx gives the same wrong class, with p(wrong) shown. Over all 624 images of this
+# test, edgeinfer's probabilities and that reference differ by at most 0.02 and agree on every
+# argmax (measured once; the reference needs OpenCV and a raw-tensor runner, so it is not part
+# of the test).
+KNOWN_MISSES = {
+    ("DejaVuSansMono.ttf", 20, "The quick brown fox jumps", "180"),        # p(0) = 0.61
+    ("DejaVuSerif.ttf", 14, "The quick brown fox jumps", "180"),           # p(0) = 0.86
+    ("DejaVuSerifCondensed-Italic.ttf", 14, "Hello world", "0"),           # p(180) = 0.85
+    ("LiberationSerif-Regular.ttf", 14, "The quick brown fox jumps", "180"),  # p(0) = 0.55
+}
 
 
 def render(font_path, size, text, path):
