@@ -8,15 +8,14 @@
 #ifndef EI_CLI_CONFORMANCE_H
 #define EI_CLI_CONFORMANCE_H
 
+#include <edgeinfer/edgeinfer.h>
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <edgeinfer/edgeinfer.h>
-
 /** One test case: a folder with model.onnx (or a data.json download pointer) and data sets. */
 typedef struct ei_conf_case {
-    char *dir; /**< the case folder */
-    char *id;  /**< "<parent folder>/<case folder>", the key used in skip lists */
+    char *dir;          /**< the case folder */
+    char *id;           /**< "<parent folder>/<case folder>", the key used in skip lists */
     bool download_only; /**< only data.json: the model must be downloaded (the `real` cases) */
 } ei_conf_case_t;
 

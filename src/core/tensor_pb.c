@@ -6,14 +6,13 @@
  * (raw_data, or string_data for strings). It does not handle SequenceProto, OptionalProto or
  * MapProto (onnx-data.proto), external data or segmented tensors: those are refused with a message.
  */
+#include "core_internal.h"
+#include "onnx.pb-c.h"
+
+#include <edgeinfer/tensor_io.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-#include <edgeinfer/tensor_io.h>
-
-#include "core_internal.h"
-#include "onnx.pb-c.h"
 
 /* Files larger than this are refused before reading (a TensorProto over 2 GiB is not valid). */
 #define PB_MAX_FILE ((size_t)1 << 31)
@@ -186,8 +185,8 @@ static void copy_typed(const Onnx__TensorProto *tp, ei_dtype_t dt, ei_tensor_t *
 }
 
 /* Builds the tensor from an unpacked TensorProto; `what` names the source in messages. */
-static ei_code_t tensor_from_proto(const Onnx__TensorProto *tp, const char *what,
-                                   ei_tensor_t **out, ei_error_t *err)
+static ei_code_t tensor_from_proto(const Onnx__TensorProto *tp, const char *what, ei_tensor_t **out,
+                                   ei_error_t *err)
 {
     ei_tensor_t *t = NULL;
     ei_code_t rc = EI_OK;
@@ -195,8 +194,9 @@ static ei_code_t tensor_from_proto(const Onnx__TensorProto *tp, const char *what
     size_t count = 1;
 
     if (tp->segment != NULL) {
-        rc = ei__fail(err, EI_EFORMAT, "%s: segmented tensors (segment %lld..%lld) are not supported",
-                      what, (long long)tp->segment->begin, (long long)tp->segment->end);
+        rc = ei__fail(err, EI_EFORMAT,
+                      "%s: segmented tensors (segment %lld..%lld) are not supported", what,
+                      (long long)tp->segment->begin, (long long)tp->segment->end);
         goto out;
     }
     if (tp->n_external_data > 0 ||
@@ -204,13 +204,15 @@ static ei_code_t tensor_from_proto(const Onnx__TensorProto *tp, const char *what
          tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)) {
         const char *loc = "?";
         for (size_t i = 0; i < tp->n_external_data; i++) {
-            if (tp->external_data[i]->key != NULL && strcmp(tp->external_data[i]->key, "location") == 0 &&
+            if (tp->external_data[i]->key != NULL &&
+                strcmp(tp->external_data[i]->key, "location") == 0 &&
                 tp->external_data[i]->value != NULL)
                 loc = tp->external_data[i]->value;
         }
-        rc = ei__fail(err, EI_EFORMAT,
-                      "%s: tensor data is stored externally (location '%s'), which is not supported",
-                      what, loc);
+        rc =
+            ei__fail(err, EI_EFORMAT,
+                     "%s: tensor data is stored externally (location '%s'), which is not supported",
+                     what, loc);
         goto out;
     }
     if (!tp->has_data_type || tp->data_type == EI_DTYPE_UNDEFINED) {
@@ -246,7 +248,8 @@ static ei_code_t tensor_from_proto(const Onnx__TensorProto *tp, const char *what
     int n_fields = 0;
     pb_field_t present = typed_field_present(tp, &n_typed, &n_fields);
     /* An empty raw_data next to a typed field (or on a string tensor) is just an unset field. */
-    bool raw = tp->has_raw_data && (tp->raw_data.len > 0 || (n_fields == 0 && dt != EI_DTYPE_STRING));
+    bool raw =
+        tp->has_raw_data && (tp->raw_data.len > 0 || (n_fields == 0 && dt != EI_DTYPE_STRING));
     pb_field_t want = typed_field_for(dt);
     char sbuf[128];
     ei_shape_format(shape, tp->n_dims, sbuf, sizeof(sbuf));
@@ -276,11 +279,10 @@ static ei_code_t tensor_from_proto(const Onnx__TensorProto *tp, const char *what
             goto out;
         }
         /* Two 4-bit elements share one int32_data entry. */
-        size_t need = (dt == EI_DTYPE_UINT4 || dt == EI_DTYPE_INT4) ? ei_dtype_nbytes(dt, count)
-                                                                    : count;
+        size_t need =
+            (dt == EI_DTYPE_UINT4 || dt == EI_DTYPE_INT4) ? ei_dtype_nbytes(dt, count) : count;
         if (n_typed != need) {
-            rc = ei__fail(err, EI_EFORMAT,
-                          "%s: %s holds %zu values, expected %zu for %s %s", what,
+            rc = ei__fail(err, EI_EFORMAT, "%s: %s holds %zu values, expected %zu for %s %s", what,
                           field_names[want], n_typed, need, ei_dtype_name(dt), sbuf);
             goto out;
         }

@@ -5,17 +5,16 @@
  * files (garbage, every truncation, wrong counts, external data, segments) that must be
  * EI_EFORMAT without crashing.
  */
+#include "onnx.pb-c.h"
+#include "test.h"
+
+#include <edgeinfer/tensor.h>
+#include <edgeinfer/tensor_io.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <edgeinfer/tensor.h>
-#include <edgeinfer/tensor_io.h>
-
-#include "onnx.pb-c.h"
-#include "test.h"
 
 static char tmpdir[64];
 
@@ -64,19 +63,45 @@ static ei_tensor_t *make_pattern_tensor(ei_dtype_t dt, const int64_t *shape, siz
     for (size_t i = 0; i < n; i++) {
         double v = pattern(dt, i);
         switch (dt) {
-        case EI_DTYPE_FLOAT32: ((float *)p)[i] = (float)v; break;
-        case EI_DTYPE_FLOAT64: ((double *)p)[i] = v; break;
-        case EI_DTYPE_FLOAT16: ((uint16_t *)p)[i] = ei_f32_to_f16((float)v); break;
-        case EI_DTYPE_BFLOAT16: ((uint16_t *)p)[i] = ei_f32_to_bf16((float)v); break;
-        case EI_DTYPE_INT8: ((int8_t *)p)[i] = (int8_t)v; break;
-        case EI_DTYPE_UINT8: ((uint8_t *)p)[i] = (uint8_t)v; break;
-        case EI_DTYPE_BOOL: ((uint8_t *)p)[i] = (uint8_t)v; break;
-        case EI_DTYPE_INT16: ((int16_t *)p)[i] = (int16_t)v; break;
-        case EI_DTYPE_UINT16: ((uint16_t *)p)[i] = (uint16_t)v; break;
-        case EI_DTYPE_INT32: ((int32_t *)p)[i] = (int32_t)v; break;
-        case EI_DTYPE_UINT32: ((uint32_t *)p)[i] = (uint32_t)v; break;
-        case EI_DTYPE_INT64: ((int64_t *)p)[i] = (int64_t)v; break;
-        case EI_DTYPE_UINT64: ((uint64_t *)p)[i] = (uint64_t)v; break;
+        case EI_DTYPE_FLOAT32:
+            ((float *)p)[i] = (float)v;
+            break;
+        case EI_DTYPE_FLOAT64:
+            ((double *)p)[i] = v;
+            break;
+        case EI_DTYPE_FLOAT16:
+            ((uint16_t *)p)[i] = ei_f32_to_f16((float)v);
+            break;
+        case EI_DTYPE_BFLOAT16:
+            ((uint16_t *)p)[i] = ei_f32_to_bf16((float)v);
+            break;
+        case EI_DTYPE_INT8:
+            ((int8_t *)p)[i] = (int8_t)v;
+            break;
+        case EI_DTYPE_UINT8:
+            ((uint8_t *)p)[i] = (uint8_t)v;
+            break;
+        case EI_DTYPE_BOOL:
+            ((uint8_t *)p)[i] = (uint8_t)v;
+            break;
+        case EI_DTYPE_INT16:
+            ((int16_t *)p)[i] = (int16_t)v;
+            break;
+        case EI_DTYPE_UINT16:
+            ((uint16_t *)p)[i] = (uint16_t)v;
+            break;
+        case EI_DTYPE_INT32:
+            ((int32_t *)p)[i] = (int32_t)v;
+            break;
+        case EI_DTYPE_UINT32:
+            ((uint32_t *)p)[i] = (uint32_t)v;
+            break;
+        case EI_DTYPE_INT64:
+            ((int64_t *)p)[i] = (int64_t)v;
+            break;
+        case EI_DTYPE_UINT64:
+            ((uint64_t *)p)[i] = (uint64_t)v;
+            break;
         case EI_DTYPE_UINT4:
         case EI_DTYPE_INT4: {
             uint8_t nib = (uint8_t)((int)v & 0xf);
