@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `edgeinfer serve`: the KServe v2 / Triton-compatible inference server on a model repository.
+ * Parses options, installs the log sinks (access lines on stdout, everything else on stderr, text
+ * or JSON), starts the server, writes the chosen ports to --port-file once it accepts connections,
+ * and waits for SIGTERM/SIGINT, on which it stops gracefully (answers what was accepted) and exits
+ * 0. The signals are blocked in every thread and taken with sigwait() here, so no work happens in
+ * a signal handler.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include <edgeinfer/server.h>
+
+#include "cli.h"
+#include "commands.h"
+
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool json_logs;
+
+static void usage(void)
+{
+    printf(
+        "usage: edgeinfer serve --model-repository DIR [options]\n"
+        "\n"
+        "Serves the models of a Triton-layout repository (<DIR>/<model>/config.pbtxt,\n"
+        "<DIR>/<model>/<version>/model.onnx) over KServe v2 REST, as Triton does.\n"
+        "\n"
+        "options:\n"
+        "  --model-repository DIR       the model repository (required)\n"
+        "  --http-address ADDR          numeric address to bind (default 127.0.0.1)\n"
+        "  --http-port N                HTTP port (default 8000; 0 picks a free one)\n"
+        "  --metrics-port N             Prometheus /metrics port (default 8002; 0 picks a free\n"
+        "                               one; -1 turns metrics off)\n"
+        "  --model-control-mode MODE    none (default), poll or explicit\n"
+        "  --repository-poll-secs N     poll mode interval (default 15)\n"
+        "  --load-model NAME            explicit mode: load NAME at start ('*' = all); repeatable\n"
+        "  --log-format text|json       log line format (default text)\n"
+        "  --log-verbose N              0: access + errors; 1: + per-request timings; 2: + debug\n"
+        "  --http-threads N             HTTP I/O threads (default 2)\n"
+        "  --max-body-bytes N           largest request body (default 67108864)\n"
+        "  --max-connections N          concurrent connections (default 512)\n"
+        "  --connection-timeout N       seconds before an idle or stalled connection is closed\n"
+        "                               (default 30)\n"
+        "  --shutdown-timeout N         seconds to finish accepted requests on SIGTERM (default 30)\n"
+        "  --port-file F                once ready, write \"http=N\\nmetrics=N\\n\" to F\n"
+        "\n"
+        "Access log lines go to stdout, the rest to stderr. SIGTERM or SIGINT stops accepting,\n"
+        "answers the requests already accepted and exits 0.\n");
+}
+
+static void now_iso(char *buf, size_t size)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    char tmp[32];
+    strftime(tmp, sizeof tmp, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, size, "%s.%03ldZ", tmp, ts.tv_nsec / 1000000L);
+}
+
+/* Library messages (model loading, the runtime...), in the same format as the server's lines. */
+static void lib_sink(ei_log_level_t level, const char *component, const char *msg, void *user)
+{
+    (void)user;
+    char ts[48];
+    now_iso(ts, sizeof ts);
+    pthread_mutex_lock(&out_lock);
+    if (json_logs) {
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ts", ts, "level",
+                              ei_log_level_name(level), "stream", "server", "component", component,
+                              "msg", msg, "req", "-");
+        char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        if (s)
+            fprintf(stderr, "%s\n", s);
+        free(s);
+        json_decref(o);
+    } else {
+        char up[8];
+        size_t i = 0;
+        for (const char *p = ei_log_level_name(level); *p && i < sizeof up - 1; p++)
+            up[i++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+        up[i] = '\0';
+        fprintf(stderr, "%s %s %s %s req=- model=-\n", ts, up, component, msg);
+    }
+    pthread_mutex_unlock(&out_lock);
+}
+
+static void server_sink(ei_server_log_stream_t stream, const char *line, void *user)
+{
+    (void)user;
+    FILE *f = stream == EI_SERVER_LOG_ACCESS ? stdout : stderr;
+    pthread_mutex_lock(&out_lock);
+    fputs(line, f);
+    fputc('\n', f);
+    pthread_mutex_unlock(&out_lock);
+}
+
+static int write_port_file(const char *path, int http, int metrics)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        ei_cli_error("port file '%s': %s", tmp, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "http=%d\nmetrics=%d\n", http, metrics);
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        ei_cli_error("port file '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int run_serve(int argc, char **argv)
+{
+    ei_server_opts_t o;
+    ei_server_opts_init(&o);
+    const char *port_file = NULL;
+    const char **models = NULL;
+    size_t n_models = 0;
+    long long v = 0;
+    int rc = EI_EXIT_OK;
+    ei_server_t *srv = NULL;
+    ei_error_t err = {0};
+    models = calloc((size_t)argc, sizeof *models);
+    if (!models) {
+        ei_cli_error("out of memory");
+        return EI_EXIT_FAILURE;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage();
+            goto out;
+        }
+#define NEED_VALUE()                                                                               \
+    do {                                                                                           \
+        if (!val) {                                                                                \
+            rc = ei_cli_usage_error("serve", "option '%s' needs a value", a);                      \
+            goto out;                                                                              \
+        }                                                                                          \
+        i++;                                                                                       \
+    } while (0)
+#define INT_VALUE(lo, hi)                                                                          \
+    do {                                                                                           \
+        NEED_VALUE();                                                                              \
+        if (!ei_cli_parse_int(val, lo, hi, &v)) {                                                  \
+            rc = ei_cli_usage_error("serve", "%s '%s': expected an integer in %lld..%lld", a, val, \
+                                    (long long)(lo), (long long)(hi));                             \
+            goto out;                                                                              \
+        }                                                                                          \
+    } while (0)
+        if (strcmp(a, "--model-repository") == 0) {
+            NEED_VALUE();
+            o.model_repository = val;
+        } else if (strcmp(a, "--http-address") == 0) {
+            NEED_VALUE();
+            o.http_address = val;
+        } else if (strcmp(a, "--http-port") == 0) {
+            INT_VALUE(0, 65535);
+            o.http_port = (int)v;
+        } else if (strcmp(a, "--metrics-port") == 0) {
+            INT_VALUE(-1, 65535);
+            o.metrics_port = (int)v;
+        } else if (strcmp(a, "--model-control-mode") == 0) {
+            NEED_VALUE();
+            if (strcmp(val, "none") == 0)
+                o.model_control_mode = EI_SERVER_CONTROL_NONE;
+            else if (strcmp(val, "poll") == 0)
+                o.model_control_mode = EI_SERVER_CONTROL_POLL;
+            else if (strcmp(val, "explicit") == 0)
+                o.model_control_mode = EI_SERVER_CONTROL_EXPLICIT;
+            else {
+                rc = ei_cli_usage_error("serve",
+                                        "--model-control-mode '%s': expected none, poll or explicit",
+                                        val);
+                goto out;
+            }
+        } else if (strcmp(a, "--repository-poll-secs") == 0) {
+            INT_VALUE(1, 86400);
+            o.repository_poll_secs = (int)v;
+        } else if (strcmp(a, "--load-model") == 0) {
+            NEED_VALUE();
+            models[n_models++] = val;
+        } else if (strcmp(a, "--log-format") == 0) {
+            NEED_VALUE();
+            if (strcmp(val, "text") == 0)
+                o.log_format = EI_SERVER_LOG_TEXT;
+            else if (strcmp(val, "json") == 0)
+                o.log_format = EI_SERVER_LOG_JSON;
+            else {
+                rc = ei_cli_usage_error("serve", "--log-format '%s': expected text or json", val);
+                goto out;
+            }
+        } else if (strcmp(a, "--log-verbose") == 0) {
+            INT_VALUE(0, 10);
+            o.log_verbose = (int)v;
+        } else if (strcmp(a, "--http-threads") == 0) {
+            INT_VALUE(1, 256);
+            o.http_threads = (int)v;
+        } else if (strcmp(a, "--max-body-bytes") == 0) {
+            INT_VALUE(1, (long long)1 << 40);
+            o.limits.max_body_bytes = (size_t)v;
+        } else if (strcmp(a, "--max-connections") == 0) {
+            INT_VALUE(1, 1000000);
+            o.limits.max_connections = (unsigned)v;
+        } else if (strcmp(a, "--connection-timeout") == 0) {
+            INT_VALUE(1, 86400);
+            o.limits.connection_timeout_secs = (unsigned)v;
+        } else if (strcmp(a, "--shutdown-timeout") == 0) {
+            INT_VALUE(0, 86400);
+            o.shutdown_timeout_secs = (unsigned)v;
+        } else if (strcmp(a, "--port-file") == 0) {
+            NEED_VALUE();
+            port_file = val;
+        } else {
+            rc = ei_cli_usage_error("serve", "unknown option '%s'", a);
+            goto out;
+        }
+#undef INT_VALUE
+#undef NEED_VALUE
+    }
+    if (!o.model_repository) {
+        rc = ei_cli_usage_error("serve", "--model-repository DIR is required");
+        goto out;
+    }
+    if (n_models && o.model_control_mode != EI_SERVER_CONTROL_EXPLICIT) {
+        rc = ei_cli_usage_error("serve", "--load-model needs --model-control-mode explicit");
+        goto out;
+    }
+    o.load_models = models;
+    o.n_load_models = n_models;
+    json_logs = o.log_format == EI_SERVER_LOG_JSON;
+    o.log_fn = server_sink;
+    o.use_global_threads = true;
+
+    /* Block the stop signals in this thread before any other starts, so every thread inherits
+     * the mask and only sigwait() below ever takes them. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    rc = ei_cli_init_runtime(o.log_verbose >= 2 ? EI_LOG_DEBUG : EI_LOG_INFO, true, 0);
+    if (rc != EI_EXIT_OK)
+        goto out;
+    ei_log_set(lib_sink, NULL);
+    if (ei_server_create(&o, &srv, &err) != EI_OK) {
+        rc = ei_cli_fail(&err, "starting the server");
+        goto out;
+    }
+    if (ei_server_start(srv, &err) != EI_OK) {
+        rc = ei_cli_fail(&err, "starting the server");
+        goto out;
+    }
+    if (port_file &&
+        write_port_file(port_file, ei_server_http_port(srv), ei_server_metrics_port(srv)) != 0) {
+        rc = EI_EXIT_FAILURE;
+        goto out;
+    }
+    int sig = 0;
+    while (sigwait(&stop, &sig) != 0) {
+    }
+    ei_server_stop(srv);
+out:
+    ei_server_destroy(srv);
+    free(models);
+    return rc;
+}
+
+const ei_cli_command_t ei_cli_cmd_serve = {
+    "serve", run_serve, "serve a model repository over KServe v2 / Triton HTTP (with metrics)"};
