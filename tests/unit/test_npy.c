@@ -126,7 +126,7 @@ TEST(load_scalar_empty_versions)
     }
 }
 
-static const char *const want_strs[] = {"a", "bc", "d\xc3\xa9" "f", "", "x",
+static const char *const want_strs[] = {"a", "bc", ("d\xc3\xa9" "f"), "", "x",
                                         "\xe2\x82\xac\xf0\x9f\x98\x80"};
 
 TEST(load_strings)
