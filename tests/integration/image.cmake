@@ -17,3 +17,12 @@ add_test(NAME image_fidelity
                  --work ${CMAKE_CURRENT_BINARY_DIR}/image-fidelity)
 set_tests_properties(image_fidelity PROPERTIES LABELS integration ENVIRONMENT "${EI_TEST_ENV}"
                      SKIP_RETURN_CODE 77 TIMEOUT 300)
+
+# The same comparison through the portable C loops instead of the AVX2 ones (they must agree bit
+# for bit, so the same tolerances apply).
+add_test(NAME image_fidelity_nosimd
+         COMMAND /usr/bin/python3 ${PROJECT_SOURCE_DIR}/tests/image/fidelity.py
+                 --dump $<TARGET_FILE:ei_image_dump>
+                 --work ${CMAKE_CURRENT_BINARY_DIR}/image-fidelity-nosimd)
+set_tests_properties(image_fidelity_nosimd PROPERTIES LABELS integration
+                     ENVIRONMENT "${EI_TEST_ENV};EI_IMAGE_NO_SIMD=1" SKIP_RETURN_CODE 77 TIMEOUT 300)
