@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <webp/encode.h>
 
+#include <edgeinfer/alloc.h>
 #include <edgeinfer/image.h>
 
 #include "image_internal.h"
@@ -498,10 +499,66 @@ TEST(dct_scaling_size)
     tjFree(jpg);
 }
 
+/* Allocation failure injection: the n-th allocation through the library's hooks fails. */
+static int oom_left = -1;
+
+static void *oom_malloc(size_t n)
+{
+    if (oom_left == 0)
+        return NULL;
+    if (oom_left > 0)
+        oom_left--;
+    return malloc(n);
+}
+
+static void *oom_realloc(void *p, size_t n)
+{
+    if (oom_left == 0)
+        return NULL;
+    if (oom_left > 0)
+        oom_left--;
+    return realloc(p, n);
+}
+
+TEST(oom_loop)
+{
+    unsigned long jn;
+    unsigned char *jpg = make_jpeg(&jn, 0);
+    ei_set_allocator(oom_malloc, oom_realloc, free);
+    int ok_at = -1;
+    for (int n = 0; n < 200 && ok_at < 0; n++) {
+        ei_error_t err = {0};
+        ei_image_pipeline_t *p = NULL;
+        ei_image_t *img = NULL;
+        float *buf = malloc(3 * 224 * 224 * sizeof(float));
+        oom_left = n;
+        ei_code_t rc = ei_image_pipeline_create(NULL, &p, &err);
+        if (rc == EI_OK)
+            rc = ei_image_decode(jpg, jn, NULL, &img, &err);
+        if (rc == EI_OK)
+            rc = ei_image_pipeline_run(p, img, buf, 3 * 224 * 224 * sizeof(float), 0, NULL,
+                                       &err);
+        if (rc == EI_OK)
+            rc = ei_image_pipeline_load_raw(p, NULL, jpg, jn, buf, 3 * 224 * 224 * sizeof(float),
+                                            0, NULL, &err);
+        oom_left = -1;
+        if (rc == EI_OK)
+            ok_at = n;
+        else if (rc != EI_ENOMEM)
+            fprintf(stderr, "oom step %d: %s: %s\n", n, ei_code_name(rc), err.msg);
+        ei_image_destroy(img);
+        ei_image_pipeline_destroy(p);
+        free(buf);
+    }
+    ei_set_allocator(NULL, NULL, NULL);
+    tjFree(jpg);
+    ASSERT_TRUE(ok_at > 0);
+}
+
 int main(void)
 {
     return RUN_TESTS(decode_valid_formats, decode_truncated, decode_garbage, decode_files,
                      decode_bombs, exif_orientation_parse, orientation_copy,
                      geometry_crop_and_letterbox, kernel_values, opts_presets_and_shapes,
-                     pipeline_tensor, dct_scaling_size);
+                     pipeline_tensor, dct_scaling_size, oom_loop);
 }
