@@ -71,10 +71,13 @@ void ei_model_info_destroy(ei_model_info_t *info)
     ei__free(m);
 }
 
+/* protobuf-c's allocator; `data` points to a flag raised when an allocation fails. */
 static void *pb_alloc(void *data, size_t size)
 {
-    (void)data;
-    return ei__malloc(size);
+    void *p = ei__malloc(size);
+    if (p == NULL)
+        *(bool *)data = true;
+    return p;
 }
 
 static void pb_free(void *data, void *p)
@@ -348,7 +351,8 @@ oom:
 ei_code_t ei_model_inspect_memory(const void *data, size_t size, const char *what,
                                   ei_model_info_t **out, ei_error_t *err)
 {
-    ProtobufCAllocator alloc = {pb_alloc, pb_free, NULL};
+    bool oom = false;
+    ProtobufCAllocator alloc = {pb_alloc, pb_free, &oom};
     Onnx__ModelProto *mp = NULL;
     struct info_impl *m = NULL;
     ei_code_t rc = EI_OK;
@@ -360,6 +364,10 @@ ei_code_t ei_model_inspect_memory(const void *data, size_t size, const char *wha
         goto out;
     }
     mp = onnx__model_proto__unpack(&alloc, size, data);
+    if (mp == NULL && oom) {
+        rc = ei__fail(err, EI_ENOMEM, "%s: out of memory parsing the model", what);
+        goto out;
+    }
     if (mp == NULL) {
         rc = ei__fail(err, EI_EMODEL,
                       "%s: not an ONNX model (the protobuf does not parse: truncated or another "

@@ -265,6 +265,54 @@ TEST(every_prefix_is_safe)
     free(buf);
 }
 
+/* An allocator that fails once `budget` allocations have succeeded (budget < 0: never). */
+static long budget = -1, used;
+
+static void *fail_malloc(size_t n)
+{
+    if (budget >= 0 && used++ >= budget)
+        return NULL;
+    return malloc(n);
+}
+
+static void *fail_realloc(void *p, size_t n)
+{
+    if (budget >= 0 && used++ >= budget)
+        return NULL;
+    return realloc(p, n);
+}
+
+/* Every allocation failure is EI_ENOMEM with nothing leaked, until the budget suffices. */
+TEST(out_of_memory_loop)
+{
+    char path[2048];
+    snprintf(path, sizeof(path), "%s/synthetic.onnx", tmpdir);
+    ei_set_allocator(fail_malloc, fail_realloc, free);
+    long n = 0;
+    for (; n < 100000; n++) {
+        budget = n;
+        used = 0;
+        ei_error_t err = {0};
+        ei_model_info_t *m = NULL;
+        ei_code_t rc = ei_model_inspect(path, &m, &err);
+        if (rc == EI_OK) {
+            ASSERT_EQ(m->n_op_types, 8);
+            ei_model_info_destroy(m);
+            break;
+        }
+        if (rc != EI_ENOMEM) {
+            fprintf(stderr, "budget %ld: rc %d: %s\n", n, rc, err.msg);
+            budget = -1;
+            ei_set_allocator(NULL, NULL, NULL);
+        }
+        ASSERT_EQ(rc, EI_ENOMEM);
+        ASSERT_NULL(m);
+    }
+    budget = -1;
+    ei_set_allocator(NULL, NULL, NULL);
+    ASSERT_TRUE(n > 10 && n < 100000);
+}
+
 static void cleanup(void)
 {
     char path[2048];
@@ -297,7 +345,7 @@ int main(void)
     }
     int rc = RUN_TESTS(cls_matches_onnx, silero_matches_onnx, det_matches_onnx,
                        synthetic_matches_onnx, cls_known_numbers, not_models,
-                       every_prefix_is_safe);
+                       every_prefix_is_safe, out_of_memory_loop);
     cleanup();
     return rc;
 }

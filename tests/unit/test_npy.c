@@ -405,6 +405,58 @@ TEST(save_refuses_types_numpy_lacks)
     ei_tensor_destroy(t);
 }
 
+/* An allocator that fails once `budget` allocations have succeeded (budget < 0: never). */
+static long budget = -1, used;
+
+static void *fail_malloc(size_t n)
+{
+    if (budget >= 0 && used++ >= budget)
+        return NULL;
+    return malloc(n);
+}
+
+static void *fail_realloc(void *p, size_t n)
+{
+    if (budget >= 0 && used++ >= budget)
+        return NULL;
+    return realloc(p, n);
+}
+
+/* Every allocation failure while loading or saving is EI_ENOMEM, with nothing leaked. */
+TEST(out_of_memory_loop)
+{
+    const char *files[] = {"str_U.npy", "fortran_f4.npy"};
+    for (size_t f = 0; f < 2; f++) {
+        long n = 0;
+        ei_set_allocator(fail_malloc, fail_realloc, free);
+        for (; n < 10000; n++) {
+            budget = n;
+            used = 0;
+            ei_error_t err = {0};
+            ei_tensor_t *t = NULL;
+            ei_code_t rc = ei_tensor_load_npy(fixture(files[f]), &t, &err);
+            if (rc == EI_OK) {
+                rc = ei_tensor_save_npy(t, "/tmp/ei_test_npy_oom.npy", &err);
+                ei_tensor_destroy(t);
+                t = NULL;
+                if (rc == EI_OK)
+                    break;
+            }
+            if (rc != EI_ENOMEM) {
+                budget = -1;
+                ei_set_allocator(NULL, NULL, NULL);
+                fprintf(stderr, "%s budget %ld: rc %d: %s\n", files[f], n, rc, err.msg);
+            }
+            ASSERT_EQ(rc, EI_ENOMEM);
+            ASSERT_NULL(t);
+        }
+        budget = -1;
+        ei_set_allocator(NULL, NULL, NULL);
+        ASSERT_TRUE(n > 0 && n < 10000);
+    }
+    unlink("/tmp/ei_test_npy_oom.npy");
+}
+
 int main(void)
 {
     const char *src = getenv("EI_SOURCE_DIR");
@@ -413,5 +465,5 @@ int main(void)
                      load_scalar_empty_versions, load_strings, load_unsupported_kinds,
                      every_truncation_fails, bad_headers, garbage_and_lying_lengths,
                      round_trip_every_numpy_type, round_trip_strings,
-                     save_refuses_types_numpy_lacks);
+                     save_refuses_types_numpy_lacks, out_of_memory_loop);
 }
