@@ -279,6 +279,54 @@ def run_silero_generated(tmp):
     check(d["inputs"][1]["name"] == "sr" and d["inputs"][1]["dtype"] == "int64", "sr input")
 
 
+def make_types_model(path):
+    """A tiny Identity model over string, bool, int64 and float16, with awkward output names."""
+    from onnx import TensorProto, helper
+    specs = [("s", TensorProto.STRING, [2], "str/out"), ("b", TensorProto.BOOL, [3], "bool out"),
+             ("i", TensorProto.INT64, ["N"], "int:out"), ("h", TensorProto.FLOAT16, [2, 2], ".half")]
+    nodes = [helper.make_node("Identity", [n], [o]) for n, _, _, o in specs]
+    ins = [helper.make_tensor_value_info(n, t, shp) for n, t, shp, _ in specs]
+    outs = [helper.make_tensor_value_info(o, t, shp) for _, t, shp, o in specs]
+    g = helper.make_graph(nodes, "types", ins, outs)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.save(m, path)
+
+
+@case
+def run_types(tmp):
+    model = os.path.join(tmp, "types.onnx")
+    make_types_model(model)
+    out_dir = os.path.join(tmp, "out")
+    out, _ = ei("run", model, "--random", "--dim", "N=4", "-o", out_dir,
+                out=r'^output str/out: string \[2\]$')
+    check(re.search(r'^  first: "a", "a"$', out, re.M), "strings shown")
+    check(re.search(r"^output int:out: int64 \[4\]$", out, re.M), "int output line")
+    s = np.load(os.path.join(out_dir, "str_out.npy"))
+    check(s.dtype.kind == "U" and s.tolist() == ["a", "a"], "strings saved: %r" % s)
+    b = load_npy(os.path.join(out_dir, "bool_out.npy"), (3,), np.bool_)
+    i = load_npy(os.path.join(out_dir, "int_out.npy"), (4,), np.int64)
+    check(((i >= 0) & (i < 10)).all(), "ints in [0,10)")
+    h = load_npy(os.path.join(out_dir, "_half.npy"), (2, 2), np.float16)
+    check(((h >= 0) & (h <= 1)).all(), "halves in [0,1]")
+    # Inputs from files round-trip exactly, strings included.
+    np.save(os.path.join(tmp, "s.npy"), np.array(["h\u00e9llo", ""]))
+    np.save(os.path.join(tmp, "b.npy"), np.array([True, False, True]))
+    np.save(os.path.join(tmp, "i.npy"), np.array([7, -3], dtype=np.int64))
+    np.save(os.path.join(tmp, "h.npy"), np.array([[0.5, -2], [65504, 1e-3]], dtype=np.float16))
+    out_dir2 = os.path.join(tmp, "out2")
+    out, _ = ei("run", model, *sum([["-i", "%s=%s" % (n, os.path.join(tmp, n + ".npy"))]
+                                    for n in "sbih"], []), "-o", out_dir2, "--json")
+    d = json.loads(out)
+    check(d["outputs"][0]["first"] == ["h\u00e9llo", ""], "string values in JSON")
+    check(d["outputs"][1]["first"] == [True, False, True], "bools in JSON")
+    check(d["outputs"][2]["first"] == [7, -3], "ints in JSON")
+    check(np.load(os.path.join(out_dir2, "str_out.npy")).tolist() == ["h\u00e9llo", ""], "strs")
+    check(np.array_equal(np.load(os.path.join(out_dir2, "_half.npy")),
+                         np.load(os.path.join(tmp, "h.npy"))), "float16 round trip")
+    check(np.array_equal(np.load(os.path.join(out_dir2, "int_out.npy")), [7, -3]), "ints")
+
+
 @case
 def run_help(tmp):
     out, _ = ei("run", "--help", out=r"^usage: edgeinfer run MODEL")
