@@ -392,8 +392,52 @@ TEST(poll_mode)
     drop_root();
 }
 
+/* scripts/make_default_repo.sh builds a repository whose three models all load. */
+TEST(default_repository)
+{
+    const char *src = getenv("EI_SOURCE_DIR");
+    const char *models = getenv("EI_MODELS");
+    if (src == NULL || models == NULL) {
+        fprintf(stderr, "EI_SOURCE_DIR/EI_MODELS not set: skipped\n");
+        return;
+    }
+    new_root();
+    char cmd[2048];
+    snprintf(cmd, sizeof(cmd), "'%s/scripts/make_default_repo.sh' '%s/repo' >/dev/null", src, root);
+    ASSERT_EQ(system(cmd), 0);
+    ASSERT_EQ(system(cmd), 0); /* idempotent */
+    ei__repo_opts_t o = {0};
+    char path[512];
+    snprintf(path, sizeof(path), "%s/repo", root);
+    o.path = path;
+    ei__repo_t *r = NULL;
+    ei_error_t err = {0};
+    ASSERT_OK(ei__repo_create(&o, &r, &err), &err);
+    const char *idx = index_text(r);
+    ASSERT_CONTAINS(idx, "ppocr_cls@1 READY");
+    ASSERT_CONTAINS(idx, "ppocr_rec@1 READY");
+    ASSERT_CONTAINS(idx, "silero_vad@1 READY");
+    ei__model_t *m = NULL;
+    ASSERT_OK(ei__repo_acquire(r, "ppocr_cls", -1, &m, &err), &err);
+    ASSERT_EQ(ei__model_config(m)->outputs[0].n_labels, 2);
+    ASSERT_STR_EQ(ei__model_config_param(ei__model_config(m), "image_preset"), "ppocr");
+    ASSERT_OK(infer_once(m, &err), &err);
+    ei__model_release(m);
+    ASSERT_OK(ei__repo_acquire(r, "ppocr_rec", -1, &m, &err), &err);
+    ASSERT_EQ(ei__model_config(m)->outputs[0].n_labels, 6625);
+    ASSERT_STR_EQ(ei__model_config(m)->outputs[0].labels[0], "blank");
+    ASSERT_STR_EQ(ei__model_config(m)->outputs[0].labels[6624], " ");
+    ei__model_release(m);
+    ASSERT_OK(ei__repo_acquire(r, "silero_vad", -1, &m, &err), &err);
+    ASSERT_EQ(ei__model_config(m)->max_batch_size, 0); /* 'sr' is a scalar: cannot batch */
+    ASSERT_EQ(ei__model_config(m)->n_inputs, 4);
+    ei__model_release(m);
+    ei__repo_destroy(r);
+    drop_root();
+}
+
 int main(void)
 {
     ei_log_set_level(EI_LOG_OFF);
-    return RUN_TESTS(failures_are_isolated, explicit_load_unload, poll_mode);
+    return RUN_TESTS(failures_are_isolated, explicit_load_unload, poll_mode, default_repository);
 }

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Builds the bundled model repository for `edgeinfer serve` (Triton layout) under .deps/repo from
+# the models that scripts/setup.sh unpacked into .deps/models:
+#   ppocr_cls   PP-OCR text orientation classifier; labels 0/180; image preset "ppocr"; batching
+#   ppocr_rec   PP-OCR recogniser; labels = the CTC alphabet (blank, the dictionary, space)
+#   silero_vad  no config.pbtxt: the server completes it from the model
+# Models are symlinked (relative), configs and labels written. Idempotent: the repository is built
+# in a temporary directory and swapped in, so running it again gives the same tree.
+# Usage: scripts/make_default_repo.sh [REPO_DIR]   (default: .deps/repo)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+models="$top/.deps/models"
+repo=${1:-"$top/.deps/repo"}
+for f in ppocr/cls.onnx ppocr/rec.onnx ppocr/keys.txt ppocr/cls_labels.txt vad/silero_vad.onnx; do
+    if [ ! -f "$models/$f" ]; then
+        echo "make_default_repo: $models/$f is missing (run scripts/setup.sh first)" >&2
+        exit 1
+    fi
+done
+tmp="$repo.tmp.$$"
+rm -rf "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/ppocr_cls/1" "$tmp/ppocr_rec/1" "$tmp/silero_vad/1"
+
+# Link a model file into a version directory: relative when the repository is under .deps, so the
+# tree can be moved with the checkout; absolute otherwise; a copy if links are not possible.
+link() {
+    local src=$1 dst=$2
+    case "$repo" in
+        "$top/.deps/"*) rel=$(realpath -m --relative-to="$(dirname "$repo/${dst#"$tmp/"}")" "$src") ;;
+        *) rel=$src ;;
+    esac
+    ln -s "$rel" "$dst" 2>/dev/null || cp "$src" "$dst"
+}
+link "$models/ppocr/cls.onnx" "$tmp/ppocr_cls/1/model.onnx"
+link "$models/ppocr/rec.onnx" "$tmp/ppocr_rec/1/model.onnx"
+link "$models/vad/silero_vad.onnx" "$tmp/silero_vad/1/model.onnx"
+
+cp "$models/ppocr/cls_labels.txt" "$tmp/ppocr_cls/labels.txt"
+cat >"$tmp/ppocr_cls/config.pbtxt" <<'PBTXT'
+# PP-OCR text-line orientation classifier (0 or 180 degrees).
+name: "ppocr_cls"
+platform: "onnxruntime_onnx"
+max_batch_size: 16
+input [ { name: "x" data_type: TYPE_FP32 dims: [ 3, -1, -1 ] } ]
+output [ { name: "softmax_0.tmp_0" data_type: TYPE_FP32 dims: [ 2 ] label_filename: "labels.txt" } ]
+dynamic_batching { max_queue_delay_microseconds: 500 }
+instance_group [ { count: 1 kind: KIND_CPU } ]
+# POST /v2/models/ppocr_cls/classify: how to turn an image into the input tensor.
+parameters { key: "image_preset" value: { string_value: "ppocr" } }
+parameters { key: "image_top_k" value: { string_value: "2" } }
+PBTXT
+
+# CTC alphabet: index 0 is the blank, then the dictionary, then the space character.
+{
+    printf 'blank\n'
+    cat "$models/ppocr/keys.txt"
+    [ -z "$(tail -c 1 "$models/ppocr/keys.txt")" ] || printf '\n'
+    printf ' \n'
+} >"$tmp/ppocr_rec/labels.txt"
+cat >"$tmp/ppocr_rec/config.pbtxt" <<'PBTXT'
+# PP-OCR text recogniser: [N,3,48,W] image strips -> [N,T,6625] CTC probabilities.
+name: "ppocr_rec"
+platform: "onnxruntime_onnx"
+max_batch_size: 8
+input [ { name: "x" data_type: TYPE_FP32 dims: [ 3, 48, -1 ] } ]
+output [ { name: "softmax_11.tmp_0" data_type: TYPE_FP32 dims: [ -1, 6625 ] label_filename: "labels.txt" } ]
+dynamic_batching { max_queue_delay_microseconds: 1000 }
+parameters { key: "image_preset" value: { string_value: "ppocr" } }
+PBTXT
+
+n=$(wc -l <"$tmp/ppocr_rec/labels.txt")
+if [ "$n" -ne 6625 ]; then
+    echo "make_default_repo: ppocr_rec labels: expected 6625 lines, got $n" >&2
+    exit 1
+fi
+
+rm -rf "$repo.old"
+if [ -e "$repo" ]; then mv "$repo" "$repo.old"; fi
+mv "$tmp" "$repo"
+rm -rf "$repo.old"
+trap - EXIT
+echo "model repository ready: $repo (ppocr_cls, ppocr_rec, silero_vad)"
