@@ -547,6 +547,12 @@ static int run_run(int argc, char **argv)
                          a.outputs[i], a.outputs[i], names);
             goto out;
         }
+        for (size_t k = 0; k < i; k++) {
+            if (strcmp(out_names[k], a.outputs[i]) == 0) {
+                rc = ei_cli_usage_error(CMD, "--output %s given twice", a.outputs[i]);
+                goto out;
+            }
+        }
         out_names[i] = a.outputs[i];
     }
 

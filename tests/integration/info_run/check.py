@@ -436,6 +436,8 @@ def run_usage_errors(tmp):
     ei("run", "--random", rc=2, err=r"missing MODEL")
     ei("run", CLS, "--frobnicate", rc=2, err=r"unknown option '--frobnicate'")
     ei("run", CLS, "-i", rc=2, err=r"needs a value")
+    ei("run", VAD, "--zeros", "--output", "hn", "--output", "hn", rc=2,
+       err=r"--output hn given twice")
     ei("run", CLS, "--random", *CLS_DIMS, "--output", "nope", rc=1,
        err=r"no output 'nope' \(its outputs: softmax_0\.tmp_0\)")
 
