@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: MIT
+# `edgeinfer serve` end to end: each test starts the real server on 127.0.0.1 with
+# --http-port 0 --metrics-port 0 --port-file, drives it with a Python-stdlib client (and curl), and
+# stops it with a signal. Exit 77 (skipped) when /usr/bin/python3 is missing. They all run in the
+# ASan+UBSan pass too: the server is a child process there, so a memory error or leak makes it
+# exit non-zero and the test fail.
+foreach(t endpoints batching reload sigterm burst)
+  add_test(NAME server_${t}
+           COMMAND /bin/sh -c "[ -x \"$EI_PYTHON\" ] || exit 77; exec \"$EI_PYTHON\" \"$0\""
+                   ${PROJECT_SOURCE_DIR}/tests/server/test_${t}.py)
+  set_tests_properties(server_${t} PROPERTIES LABELS "integration;server"
+                       ENVIRONMENT "${EI_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 300)
+endforeach()
