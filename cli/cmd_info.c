@@ -26,19 +26,47 @@ static void print_help(void)
            "Exit codes: 0 ok, 1 the model cannot be read or loaded, 2 usage error.\n");
 }
 
-static void print_values(const char *title, const ei_session_t *s, bool inputs)
+/*
+ * Inputs and outputs come from the session when ONNX Runtime loaded the model, else (to still say
+ * something useful about a model ORT refuses) from the file's declarations.
+ */
+static size_t value_count(const ei_model_info_t *m, const ei_session_t *s, bool inputs)
 {
-    size_t n = inputs ? ei_session_input_count(s) : ei_session_output_count(s);
+    if (s != NULL)
+        return inputs ? ei_session_input_count(s) : ei_session_output_count(s);
+    return inputs ? m->n_inputs : m->n_outputs;
+}
+
+static const ei_value_info_t *value_at(const ei_model_info_t *m, const ei_session_t *s,
+                                       bool inputs, size_t i, ei_value_info_t *tmp)
+{
+    if (s != NULL)
+        return inputs ? ei_session_input(s, i) : ei_session_output(s, i);
+    const ei_model_value_t *v = inputs ? &m->inputs[i] : &m->outputs[i];
+    tmp->name = v->name;
+    tmp->kind = v->is_tensor ? EI_VALUE_TENSOR : EI_VALUE_OTHER;
+    tmp->dtype = v->dtype;
+    tmp->rank = v->rank;
+    tmp->rank_known = v->rank_known;
+    tmp->shape = v->shape;
+    tmp->dim_names = v->dim_names;
+    return tmp;
+}
+
+static void print_values(const char *title, const ei_model_info_t *m, const ei_session_t *s,
+                         bool inputs)
+{
+    size_t n = value_count(m, s, inputs);
     size_t width = 4;
+    ei_value_info_t tmp;
     for (size_t i = 0; i < n; i++) {
-        const ei_value_info_t *v = inputs ? ei_session_input(s, i) : ei_session_output(s, i);
-        size_t len = strlen(v->name);
+        size_t len = strlen(value_at(m, s, inputs, i, &tmp)->name);
         if (len > width)
             width = len;
     }
-    printf("%s (%zu):\n", title, n);
+    printf("%s (%zu)%s:\n", title, n, s == NULL ? ", as the file declares them" : "");
     for (size_t i = 0; i < n; i++) {
-        const ei_value_info_t *v = inputs ? ei_session_input(s, i) : ei_session_output(s, i);
+        const ei_value_info_t *v = value_at(m, s, inputs, i, &tmp);
         char dims[512];
         ei_cli_format_dims(v->shape, v->dim_names, v->rank, v->rank_known, dims, sizeof(dims));
         const char *kind = v->kind == EI_VALUE_TENSOR ? "" : ei_cli_value_kind_name(v->kind);
@@ -64,8 +92,8 @@ static void print_text(const char *path, const ei_model_info_t *m, const ei_sess
         printf("description: %s\n", m->doc_string);
     if (m->graph_doc_string[0])
         printf("graph description: %s\n", m->graph_doc_string);
-    print_values("inputs", s, true);
-    print_values("outputs", s, false);
+    print_values("inputs", m, s, true);
+    print_values("outputs", m, s, false);
     if (m->n_metadata > 0) {
         printf("metadata (%zu):\n", m->n_metadata);
         for (size_t i = 0; i < m->n_metadata; i++)
@@ -105,13 +133,13 @@ static void print_text(const char *path, const ei_model_info_t *m, const ei_sess
         printf("functions: %zu\n", m->n_functions);
 }
 
-static json_t *json_values(const ei_session_t *s, bool inputs)
+static json_t *json_values(const ei_model_info_t *m, const ei_session_t *s, bool inputs)
 {
-    size_t n = inputs ? ei_session_input_count(s) : ei_session_output_count(s);
+    size_t n = value_count(m, s, inputs);
     json_t *a = json_array();
+    ei_value_info_t tmp;
     for (size_t i = 0; a != NULL && i < n; i++)
-        json_array_append_new(a, ei_cli_json_value_info(inputs ? ei_session_input(s, i)
-                                                               : ei_session_output(s, i)));
+        json_array_append_new(a, ei_cli_json_value_info(value_at(m, s, inputs, i, &tmp)));
     return a;
 }
 
@@ -130,8 +158,8 @@ static json_t *json_doc(const char *path, const ei_model_info_t *m, const ei_ses
     json_object_set_new(o, "model_version", json_integer((json_int_t)m->model_version));
     ei_cli_json_set_str(o, "description", m->doc_string);
     ei_cli_json_set_str(o, "graph_description", m->graph_doc_string);
-    json_object_set_new(o, "inputs", json_values(s, true));
-    json_object_set_new(o, "outputs", json_values(s, false));
+    json_object_set_new(o, "inputs", json_values(m, s, true));
+    json_object_set_new(o, "outputs", json_values(m, s, false));
     json_t *meta = json_object();
     for (size_t i = 0; meta != NULL && i < m->n_metadata; i++)
         json_object_set_new(meta, m->metadata_keys[i],
@@ -208,16 +236,22 @@ static int run_info(int argc, char **argv)
     ei_session_opts_init(&opts);
     opts.graph_opt = EI_GRAPH_OPT_DISABLE;
     opts.intra_op_threads = 1;
-    if (ei_session_create(path, &opts, &s, &err) != EI_OK) {
-        rc = ei_cli_fail(&err, "loading model '%s' in ONNX Runtime", path);
-        goto out;
-    }
+    /*
+     * A model ONNX Runtime refuses is still described from the file (that often shows why: an
+     * opset or operator it lacks), and the command then fails with ORT's reason.
+     */
+    bool loaded = ei_session_create(path, &opts, &s, &err) == EI_OK;
     if (json) {
-        rc = ei_cli_print_json(json_doc(path, m, s));
+        json_t *doc = json_doc(path, m, s);
+        if (doc != NULL && !loaded)
+            ei_cli_json_set_str(doc, "error", err.msg);
+        rc = ei_cli_print_json(doc);
     } else {
         print_text(path, m, s);
         rc = fflush(stdout) == 0 ? EI_EXIT_OK : EI_EXIT_FAILURE;
     }
+    if (!loaded)
+        rc = ei_cli_fail(&err, "loading the model in ONNX Runtime");
 out:
     ei_session_destroy(s);
     ei_model_info_destroy(m);

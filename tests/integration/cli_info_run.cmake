@@ -9,6 +9,7 @@ endif()
 
 set(EI_INFO_RUN_CASES
   info_cls_text info_cls_json info_silero_text info_silero_json info_help info_bad_paths
+  info_ort_refuses
   run_cls_random run_cls_npy run_cls_pb run_cls_json run_silero_npy run_silero_generated run_types run_help
   run_bad_model run_wrong_input_name run_wrong_dtype run_wrong_rank run_wrong_dim run_bad_provider
   run_bad_npy run_bad_pb run_missing_inputs run_usage_errors)

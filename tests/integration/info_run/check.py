@@ -169,6 +169,26 @@ def info_bad_paths(tmp):
     ei("info", CLS, VAD, rc=2, err=r"expected one MODEL")
 
 
+@case
+def info_ort_refuses(tmp):
+    """A well-formed file ONNX Runtime cannot load: described from the file, then exit 1."""
+    from onnx import TensorProto, helper
+    g = helper.make_graph([helper.make_node("NoSuchOp", ["a"], ["b"], domain="com.example")], "g",
+                          [helper.make_tensor_value_info("a", TensorProto.FLOAT, ["n", 4])],
+                          [helper.make_tensor_value_info("b", TensorProto.FLOAT, ["n", 4])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17),
+                                            helper.make_opsetid("com.example", 1)])
+    m.ir_version = 8
+    path = os.path.join(tmp, "custom.onnx")
+    onnx.save(m, path)
+    out, _ = ei("info", path, rc=1, out=r"^  com\.example:NoSuchOp +1$",
+                err=r"^edgeinfer: error: loading the model in ONNX Runtime: .*NoSuchOp")
+    check(re.search(r"^  a +float32 +\[n,4\]$", out, re.M), "inputs from the file")
+    out, _ = ei("info", "--json", path, rc=1)
+    d = json.loads(out)
+    check("NoSuchOp" in d["error"] and d["inputs"][0]["dim_names"] == ["n", ""], "json: %r" % d)
+
+
 # ---- run: good paths ----------------------------------------------------------------------------
 
 def load_npy(path, shape, dtype=np.float32):
