@@ -97,7 +97,10 @@ void ei__histogram_add(ei__histogram_t *h, uint64_t ns);
 ei_code_t ei__repo_create(const ei__repo_opts_t *o, ei__repo_t **out, ei_error_t *err);
 /** Stops polling, drains queues (every accepted request gets done()), frees everything. NULL ok. */
 void ei__repo_destroy(ei__repo_t *r);
-/** Whether every model the repository was asked to serve at start-up is ready. */
+/**
+ * Whether start-up loading is over and the repository is not shutting down. Models that failed
+ * are UNAVAILABLE (see ei__repo_index()); they do not make the repository unready.
+ */
 bool ei__repo_ready(const ei__repo_t *r);
 
 /**
@@ -141,10 +144,14 @@ ei_code_t ei__repo_versions(ei__repo_t *r, const char *name,
                             ei_error_t *err);
 /**
  * Synchronous (re)load of `name` from disk; a failed reload keeps the old version serving and
- * returns the error. EI_EUNSUPPORTED in NONE mode.
+ * returns the error. EI_EUNSUPPORTED unless the mode is EXPLICIT (Triton refuses load/unload in
+ * NONE and POLL modes). EI_ENOTFOUND when the repository has no such model directory.
  */
 ei_code_t ei__repo_load(ei__repo_t *r, const char *name, ei_error_t *err);
-/** Unloads every version of `name` (in-flight requests finish first). EI_EUNSUPPORTED in NONE mode. */
+/**
+ * Unloads every version of `name`: new requests fail at once, requests in flight finish on the
+ * version they hold, and the last release frees it. EI_EUNSUPPORTED unless the mode is EXPLICIT.
+ */
 ei_code_t ei__repo_unload(ei__repo_t *r, const char *name, ei_error_t *err);
 /** Calls fn for every loaded version (for metrics/stats); the model is held during the call. */
 void ei__repo_foreach(ei__repo_t *r, void (*fn)(ei__model_t *m, void *user), void *user);

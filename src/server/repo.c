@@ -971,17 +971,19 @@ ei_code_t ei__repo_versions(ei__repo_t *r, const char *name,
 
 ei_code_t ei__repo_load(ei__repo_t *r, const char *name, ei_error_t *err)
 {
-    if (r->o.mode == EI__CONTROL_NONE)
+    if (r->o.mode != EI__CONTROL_EXPLICIT)
         return ei__fail(err, EI_EUNSUPPORTED,
-                        "explicit model load/unload is not allowed in model control mode none");
+                        "explicit model load/unload is not allowed in model control mode %s",
+                        r->o.mode == EI__CONTROL_POLL ? "poll" : "none");
     return load_model(r, name, true, err);
 }
 
 ei_code_t ei__repo_unload(ei__repo_t *r, const char *name, ei_error_t *err)
 {
-    if (r->o.mode == EI__CONTROL_NONE)
+    if (r->o.mode != EI__CONTROL_EXPLICIT)
         return ei__fail(err, EI_EUNSUPPORTED,
-                        "explicit model load/unload is not allowed in model control mode none");
+                        "explicit model load/unload is not allowed in model control mode %s",
+                        r->o.mode == EI__CONTROL_POLL ? "poll" : "none");
     pthread_mutex_lock(&r->lock);
     entry_t *e = find_entry(r, name);
     pthread_mutex_unlock(&r->lock);

@@ -360,6 +360,8 @@ TEST(poll_mode)
     ei_error_t err = {0};
     ASSERT_OK(ei__repo_create(&o, &r, &err), &err);
     ASSERT_EQ(newest(r, "m"), 1);
+    ASSERT_EQ(ei__repo_load(r, "m", &err), EI_EUNSUPPORTED); /* as Triton: poll mode only */
+    ASSERT_CONTAINS(err.msg, "mode poll");
     ei__model_t *old = NULL;
     ASSERT_OK(ei__repo_acquire(r, "m", -1, &old, &err), &err);
 
