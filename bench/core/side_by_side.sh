@@ -3,8 +3,9 @@
 # Runs `edgeinfer bench` and the bare ONNX Runtime loop (bench/core/bare_ort) on the same model with
 # the same settings, alternating over several rounds in ABBA order (edgeinfer first on odd rounds,
 # bare first on even ones) so that a slow drift of the machine hits both alike, then prints each
-# round's medians, the median of the per-round medians for each, their ratio edgeinfer/bare and
-# the spread of the per-round ratios. A ratio near 1.00 means `edgeinfer bench` adds nothing
+# round's medians, the median of the per-round medians for each, their ratio edgeinfer/bare, the
+# spread of the per-round ratios, and the ratio of the fastest single runs (the number least
+# disturbed by other load on a shared machine). A ratio near 1.00 means `edgeinfer bench` adds nothing
 # measurable over ORT itself. Not a tuning tool: both run exactly what you pass.
 #
 # usage: bench/core/side_by_side.sh [-B BUILD_DIR] [-r ROUNDS] MODEL [bench options...]
@@ -39,9 +40,11 @@ done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-# The median from the report's "latency (ms):" line (both programs print the same report).
+# "MEDIAN MIN" from the report's "latency (ms):" line (both programs print the same report).
 median_of() {
-    awk '/^latency \(ms\):/ { for (i = 1; i < NF; i++) if ($i == "median") print $(i + 1) }' "$1"
+    awk '/^latency \(ms\):/ {
+        for (i = 1; i < NF; i++) { if ($i == "median") m = $(i + 1); if ($i == "min") l = $(i + 1) }
+        print m, l }' "$1"
 }
 run() { # run NAME ROUND ARGS...
     name=$1
@@ -81,21 +84,25 @@ sed 's/^/  /' "$tmp/edgeinfer.first"
 echo "first round, bare ORT:"
 sed 's/^/  /' "$tmp/bare.first"
 echo
-join "$tmp/edgeinfer" "$tmp/bare" | awk '
+# Both files list the rounds in order: "ROUND MEDIAN MIN" per line.
+paste -d' ' "$tmp/edgeinfer" "$tmp/bare" | awk '
 function median(a, n,    i, j, t) {
     for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
 {
-    n++; e[n] = $2; b[n] = $3; r[n] = $2 / $3
-    printf "round %d: edgeinfer median %.5g ms, bare median %.5g ms, ratio %.3f\n", $1, $2, $3, $2 / $3
+    n++; e[n] = $2; b[n] = $5; r[n] = $2 / $5
+    printf "round %d: edgeinfer median %.5g ms, bare median %.5g ms, ratio %.3f\n", $1, $2, $5, $2 / $5
     if (n == 1 || $2 < emin) emin = $2; if (n == 1 || $2 > emax) emax = $2
-    if (n == 1 || $3 < bmin) bmin = $3; if (n == 1 || $3 > bmax) bmax = $3
-    if (n == 1 || $2 / $3 < rmin) rmin = $2 / $3; if (n == 1 || $2 / $3 > rmax) rmax = $2 / $3
+    if (n == 1 || $5 < bmin) bmin = $5; if (n == 1 || $5 > bmax) bmax = $5
+    if (n == 1 || $2 / $5 < rmin) rmin = $2 / $5; if (n == 1 || $2 / $5 > rmax) rmax = $2 / $5
+    if (n == 1 || $3 < elow) elow = $3; if (n == 1 || $6 < blow) blow = $6
 }
 END {
     em = median(e, n); bm = median(b, n); rm = median(r, n)
     printf "\nedgeinfer bench: median of %d medians %.5g ms (range %.5g .. %.5g)\n", n, em, emin, emax
     printf "bare ORT:        median of %d medians %.5g ms (range %.5g .. %.5g)\n", n, bm, bmin, bmax
     printf "ratio edgeinfer/bare: %.3f (of the medians); per-round ratios median %.3f, range %.3f .. %.3f\n", em / bm, rm, rmin, rmax
+    # The fastest single run is the least disturbed by other load on the machine.
+    printf "fastest run: edgeinfer %.5g ms, bare %.5g ms, ratio %.3f\n", elow, blow, elow / blow
 }'
