@@ -20,6 +20,43 @@ if "$ei" help | grep -q '^  run '; then
     step "$ei" run "$m/vad/silero_vad.onnx" --zeros --dim batch=1 --dim sequence=512 || true
 fi
 if "$ei" help | grep -q '^  bench '; then
-    step "$ei" bench "$m/ppocr/cls.onnx" --dim batch=1 --dim H=48 --dim W=192 --duration 2 || true
-    step "$ei" bench "$m/vad/silero_vad.onnx" --dim N=1 --dim T=512 --duration 2 || true
+    step "$ei" bench "$m/ppocr/cls.onnx" --dim batch=1 --dim H=48 --dim W=192 --duration 1 || true
+    step "$ei" bench "$m/vad/silero_vad.onnx" --dim N=1 --dim T=512 --duration 1 || true
+fi
+
+# Last stop: the server, in the foreground, on the bundled repository (Ctrl-C stops it).
+if "$ei" help | grep -q '^  serve '; then
+    repo="$top/.deps/repo"
+    step "$top/scripts/make_default_repo.sh" "$repo"
+    http=${EI_HTTP_PORT:-8000}
+    metrics=${EI_METRICS_PORT:-8002}
+    portfile=$(mktemp)
+    printf '\n\033[1m$ %s\033[0m\n' "edgeinfer serve --model-repository $repo --http-port $http --metrics-port $metrics"
+    "$ei" serve --model-repository "$repo" --http-port "$http" --metrics-port "$metrics" \
+        --port-file "$portfile" &
+    pid=$!
+    trap 'kill -TERM $pid 2>/dev/null || true' INT TERM
+    for _ in $(seq 300); do
+        [ -s "$portfile" ] && break
+        kill -0 "$pid" 2>/dev/null || { rm -f "$portfile"; wait "$pid"; exit $?; }
+        sleep 0.1
+    done
+    http=$(sed -n 's/^http=//p' "$portfile")
+    metrics=$(sed -n 's/^metrics=//p' "$portfile")
+    rm -f "$portfile"
+    img=$(ls "$top"/.deps/bench-image/photos/*.jpg 2>/dev/null | head -n 1 || true)
+    cat <<EOF2
+
+edgeinfer is serving .deps/repo (ppocr_cls, ppocr_rec, silero_vad), KServe v2 / Triton HTTP:
+  http://127.0.0.1:$http/v2                     server metadata
+  http://127.0.0.1:$http/v2/models/ppocr_cls    model metadata (also /config, /stats, /ready)
+  http://127.0.0.1:$metrics/metrics                Prometheus metrics
+Try:
+  curl -s http://127.0.0.1:$http/v2/models/ppocr_cls
+  curl -s -H 'Content-Type: image/jpeg' --data-binary @${img:-IMAGE.jpg} \\
+       http://127.0.0.1:$http/v2/models/ppocr_cls/classify
+Stop it with Ctrl-C (or: kill -TERM $pid); requests in flight are answered first.
+EOF2
+    wait "$pid" || true
+    wait "$pid" 2>/dev/null || true
 fi
