@@ -7,6 +7,7 @@
  * without an explicit ei_global_init(); ei_global_init() just gets there first with options.
  */
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core_internal.h"
@@ -163,6 +164,14 @@ static ei_code_t create_env(const ei_global_opts_t *opts, ei_error_t *err)
                         base->GetVersionString(), ORT_API_VERSION);
     OrtLoggingLevel level = to_ort_level(opts->ort_log_level);
     OrtStatus *st;
+    /*
+     * ONNX Runtime's POSIX telemetry matches std::regex patterns against the process command line
+     * while the environment is created, and libstdc++'s regex recurses per character: a long
+     * command line (`edgeinfer classify` with a few hundred absolute image paths) overflows the
+     * stack inside CreateEnv. Nothing is sent on Linux anyway; opting out skips the regexes. A
+     * value the user set is left alone.
+     */
+    setenv("ORT_DISABLE_TELEMETRY", "1", 0);
     if (opts->global_thread_pools) {
         OrtThreadingOptions *tp = NULL;
         ei_code_t rc = ei__ort_check(ei__ort->CreateThreadingOptions(&tp), err);
