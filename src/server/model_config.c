@@ -660,7 +660,9 @@ ei_code_t ei__model_config_load(const char *model_dir, const char *name, ei__mod
     size_t len = 0;
     ei__model_config_t *c = NULL;
     ei_code_t rc = EI_OK;
-    snprintf(path, sizeof(path), "%s/config.pbtxt", model_dir);
+    int pn = snprintf(path, sizeof(path), "%s/config.pbtxt", model_dir);
+    if (pn < 0 || (size_t)pn >= sizeof(path))
+        return ei__fail(err, EI_ELIMIT, "%s: model directory path too long", model_dir);
     FILE *probe = fopen(path, "rb");
     if (probe != NULL) {
         fclose(probe);
@@ -860,7 +862,9 @@ ei_code_t ei__model_config_load_labels(ei__model_config_t *c, const char *model_
                             "output '%s': label_filename '%s' must be a file in the model directory",
                             io->name, io->label_filename);
         char path[4096];
-        snprintf(path, sizeof(path), "%s/%s", model_dir, io->label_filename);
+        int pn = snprintf(path, sizeof(path), "%s/%s", model_dir, io->label_filename);
+        if (pn < 0 || (size_t)pn >= sizeof(path))
+            return ei__fail(err, EI_ELIMIT, "output '%s': label file path too long", io->name);
         char *text = NULL;
         size_t len = 0;
         ei_code_t rc = read_file(path, 64u << 20, &text, &len, err);

@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,17 @@ ei_code_t ei__model_submit(ei__model_t *m, ei__infer_req_t *req, ei_error_t *err
     return ei__batcher_submit(m->batcher, req, err);
 }
 
+/* Formats a path; false when it does not fit (the caller skips or fails that entry). */
+static bool fmt_path(char *buf, size_t size, const char *fmt, ...) EI__PRINTF(3, 4);
+static bool fmt_path(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    return n >= 0 && (size_t)n < size;
+}
+
 /* Files ----------------------------------------------------------------------------------------- */
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -169,8 +181,7 @@ static uint64_t dir_files_sig(const char *dir, int depth)
             continue;
         char p[4096];
         struct stat st;
-        snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-        if (stat(p, &st) != 0)
+        if (!fmt_path(p, sizeof(p), "%s/%s", dir, de->d_name) || stat(p, &st) != 0)
             continue;
         /* readdir order is arbitrary: combine entries order-independently. */
         uint64_t e = mix_str(0xcbf29ce484222325ull, de->d_name);
@@ -224,8 +235,7 @@ static ei_code_t scan_versions(const char *model_dir, int64_t **out, size_t *n, 
         char p[4096];
         if (!version_name(de->d_name, &x))
             continue;
-        snprintf(p, sizeof(p), "%s/%s", model_dir, de->d_name);
-        if (!is_dir(p))
+        if (!fmt_path(p, sizeof(p), "%s/%s", model_dir, de->d_name) || !is_dir(p))
             continue;
         if (cnt == cap) {
             cap = cap != 0 ? cap * 2 : 8;
@@ -301,9 +311,13 @@ static ei_code_t load_version(ei__repo_t *r, const char *name, const char *model
                       file);
         goto out;
     }
-    snprintf(path, sizeof(path), "%s/%lld/%s", model_dir, (long long)version, file);
-    if (is_dir(path)) /* Triton allows model.onnx/ holding model.onnx plus external data */
-        snprintf(path + strlen(path), sizeof(path) - strlen(path), "/model.onnx");
+    if (!fmt_path(path, sizeof(path), "%s/%lld/%s", model_dir, (long long)version, file) ||
+        (is_dir(path) && /* Triton allows model.onnx/ holding model.onnx plus external data */
+         !fmt_path(path, sizeof(path), "%s/%lld/%s/model.onnx", model_dir, (long long)version,
+                   file))) {
+        rc = ei__fail(err, EI_ELIMIT, "model file path too long");
+        goto out;
+    }
     ei_session_opts_t so;
     ei_session_opts_init(&so);
     so.use_global_threads = r->o.use_global_threads;
@@ -435,7 +449,10 @@ static ei_code_t load_model(ei__repo_t *r, const char *name, bool force, ei_erro
     attempt_t *att = NULL;
     ei__model_t **drop = NULL;
     char model_dir[4096];
-    snprintf(model_dir, sizeof(model_dir), "%s/%s", r->path, name);
+    if (!fmt_path(model_dir, sizeof(model_dir), "%s/%s", r->path, name)) {
+        pthread_mutex_unlock(&e->load_lock);
+        return ei__fail(err, EI_ELIMIT, "model '%s': repository path too long", name);
+    }
 
     if (!is_dir(model_dir)) {
         /* The model left the repository: unload it. */
@@ -458,7 +475,7 @@ static ei_code_t load_model(ei__repo_t *r, const char *name, bool force, ei_erro
     uint64_t total = dsig;
     for (size_t i = 0; rc == EI_OK && i < nv; i++) {
         char vdir[4200];
-        snprintf(vdir, sizeof(vdir), "%s/%lld", model_dir, (long long)vers[i]);
+        (void)fmt_path(vdir, sizeof(vdir), "%s/%lld", model_dir, (long long)vers[i]);
         total = mix(total, mix((uint64_t)vers[i], dir_files_sig(vdir, 1)));
     }
     if (rc == EI_OK && !force && total == e->last_sig)
@@ -493,7 +510,7 @@ static ei_code_t load_model(ei__repo_t *r, const char *name, bool force, ei_erro
     e->gone = false;
     for (size_t i = 0; i < nwant; i++) {
         char vdir[4200];
-        snprintf(vdir, sizeof(vdir), "%s/%lld", model_dir, (long long)vers[i]);
+        (void)fmt_path(vdir, sizeof(vdir), "%s/%lld", model_dir, (long long)vers[i]);
         att[i].version = vers[i];
         att[i].sig = mix(dsig, dir_files_sig(vdir, 1));
         vslot_t *s = find_slot(e, vers[i]);
@@ -643,8 +660,7 @@ static ei_code_t list_models(const char *path, char ***out, size_t *n, ei_error_
         char p[4096];
         if (!model_name_ok(de->d_name))
             continue;
-        snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
-        if (!is_dir(p))
+        if (!fmt_path(p, sizeof(p), "%s/%s", path, de->d_name) || !is_dir(p))
             continue;
         if (cnt == cap) {
             cap = cap != 0 ? cap * 2 : 16;
