@@ -31,8 +31,9 @@ EI_API EI_NODISCARD ei_code_t ei_tensor_parse_npy(const void *data, size_t size,
 
 /**
  * Saves a tensor as .npy (version 1.0, little-endian, C order). STRING tensors are written as
- * fixed-width unicode ('<U<n>'); bfloat16, float8 and 4-bit types, which NumPy lacks, are refused
- * with EI_EUNSUPPORTED.
+ * fixed-width unicode ('<U<n>') when every string is valid UTF-8, else as fixed-width bytes
+ * ('|S<n>'); bfloat16, float8 and 4-bit types, which NumPy lacks, are refused with
+ * EI_EUNSUPPORTED.
  */
 EI_API EI_NODISCARD ei_code_t ei_tensor_save_npy(const ei_tensor_t *t, const char *path,
                                                  ei_error_t *err);
