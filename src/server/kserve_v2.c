@@ -487,7 +487,7 @@ static void model_route(ei__http_req_t *r, const char *name, int64_t version, co
 {
     bool get = method_is(r, "GET") || method_is(r, "HEAD");
     bool post = method_is(r, "POST");
-    bool is_infer = action && strcmp(action, "infer") == 0;
+    bool is_infer = action && (strcmp(action, "infer") == 0 || strcmp(action, "classify") == 0);
     if (action && !is_infer && strcmp(action, "ready") != 0 && strcmp(action, "config") != 0 &&
         strcmp(action, "stats") != 0) {
         ei__http_respond_error(r, 404, "unknown endpoint '%s'", r->url);
@@ -501,7 +501,9 @@ static void model_route(ei__http_req_t *r, const char *name, int64_t version, co
     if (!repo)
         return;
     note_model(r, name, version);
-    if (is_infer) {
+    if (is_infer && strcmp(action, "classify") == 0) {
+        ei__classify_handle(r, repo, name, version);
+    } else if (is_infer) {
         infer(r, repo, name, version);
     } else if (action && strcmp(action, "stats") == 0) {
         stats(r, repo, name, version);

@@ -108,6 +108,11 @@ unsigned ei__http_status_for(ei_code_t code);
 /** Handles one complete request on the HTTP port (responds now or later). */
 void ei__kserve_handle(ei__http_req_t *r);
 
+/* v2_classify.c -------------------------------------------------------------------------------- */
+
+/** POST /v2/models/{m}[/versions/{v}]/classify: an encoded image in, top-k JSON out. */
+void ei__classify_handle(ei__http_req_t *r, ei__repo_t *repo, const char *name, int64_t version);
+
 /* metrics.c ------------------------------------------------------------------------------------ */
 
 /** Handles one complete request on the metrics port. */

@@ -37,6 +37,8 @@ max_batch_size: 8
 input [ { name: "x" data_type: TYPE_FP32 dims: [ 3, 48, 192 ] } ]
 output [ { name: "softmax_0.tmp_0" data_type: TYPE_FP32 dims: [ 2 ] label_filename: "labels.txt" } ]
 dynamic_batching { max_queue_delay_microseconds: %d }
+parameters { key: "image_preset" value: { string_value: "ppocr" } }
+parameters { key: "image_top_k" value: { string_value: "2" } }
 """
 
 
@@ -175,6 +177,18 @@ def parse_binary_response(headers, body):
             off += n
     assert off == len(body), (off, len(body))
     return doc, blobs
+
+
+def png(width, height, rgb):
+    """A truecolour PNG of one colour, with the standard library only."""
+    import zlib
+    raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 def bytes_elems(*items):

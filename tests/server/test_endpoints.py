@@ -160,7 +160,46 @@ try:
             c.true("classification 'score:index:label'",
                    all(len(p) == 3 and p[2] == ["0", "180"][int(p[1])] for p in parts), o["data"])
             c.true("classification sorted", float(parts[0][0]) >= float(parts[1][0]), parts)
-        st, doc = s.post_json("/v2/models/add/infer", {"inputs": []})
+        # POST an image to /classify: decoded, preprocessed with the config's preset, batched,
+        # top-k JSON with the config's labels.
+        img = E.png(120, 40, (200, 30, 30))
+        st, h, rb = s.request("POST", "/v2/models/cls/classify", img,
+                              {"Content-Type": "image/png"})
+        c.eq("classify PNG", st, 200)
+        if st == 200:
+            doc = json.loads(rb)
+            c.eq("classify image size", doc.get("image"), {"width": 120, "height": 40})
+            c.eq("classify top_k from config", len(doc["top"]), 2)
+            c.true("classify labels", {t["label"] for t in doc["top"]} == {"0", "180"}, doc)
+            c.true("classify scores sum to 1",
+                   abs(sum(t["score"] for t in doc["top"]) - 1) < 1e-3, doc)
+        st, h, rb = s.request("POST", "/v2/models/cls/classify?top_k=1", img,
+                              {"Content-Type": "image/png"})
+        c.eq("classify ?top_k=1", (st, len(json.loads(rb).get("top", []))), (200, 1))
+        try:
+            import io
+            from PIL import Image
+            for fmt, ctype in (("JPEG", "image/jpeg"), ("WEBP", "image/webp")):
+                buf = io.BytesIO()
+                Image.new("RGB", (96, 32), (10, 200, 90)).save(buf, fmt)
+                st, h, rb = s.request("POST", "/v2/models/cls/classify", buf.getvalue(),
+                                      {"Content-Type": ctype})
+                c.eq("classify " + fmt, st, 200)
+        except ImportError:
+            print("(PIL missing: JPEG/WebP classify not checked)")
+        bad_cls = [("garbage image", b"not an image", "image/png", 400),
+                   ("empty image", b"", "image/jpeg", 400),
+                   ("truncated PNG", img[:40], "image/png", 400),
+                   ("non-image content type", img, "text/plain", 415)]
+        for what, body, ctype, want in bad_cls:
+            st, h, rb = s.request("POST", "/v2/models/cls/classify", body, {"Content-Type": ctype})
+            c.eq("classify " + what, st, want)
+        c.eq("classify on a non-image model -> 400",
+             s.request("POST", "/v2/models/add/classify", img, {"Content-Type": "image/png"})[0],
+             400)
+        c.eq("classify bad top_k -> 400",
+             s.request("POST", "/v2/models/cls/classify?top_k=0", img,
+                       {"Content-Type": "image/png"})[0], 400)
         st, h, rb = s.request("POST", "/v2/models/add/infer", x,
                               {"Inference-Header-Content-Length": "0"})
         c.eq("raw form on a 2-input model -> 400", st, 400)
