@@ -477,6 +477,8 @@ static void infer(ei__http_req_t *r, ei__repo_t *repo, const char *name, int64_t
     /* Accepted: infer_done() owns `c` from here on, and may already have run. */
     return;
 fail:
+    if (c->model)
+        ei__count_wire_failure(c->model, r->start_ns);
     infer_ctx_free(c);
 }
 

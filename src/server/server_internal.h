@@ -80,6 +80,19 @@ typedef struct ei__http_req {
     uint64_t queue_ns, compute_ns;
 } ei__http_req_t;
 
+/**
+ * Counts a request that reached a model but failed before the scheduler accepted it (bad input,
+ * queue full), so nv_inference_request_failure and /stats "fail" include it as Triton's do.
+ */
+static inline void ei__count_wire_failure(ei__model_t *m, uint64_t start_ns)
+{
+    ei__model_stats_t *st = ei__model_stats(m);
+    uint64_t now = ei__now_ns();
+    atomic_fetch_add_explicit(&st->fail_count, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&st->fail_ns, now > start_ns ? now - start_ns : 0,
+                              memory_order_relaxed);
+}
+
 /* http.c --------------------------------------------------------------------------------------- */
 
 /** Starts the HTTP and metrics daemons. */

@@ -255,6 +255,8 @@ void ei__classify_handle(ei__http_req_t *r, ei__repo_t *repo, const char *name, 
     }
     return;
 fail:
+    if (c->model)
+        ei__count_wire_failure(c->model, r->start_ns);
     ei_image_destroy(img);
     ei_image_pipeline_destroy(pipe);
     cls_free(c);

@@ -295,6 +295,8 @@ try:
     c.true("nv_inference_request_success add",
            (E.metric(m, "nv_inference_request_success", "add", "1") or 0) >= 3)
     c.true("nv_inference_count add", (E.metric(m, "nv_inference_count", "add", "1") or 0) >= 3)
+    c.true("nv_inference_request_failure counts the rejected requests",
+           (E.metric(m, "nv_inference_request_failure", "add", "1") or 0) >= 8)
     c.true("nv_inference_exec_count present",
            E.metric(m, "nv_inference_exec_count", "add", "1") is not None)
     for name in ("nv_inference_request_failure", "nv_inference_pending_request_count",
