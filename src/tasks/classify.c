@@ -325,8 +325,10 @@ static ei_code_t setup_model(ei_classifier_t *c, const ei_classifier_opts_t *o, 
                         out->name, out->kind == EI_VALUE_TENSOR ? "a tensor of" : "not a tensor",
                         ei_dtype_name(out->dtype));
     if (out->rank_known) {
-        bool ok = out->rank == 2 ||
-                  (out->rank == 4 && out->shape[2] == 1 && out->shape[3] == 1);
+        /* A free (-1) trailing dim of a rank-4 output is checked at run time. */
+        bool ok = out->rank == 2 || (out->rank == 4 && out->shape[2] <= 1 &&
+                                     out->shape[2] != 0 && out->shape[3] <= 1 &&
+                                     out->shape[3] != 0);
         if (!ok) {
             ei_shape_format(out->shape, out->rank, shape, sizeof(shape));
             return ei__fail(err, EI_EMODEL,

@@ -73,7 +73,8 @@ static size_t chunk(uint8_t *out, const char *type, const uint8_t *data, uint32_
 {
     put32(out, n);
     memcpy(out + 4, type, 4);
-    memcpy(out + 8, data, n);
+    if (n > 0)
+        memcpy(out + 8, data, n);
     put32(out + 8 + n, crc32_of(out + 4, n + 4, 0));
     return 12 + n;
 }
