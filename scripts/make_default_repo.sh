@@ -45,7 +45,9 @@ platform: "onnxruntime_onnx"
 max_batch_size: 16
 input [ { name: "x" data_type: TYPE_FP32 dims: [ 3, -1, -1 ] } ]
 output [ { name: "softmax_0.tmp_0" data_type: TYPE_FP32 dims: [ 2 ] label_filename: "labels.txt" } ]
-dynamic_batching { max_queue_delay_microseconds: 500 }
+# No queue delay: requests that arrive while a run is in progress form the next batch (Triton's
+# advice: start with dynamic_batching {} and add a delay only if measurements say so).
+dynamic_batching { }
 instance_group [ { count: 1 kind: KIND_CPU } ]
 # POST /v2/models/ppocr_cls/classify: how to turn an image into the input tensor.
 parameters { key: "image_preset" value: { string_value: "ppocr" } }
@@ -66,7 +68,7 @@ platform: "onnxruntime_onnx"
 max_batch_size: 8
 input [ { name: "x" data_type: TYPE_FP32 dims: [ 3, 48, -1 ] } ]
 output [ { name: "softmax_11.tmp_0" data_type: TYPE_FP32 dims: [ -1, 6625 ] label_filename: "labels.txt" } ]
-dynamic_batching { max_queue_delay_microseconds: 1000 }
+dynamic_batching { }
 parameters { key: "image_preset" value: { string_value: "ppocr" } }
 PBTXT
 
