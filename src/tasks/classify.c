@@ -367,6 +367,11 @@ static ei_code_t setup_labels(ei_classifier_t *c, const ei_classifier_opts_t *o,
     ei_code_t rc = ei_labels_from_metadata(c->session, &c->labels, &e2);
     if (rc == EI_ENOTFOUND)
         return EI_OK;
+    if (rc == EI_ENOMEM) {
+        if (err != NULL)
+            *err = e2;
+        return rc;
+    }
     if (rc != EI_OK) {
         /* Unreadable metadata labels are not worth failing the model for. */
         EI_LOG(EI_LOG_WARN, "classify", "ignoring the model's labels: %s", e2.msg);

@@ -602,6 +602,77 @@ TEST(classifier_run_files)
     ei_classifier_destroy(c);
 }
 
+/* Allocation-failure injection: fail every allocation once `budget` successes are used up. */
+static long alloc_budget = -1;
+static void *failing_malloc(size_t n)
+{
+    if (alloc_budget >= 0 && alloc_budget-- <= 0)
+        return NULL;
+    return malloc(n);
+}
+static void *failing_realloc(void *p, size_t n)
+{
+    if (alloc_budget >= 0 && alloc_budget-- <= 0)
+        return NULL;
+    return realloc(p, n);
+}
+
+TEST(out_of_memory)
+{
+    ei_error_t err = {0};
+    ASSERT_OK(ei_global_init(NULL, &err), &err);
+    ei_image_t *img = solid(9, 200, 7);
+    char path[512];
+    data_path(path, sizeof(path), "gap_f16out.onnx");
+    ei_set_allocator(failing_malloc, failing_realloc, free);
+    static const char dict[] = "{0: 'cat', 2: 'dog', 1: \"b\\u00e9e\"}";
+    int ok_at = -1;
+    for (int budget = 0; budget < 200 && ok_at < 0; budget++) {
+        ei_labels_t *l = NULL;
+        alloc_budget = budget;
+        ei_code_t rc = ei_labels_parse(dict, sizeof(dict) - 1, "oom", &l, &err);
+        alloc_budget = -1;
+        if (rc == EI_OK) {
+            ok_at = budget;
+            ASSERT_STR_EQ(ei_labels_get(l, 1), "b\xC3\xA9" "e");
+        } else {
+            ASSERT_EQ(rc, EI_ENOMEM);
+            ASSERT_NULL(l);
+        }
+        ei_labels_destroy(l);
+    }
+    ASSERT_TRUE(ok_at > 0);
+    ok_at = -1;
+    for (int budget = 0; budget < 2000 && ok_at < 0; budget++) {
+        ei_classifier_opts_t o;
+        ei_classifier_opts_init(&o);
+        o.preset = "unit";
+        o.keep_logits = true;
+        ei_classifier_t *c = NULL;
+        ei_classify_result_t r;
+        memset(&r, 0, sizeof(r));
+        alloc_budget = budget;
+        ei_code_t rc = ei_classifier_create(path, &o, &c, &err);
+        if (rc == EI_OK)
+            rc = ei_classifier_run(c, (const ei_image_t *const *)&img, 1, &r, &err);
+        alloc_budget = -1;
+        if (rc == EI_OK) {
+            ok_at = budget;
+            ASSERT_STR_EQ(r.top[0].label, "green");
+        } else {
+            if (rc != EI_ENOMEM)
+                fprintf(stderr, "budget %d: %s\n", budget, err.msg);
+            ASSERT_EQ(rc, EI_ENOMEM);
+            ASSERT_NULL(r.top);
+        }
+        ei_classify_result_dispose(&r);
+        ei_classifier_destroy(c);
+    }
+    ei_set_allocator(NULL, NULL, NULL);
+    ASSERT_TRUE(ok_at > 0);
+    ei_image_destroy(img);
+}
+
 int main(void)
 {
     int rc = RUN_TESTS(softmax_values, distribution_check, topk_order_and_ties,
@@ -609,7 +680,7 @@ int main(void)
                        classifier_f16_output_dict_labels, classifier_fixed_batch_pads,
                        classifier_softmax_modes, classifier_f16_input_and_u8_nhwc,
                        classifier_labels_file_short, classifier_rejects_non_classifiers,
-                       classifier_shared_session, classifier_run_files);
+                       classifier_shared_session, classifier_run_files, out_of_memory);
     ei_global_cleanup();
     if (tmpdir[0] != '\0') {
         char cmd[300];
