@@ -381,9 +381,138 @@ TEST(destroy_from_done)
     ei_session_destroy(s);
 }
 
+/* Reshape: the client sends [b, 9216], the model gets [b,3,48,64]; the output [b,2] is seen as
+ * [b,1,2]. Results equal a direct run. */
+TEST(reshape_in_and_out)
+{
+    ei_session_t *s = open_cls();
+    ASSERT_NOT_NULL(s);
+    ei__model_config_t *c = make_config(
+        s, "max_batch_size: 4 dynamic_batching { max_queue_delay_microseconds: 100000 }\n"
+           "input { name: \"x\" data_type: TYPE_FP32 dims: [ 9216 ] reshape { shape: [3, 48, 64] } }\n"
+           "output { name: \"softmax_0.tmp_0\" data_type: TYPE_FP32 dims: [1, 2] reshape { shape: [2] } }");
+    ASSERT_NOT_NULL(c);
+    ei__model_stats_t *st = calloc(1, sizeof(*st));
+    ei__batcher_t *b = NULL;
+    ei_error_t err = {0};
+    ASSERT_OK(ei__batcher_create(c, s, st, "cls@1", &b, &err), &err);
+    reset_done();
+    treq_t t[3], ref[3];
+    for (int i = 0; i < 3; i++) {
+        init_req(&ref[i], i == 2 ? 2 : 1, 64, (unsigned)i + 40);
+        init_req(&t[i], 1, 64, 0);
+        ei_tensor_destroy(t[i].in[0]);
+        int64_t flat[2] = {i == 2 ? 2 : 1, 9216};
+        ASSERT_OK(ei_tensor_wrap(EI_DTYPE_FLOAT32, flat, 2, ei_tensor_data(ref[i].in[0]),
+                                 ei_tensor_nbytes(ref[i].in[0]), &t[i].in[0], &err),
+                  &err);
+        ASSERT_OK(ei__batcher_submit(b, &t[i].req, &err), &err);
+    }
+    treq_t bad;
+    init_req(&bad, 1, 64, 1);
+    ASSERT_EQ(ei__batcher_submit(b, &bad.req, &err), EI_EINVAL); /* rank 4 where [-1,9216] */
+    free_req(&bad);
+    ei__batcher_destroy(b); /* drains the three as one batch of 4 items */
+    ASSERT_EQ(waiter.done, 3);
+    ASSERT_EQ(atomic_load(&st->execution_count), 1);
+    for (int i = 0; i < 3; i++) {
+        ASSERT_OK(t[i].req.code, &t[i].req.err);
+        const ei_tensor_t *got = t[i].req.results[0];
+        ASSERT_EQ(ei_tensor_rank(got), 3);
+        ASSERT_EQ(ei_tensor_shape(got)[0], i == 2 ? 2 : 1);
+        ASSERT_EQ(ei_tensor_shape(got)[1], 1);
+        ASSERT_EQ(ei_tensor_shape(got)[2], 2);
+        ei_tensor_t *out = NULL;
+        ASSERT_OK(ei_session_run(s, ref[i].names, ref[i].in, 1, NULL, &out, 1, &err), &err);
+        ASSERT_EQ(ei_tensor_count(out), ei_tensor_count(got));
+        const float *x = ei_tensor_data(got), *y = ei_tensor_data(out);
+        for (size_t k = 0; k < ei_tensor_count(out); k++)
+            ASSERT_NEAR(x[k], y[k], 1e-5);
+        ei_tensor_destroy(out);
+        free_req(&t[i]);
+        free_req(&ref[i]);
+    }
+    free(st);
+    ei__model_config_destroy(c);
+    ei_session_destroy(s);
+}
+
+/* Every dtype of the identity model (string, bool, int64, float16, bfloat16, uint8, float64)
+ * passes through the scheduler unchanged; a STRING input turns batching off. */
+TEST(all_dtypes_identity)
+{
+    const char *src = getenv("EI_SOURCE_DIR");
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/tests/data/core/identity.onnx", src != NULL ? src : ".");
+    ei_session_t *s = NULL;
+    ei_error_t err = {0};
+    ASSERT_OK(ei_session_create(path, NULL, &s, &err), &err);
+    ei__model_config_t *c = make_config(s, "");
+    ASSERT_NOT_NULL(c);
+    ASSERT_EQ(c->max_batch_size, 4);
+    ASSERT_TRUE(c->dynamic_batching);
+    ei__model_stats_t *st = calloc(1, sizeof(*st));
+    ei__batcher_t *b = NULL;
+    ASSERT_OK(ei__batcher_create(c, s, st, "identity@1", &b, &err), &err);
+    reset_done();
+    enum { NI = 7 };
+    const char *names[NI];
+    ei_tensor_t *in[NI];
+    int64_t shape[1] = {2};
+    for (size_t i = 0; i < NI; i++) {
+        names[i] = c->inputs[i].name;
+        ASSERT_OK(ei_tensor_create(c->inputs[i].dtype, shape, 1, &in[i], &err), &err);
+        if (c->inputs[i].dtype == EI_DTYPE_STRING) {
+            ASSERT_OK(ei_tensor_set_string(in[i], 0, "héllo", strlen("héllo"), &err), &err);
+            ASSERT_OK(ei_tensor_set_string(in[i], 1, "", 0, &err), &err);
+        } else {
+            unsigned char *d = ei_tensor_data(in[i]);
+            for (size_t k = 0; k < ei_tensor_nbytes(in[i]); k++)
+                d[k] = (unsigned char)(c->inputs[i].dtype == EI_DTYPE_BOOL ? k % 2 : 17 * k + 3);
+        }
+    }
+    treq_t t[2];
+    for (int j = 0; j < 2; j++) {
+        memset(&t[j], 0, sizeof(t[j]));
+        t[j].req.n_inputs = NI;
+        t[j].req.input_names = names;
+        t[j].req.inputs = in;
+        t[j].req.done = on_done;
+        t[j].req.user = &t[j];
+        ASSERT_OK(ei__batcher_submit(b, &t[j].req, &err), &err);
+    }
+    wait_done(2);
+    ASSERT_EQ(atomic_load(&st->execution_count), 2);
+    for (int j = 0; j < 2; j++) {
+        ASSERT_OK(t[j].req.code, &t[j].req.err);
+        ASSERT_EQ(t[j].req.n_results, NI);
+        for (size_t i = 0; i < NI; i++) {
+            const ei_tensor_t *o = t[j].req.results[i];
+            ASSERT_EQ(ei_tensor_dtype(o), c->inputs[i].dtype);
+            ASSERT_EQ(ei_tensor_count(o), 2);
+            if (ei_tensor_dtype(o) == EI_DTYPE_STRING) {
+                ASSERT_STR_EQ(ei_tensor_string(o, 0, NULL), "héllo");
+                ASSERT_STR_EQ(ei_tensor_string(o, 1, NULL), "");
+            } else {
+                ASSERT_EQ(memcmp(ei_tensor_data(o), ei_tensor_data(in[i]), ei_tensor_nbytes(o)),
+                          0);
+            }
+        }
+        for (size_t i = 0; i < t[j].req.n_results; i++)
+            ei_tensor_destroy(t[j].req.results[i]);
+        ei__free(t[j].req.results);
+    }
+    for (size_t i = 0; i < NI; i++)
+        ei_tensor_destroy(in[i]);
+    ei__batcher_destroy(b);
+    free(st);
+    ei__model_config_destroy(c);
+    ei_session_destroy(s);
+}
+
 int main(void)
 {
     return RUN_TESTS(dynamic_batching_matches_alone, no_batching_runs_alone_and_validation,
                      batch_too_large, queue_full_and_drain_on_destroy, timeout_while_queued,
-                     destroy_from_done);
+                     destroy_from_done, reshape_in_and_out, all_dtypes_identity);
 }
