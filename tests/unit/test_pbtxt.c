@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <edgeinfer/alloc.h>
 #include <edgeinfer/log.h>
 #include <edgeinfer/session.h>
 
@@ -31,9 +32,7 @@ static ei_code_t parse(const char *text, ei__model_config_t **c, ei_error_t *err
     return ei__model_config_parse(text, strlen(text), "m/config.pbtxt", c, err);
 }
 
-TEST(full_config)
-{
-    const char *text =
+static const char *const full_text =
         "# a comment\n"
         "name: \"resnet\"\n"
         "platform: \"onnxruntime_onnx\"\n"
@@ -58,6 +57,10 @@ TEST(full_config)
         "parameters { key: \"intra_op_thread_count\" value: { string_value: \"2\" } }\n"
         "parameters: { key: \"execution_mode\" value { string_value: \"1\" } }\n"
         "default_model_filename: \"net\" \".onnx\"\n";
+
+TEST(full_config)
+{
+    const char *text = full_text;
     ei_error_t err = {0};
     ei__model_config_t *c = NULL;
     ASSERT_OK(parse(text, &c, &err), &err);
@@ -337,8 +340,118 @@ TEST(autocomplete_from_model)
     ei_session_destroy(s);
 }
 
+/* Random mutations of a full config: every result is EI_OK or EI_EFORMAT, never a crash. */
+TEST(mutations_never_crash)
+{
+    size_t len = strlen(full_text);
+    char *buf = malloc(len + 64);
+    ASSERT_NOT_NULL(buf);
+    unsigned x = 12345;
+    int ok = 0, bad = 0;
+    ei_log_set_level(EI_LOG_OFF);
+    for (int iter = 0; iter < 3000; iter++) {
+        memcpy(buf, full_text, len);
+        size_t n = len;
+        int edits = 1 + iter % 4;
+        for (int e = 0; e < edits; e++) {
+            x = x * 1103515245u + 12345u;
+            size_t at = (x >> 8) % n;
+            x = x * 1103515245u + 12345u;
+            static const char alphabet[] = "{}[]<>:;,\"'#\\-0123456789eExX._ \nabcTYPE_";
+            char ch = alphabet[(x >> 8) % (sizeof(alphabet) - 1)];
+            switch ((x >> 20) % 4) {
+            case 0: /* replace */
+                buf[at] = ch;
+                break;
+            case 1: /* delete */
+                memmove(buf + at, buf + at + 1, n - at - 1);
+                n--;
+                break;
+            case 2: /* insert */
+                if (n + 1 < len + 64) {
+                    memmove(buf + at + 1, buf + at, n - at);
+                    buf[at] = ch;
+                    n++;
+                }
+                break;
+            default: /* truncate */
+                n = at + 1;
+                break;
+            }
+        }
+        ei_error_t err = {0};
+        ei__model_config_t *c = NULL;
+        ei_code_t rc = ei__model_config_parse(buf, n, "fuzz.pbtxt", &c, &err);
+        if (rc != EI_OK && rc != EI_EFORMAT) {
+            ei_log_set_level(EI_LOG_WARN);
+            fprintf(stderr, "iteration %d: rc %d: %s\n", iter, rc, err.msg);
+        }
+        ASSERT_TRUE(rc == EI_OK || rc == EI_EFORMAT);
+        if (rc == EI_OK) {
+            json_t *j = ei__model_config_json(c);
+            json_decref(j);
+            ok++;
+        } else {
+            ASSERT_CONTAINS(err.msg, "fuzz.pbtxt");
+            bad++;
+        }
+        ei__model_config_destroy(c);
+    }
+    ei_log_set_level(EI_LOG_WARN);
+    free(buf);
+    ASSERT_TRUE(ok > 0 && bad > 0);
+}
+
+static long budget = -1;
+static void *fail_malloc(size_t n)
+{
+    if (budget == 0)
+        return NULL;
+    if (budget > 0)
+        budget--;
+    return malloc(n);
+}
+static void *fail_realloc(void *p, size_t n)
+{
+    if (budget == 0)
+        return NULL;
+    if (budget > 0)
+        budget--;
+    return realloc(p, n);
+}
+
+/* Out of memory at every allocation of a full parse: EI_ENOMEM, no leak, no crash. */
+TEST(out_of_memory_loop)
+{
+    long n = 0;
+    ei_log_set_level(EI_LOG_OFF);
+    ei_set_allocator(fail_malloc, fail_realloc, free);
+    for (; n < 100000; n++) {
+        budget = n;
+        ei_error_t err = {0};
+        ei__model_config_t *c = NULL;
+        ei_code_t rc = ei__model_config_parse(full_text, strlen(full_text), "m.pbtxt", &c, &err);
+        if (rc == EI_OK) {
+            ei__model_config_destroy(c);
+            break;
+        }
+        if (rc != EI_ENOMEM) {
+            budget = -1;
+            ei_set_allocator(NULL, NULL, NULL);
+            fprintf(stderr, "budget %ld: rc %d: %s\n", n, rc, err.msg);
+        }
+        ASSERT_EQ(rc, EI_ENOMEM);
+        ASSERT_NULL(c);
+    }
+    budget = -1;
+    ei_set_allocator(NULL, NULL, NULL);
+    ei_log_set_level(EI_LOG_WARN);
+    ASSERT_TRUE(n > 10 && n < 100000);
+}
+
 int main(void)
 {
     return RUN_TESTS(full_config, escapes_and_version_policies, unknown_fields_warn, malformed,
-                     huge_nesting_and_nul, type_names, autocomplete_from_model);
+                     huge_nesting_and_nul, type_names, autocomplete_from_model, mutations_never_crash,
+                     out_of_memory_loop);
 }
