@@ -29,6 +29,8 @@
 
 #define WHY_SIZE 2048
 
+static char reason_oom[] = "(reason lost: out of memory)";
+
 typedef struct {
     ei_conf_status_t status;
     char *why;
@@ -207,6 +209,8 @@ static void finish_slot(slot_t *sl, int wstatus, double timeout, result_t *r)
         snprintf(why, sizeof(why), "%s", msg + 1);
     }
     r->why = strdup(why);
+    if (r->why == NULL)
+        r->why = reason_oom; /* keep the verdict even when its text cannot be kept */
     free(sl->buf);
     sl->buf = NULL;
     sl->pid = 0;
@@ -564,7 +568,8 @@ static int run_conformance(int argc, char **argv)
     rc = failed > 0 ? EI_EXIT_FAILURE : EI_EXIT_OK;
 out:
     for (size_t i = 0; res != NULL && i < cases.n; i++)
-        free(res[i].why);
+        if (res[i].why != reason_oom)
+            free(res[i].why);
     free(res);
     free(folders);
     ei_conf_cases_free(&cases);
