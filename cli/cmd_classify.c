@@ -549,7 +549,8 @@ static int run_classify(int argc, char **argv)
             json_object_set_new(s, "mean_postprocess_ms", json_real(ms(sums[3]) / d));
         }
         json_object_set_new(doc, "summary", s);
-        if (json_dumpf(doc, stdout, JSON_INDENT(2)) != 0) {
+        /* 9 significant digits round-trip a float32 exactly, without double noise digits. */
+        if (json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(9)) != 0) {
             ei_cli_error("classify: cannot write the JSON output");
             rc = EI_EXIT_FAILURE;
         }
