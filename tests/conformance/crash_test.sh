@@ -3,9 +3,23 @@
 # A case whose process dies of a signal must be reported as that case's failure, and the run must
 # go on to its closing line. ONNX Runtime cannot be made to crash on purpose, so this starts a
 # case that never ends (loop_slow) and sends its process SIGSEGV, as a crash inside ORT would.
-#   crash_test.sh <edgeinfer> <case dir> <other case dir>
+#   crash_test.sh <edgeinfer> <slow case dir> <passing case dir>
 set -u
 bin=$1
+
+# The process ids whose parent is $1 (what pgrep -P does, without needing procps).
+children_of() {
+    parent=$1
+    for st in /proc/[0-9]*/stat; do
+        line=$(cat "$st" 2>/dev/null) || continue
+        # "pid (comm) state ppid ...": comm may hold spaces, so cut after the last ')'.
+        rest=${line##*) }
+        ppid_=$(echo "$rest" | cut -d' ' -f2)
+        [ "$ppid_" = "$parent" ] && echo "${line%% *}"
+    done
+    return 0
+}
+
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 # ASan would turn the SIGSEGV into its own report and exit 1; let the signal kill the process.
@@ -18,7 +32,7 @@ i=0
 while [ $i -lt 300 ] && [ -z "$child" ]; do
     sleep 0.1
     # The first case (loop_slow) runs alone (--jobs 1): the parent's only child is that case.
-    child=$(pgrep -P "$pid" || true)
+    child=$(children_of "$pid")
     i=$((i + 1))
 done
 if [ -z "$child" ]; then
@@ -27,7 +41,7 @@ if [ -z "$child" ]; then
     exit 1
 fi
 sleep 0.5
-kill -SEGV $child
+kill -SEGV "$child"
 wait "$pid"
 rc=$?
 cat "$out"
