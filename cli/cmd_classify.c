@@ -146,8 +146,8 @@ static int parse_args(int argc, char **argv, classify_args_t *a)
             a->top_k_given = true;
             break;
         case OPT_BATCH:
-            if (!ei_cli_parse_int(optarg, 1, 65536, &v))
-                return ei_cli_usage_error(CMD, "--batch: expected an integer from 1 to 65536, "
+            if (!ei_cli_parse_int(optarg, 1, 1024, &v))
+                return ei_cli_usage_error(CMD, "--batch: expected an integer from 1 to 1024, "
                                                "got '%s'", optarg);
             a->batch = v;
             break;
