@@ -17,7 +17,14 @@ set(EI_CONF_DATA ${EI_CONF_DIR}/data)
 set(EI_CONF_CHECK ${CMAKE_COMMAND} -DBIN=$<TARGET_FILE:edgeinfer_cli>
     "-DNOMATCH=AddressSanitizer|LeakSanitizer|runtime error:")
 # Passing cases observed on ONNX Runtime 1.29.0 with the en_US.UTF-8 locale (docs/CONFORMANCE.md).
+# Without the locale (scripts/setup.sh could not generate it) the 6 StringNormalizer cases are
+# skipped for that environmental reason, not failed, and the floor drops by those 6.
 set(EI_CONFORMANCE_MIN_PASSED 968)
+execute_process(COMMAND locale -a OUTPUT_VARIABLE ei_locales ERROR_QUIET)
+if(NOT ei_locales MATCHES "(^|\n)en_US\.(utf8|UTF-8)(\n|$)")
+  message(STATUS "en_US.UTF-8 locale missing: the StringNormalizer conformance cases will be skipped")
+  math(EXPR EI_CONFORMANCE_MIN_PASSED "${EI_CONFORMANCE_MIN_PASSED} - 6")
+endif()
 
 set(d ${EI_ONNX_TESTDATA})
 add_test(NAME conformance_full COMMAND ${EI_CONF_CHECK}
