@@ -2,7 +2,8 @@
 /*
  * Image preprocessing benchmark: per file, read + decode + resize 256 + centre crop 224 +
  * ImageNet normalise into a 1x3x224x224 float32 tensor, one thread, with and without DCT-domain
- * scaling (oversample 1 and 2). Prints one line per (file, mode) with the median and spread over N runs, and can dump
+ * scaling (oversample 1 and 2). Prints one line per (file, mode) with the N wall-clock and process
+ * CPU times, and can dump
  * the tensor for the fidelity comparison in bench/image/compare.py. Not run by the tests;
  * bench/image/run.sh drives it together with the PIL, OpenCV and sharp baselines.
  *
@@ -15,17 +16,11 @@
 
 #include <edgeinfer/image.h>
 
-static double now_ms(void)
+static double clock_ms(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 static const char *base_name(const char *p)
@@ -67,8 +62,9 @@ int main(int argc, char **argv)
     }
     int64_t shape[4] = {1, 3, 224, 224};
     double *t = malloc(sizeof(double) * (size_t)runs);
+    double *c = malloc(sizeof(double) * (size_t)runs);
     int rc = 0;
-    printf("# tool mode file median_ms p10_ms p90_ms min_ms runs\n");
+    printf("# tool mode file wall_ms... cpu_ms... (comma-separated, in run order)\n");
     for (; i < argc; i++) {
         static const char *const mode_names[3] = {"full", "dct", "dct2"};
         for (int mode = 0; mode < 3; mode++) {
@@ -87,20 +83,26 @@ int main(int argc, char **argv)
                 break;
             }
             for (int r = -warmup; r < runs; r++) {
-                double t0 = now_ms();
+                double t0 = clock_ms(CLOCK_MONOTONIC);
+                double c0 = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
                 if (ei_image_pipeline_load(p, argv[i], x, 0, NULL, &err) != EI_OK) {
                     fprintf(stderr, "%s\n", err.msg);
                     rc = 1;
                     break;
                 }
-                if (r >= 0)
-                    t[r] = now_ms() - t0;
+                if (r >= 0) {
+                    t[r] = clock_ms(CLOCK_MONOTONIC) - t0;
+                    c[r] = clock_ms(CLOCK_PROCESS_CPUTIME_ID) - c0;
+                }
             }
             if (rc == 0) {
-                qsort(t, (size_t)runs, sizeof(double), cmp_double);
-                printf("edgeinfer %s %s %.3f %.3f %.3f %.3f %d\n", mode_names[mode],
-                       base_name(argv[i]), t[runs / 2], t[runs / 10], t[(runs * 9) / 10], t[0],
-                       runs);
+                printf("edgeinfer %s %s ", mode_names[mode], base_name(argv[i]));
+                for (int r = 0; r < runs; r++)
+                    printf("%s%.4f", r ? "," : "", t[r]);
+                printf(" ");
+                for (int r = 0; r < runs; r++)
+                    printf("%s%.4f", r ? "," : "", c[r]);
+                printf("\n");
                 fflush(stdout);
                 if (dump != NULL) {
                     char path[1024];
@@ -118,5 +120,6 @@ int main(int argc, char **argv)
         }
     }
     free(t);
+    free(c);
     return rc;
 }

@@ -4,7 +4,8 @@
 
 PIL follows torchvision (Resize(256) + CenterCrop(224) + ToTensor + Normalize) with NumPy for
 the tensor steps; OpenCV is imread + resize (INTER_LINEAR) + crop + dnn.blobFromImage.
-Prints "tool mode file median p10 p90 min runs" lines; -d DIR dumps each tensor.
+Prints "tool mode file wall_ms,... cpu_ms,..." lines (process CPU time); -d DIR dumps each
+tensor.
 """
 import argparse
 import os
@@ -48,13 +49,13 @@ def cv2_pipeline(path):
 def bench(fn, path, runs, warmup):
     for _ in range(warmup):
         out = fn(path)
-    t = []
+    t, c = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = fn(path)
         t.append((time.perf_counter() - t0) * 1e3)
-    t.sort()
-    return t, out
+        c.append((time.process_time() - c0) * 1e3)
+    return t, c, out
 
 
 def main():
@@ -68,10 +69,9 @@ def main():
     cv2.ocl.setUseOpenCL(False)
     for f in a.files:
         for name, fn in (("pil", pil_pipeline), ("opencv", cv2_pipeline)):
-            t, out = bench(fn, f, a.n, a.w)
-            n = len(t)
-            print(f"{name} - {os.path.basename(f)} {t[n // 2]:.3f} {t[n // 10]:.3f} "
-                  f"{t[(n * 9) // 10]:.3f} {t[0]:.3f} {n}", flush=True)
+            t, c, out = bench(fn, f, a.n, a.w)
+            print(f"{name} - {os.path.basename(f)} " + ",".join(f"{x:.4f}" for x in t) + " " +
+                  ",".join(f"{x:.4f}" for x in c), flush=True)
             if a.d:
                 out.astype(np.float32).tofile(os.path.join(a.d, f"{name}_{os.path.basename(f)}.f32"))
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // sharp (libvips) baseline for bench/image/run.sh: per file, read + decode + resize 256 + centre
 // crop 224 + ImageNet normalise into a Float32Array 1x3x224x224, one thread, N runs. sharp's
-// defaults are kept (JPEG shrink-on-load, lanczos3 kernel).
+// defaults are kept (JPEG shrink-on-load, lanczos3 kernel). Prints wall-clock and process CPU
+// times (all threads: sharp works on the libuv pool thread).
 //   UV_THREADPOOL_SIZE=1 node bench_sharp.js NODE_MODULES_DIR RUNS WARMUP DUMPDIR|- FILE...
 'use strict';
 const fs = require('fs');
@@ -34,16 +35,17 @@ async function pipeline(file) {
   for (const f of files) {
     let out;
     for (let i = 0; i < warm; i++) out = await pipeline(f);
-    const t = [];
+    const t = [], c = [];
     for (let i = 0; i < runs; i++) {
       const t0 = process.hrtime.bigint();
+      const c0 = process.cpuUsage();
       out = await pipeline(f);
       t.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      const dc = process.cpuUsage(c0);
+      c.push((dc.user + dc.system) / 1e3);
     }
-    t.sort((a, b) => a - b);
-    const n = t.length;
-    console.log(`sharp - ${path.basename(f)} ${t[n >> 1].toFixed(3)} ${t[Math.floor(n / 10)].toFixed(3)} ` +
-      `${t[Math.floor(n * 9 / 10)].toFixed(3)} ${t[0].toFixed(3)} ${n}`);
+    console.log(`sharp - ${path.basename(f)} ` + t.map((x) => x.toFixed(4)).join(',') + ' ' +
+      c.map((x) => x.toFixed(4)).join(','));
     if (dumpDir !== '-') fs.writeFileSync(path.join(dumpDir, `sharp_${path.basename(f)}.f32`), Buffer.from(out.buffer));
   }
 })();
