@@ -156,6 +156,13 @@ ei_code_t ei__repo_unload(ei__repo_t *r, const char *name, ei_error_t *err);
 /** Calls fn for every loaded version (for metrics/stats); the model is held during the call. */
 void ei__repo_foreach(ei__repo_t *r, void (*fn)(ei__model_t *m, void *user), void *user);
 
+/**
+ * How many loaded versions are alive in the process (held by a repository or by requests still
+ * running on them): a replaced or unloaded version leaves this count when its last user releases
+ * it, which is when its session and memory are freed.
+ */
+long ei__model_live_count(void);
+
 /* Inference ---------------------------------------------------------------------------------- */
 
 typedef struct ei__infer_req ei__infer_req_t;

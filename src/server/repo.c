@@ -34,6 +34,7 @@ struct ei__model {
     ei_session_t *session;
     ei__batcher_t *batcher;
     ei__model_stats_t stats;
+    bool counted; /* included in live_models */
 };
 
 typedef struct vslot {
@@ -68,6 +69,9 @@ struct ei__repo {
     pthread_cond_t stop_cond;
 };
 
+/* Loaded versions alive in the process (held by a repository or a request); for tests/metrics. */
+static _Atomic long live_models;
+
 static const char *const ST_READY = "READY", *const ST_UNAVAILABLE = "UNAVAILABLE",
                   *const ST_LOADING = "LOADING";
 
@@ -80,6 +84,8 @@ static void model_free(ei__model_t *m)
     ei__batcher_destroy(m->batcher);
     ei_session_destroy(m->session);
     ei__model_config_destroy(m->config);
+    if (m->counted)
+        atomic_fetch_sub(&live_models, 1);
     EI_LOG(EI_LOG_INFO, "server", "model %s unloaded", m->log_id != NULL ? m->log_id : "?");
     ei__free(m->name);
     ei__free(m->log_id);
@@ -120,6 +126,11 @@ ei_session_t *ei__model_session(const ei__model_t *m)
 ei__model_stats_t *ei__model_stats(ei__model_t *m)
 {
     return &m->stats;
+}
+
+long ei__model_live_count(void)
+{
+    return atomic_load(&live_models);
 }
 
 ei_code_t ei__model_submit(ei__model_t *m, ei__infer_req_t *req, ei_error_t *err)
@@ -339,6 +350,8 @@ out:
         model_free(m);
         return rc;
     }
+    m->counted = true;
+    atomic_fetch_add(&live_models, 1);
     EI_LOG(EI_LOG_INFO, "server",
            "model %s loaded: max_batch_size=%lld dynamic_batching=%d instances=%d", m->log_id,
            (long long)m->config->max_batch_size, m->config->dynamic_batching ? 1 : 0,

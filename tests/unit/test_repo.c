@@ -278,12 +278,15 @@ TEST(explicit_load_unload)
     /* A new version of a: explicit load swaps it in, the held old one keeps working. */
     ei__model_t *old = NULL;
     ASSERT_OK(ei__repo_acquire(r, "a", -1, &old, &err), &err);
+    long live = ei__model_live_count(); /* a@1, b@1 */
     copy_cls("a/2");
     ASSERT_OK(ei__repo_load(r, "a", &err), &err);
     ASSERT_EQ(newest(r, "a"), 2);
     ASSERT_EQ(ei__repo_acquire(r, "a", 1, &m, &err), EI_ENOTFOUND); /* latest {1}: v1 dropped */
+    ASSERT_EQ(ei__model_live_count(), live + 1); /* a@1 drains: still alive for its holder */
     ASSERT_OK(infer_once(old, &err), &err);
     ei__model_release(old);
+    ASSERT_EQ(ei__model_live_count(), live); /* ...and freed at its last release */
 
     int n = 0;
     ei__repo_foreach(r, count_models, &n);
@@ -295,7 +298,9 @@ TEST(explicit_load_unload)
     ASSERT_EQ(ei__repo_acquire(r, "a", -1, &m, &err), EI_EBUSY);
     ASSERT_CONTAINS(index_text(r), "a@-1 UNAVAILABLE unloaded");
     ASSERT_OK(infer_once(old, &err), &err);
+    ASSERT_EQ(ei__model_live_count(), live);
     ei__model_release(old);
+    ASSERT_EQ(ei__model_live_count(), live - 1);
     ASSERT_EQ(ei__repo_unload(r, "zzz", &err), EI_ENOTFOUND);
     ASSERT_EQ(ei__repo_load(r, "zzz", &err), EI_ENOTFOUND);
     ASSERT_EQ(ei__repo_load(r, "../etc", &err), EI_EINVAL);
@@ -306,6 +311,7 @@ TEST(explicit_load_unload)
     ASSERT_EQ(newest(r, "b"), 1);
     ASSERT_CONTAINS(index_text(r), "b@1 READY reload failed");
     ei__repo_destroy(r);
+    ASSERT_EQ(ei__model_live_count(), 0);
     drop_root();
 }
 
@@ -365,10 +371,13 @@ TEST(poll_mode)
     ei__model_t *old = NULL;
     ASSERT_OK(ei__repo_acquire(r, "m", -1, &old, &err), &err);
 
+    long live = ei__model_live_count(); /* m@1, n@1 */
     copy_cls("m/2");
     ASSERT_TRUE(eventually(has_v2, r));
+    ASSERT_EQ(ei__model_live_count(), live + 1);
     ASSERT_OK(infer_once(old, &err), &err); /* the drained version still answers its holder */
     ei__model_release(old);
+    ASSERT_EQ(ei__model_live_count(), live); /* m@1 freed at its last release */
 
     /* A broken newer version: the old one keeps serving, the reason is in the index. */
     mkdirs("m/3");
@@ -390,7 +399,9 @@ TEST(poll_mode)
     rm_rel("n");
     ASSERT_TRUE(eventually(n_gone, r));
     ASSERT_TRUE(strstr(index_text(r), "n@") == NULL);
+    ASSERT_EQ(ei__model_live_count(), 1); /* m@2 only */
     ei__repo_destroy(r);
+    ASSERT_EQ(ei__model_live_count(), 0);
     drop_root();
 }
 
