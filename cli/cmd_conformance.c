@@ -330,15 +330,16 @@ static bool write_skip_list(const char *path, const ei_conf_cases_t *cases, cons
         ei_cli_error("%s: cannot create: %s", path, strerror(errno));
         return false;
     }
-    fputs("# ONNX backend test cases (Debian libonnx-testdata 1.12) that edgeinfer on ONNX Runtime "
-          "1.29 does\n"
-          "# not pass, one per line: '<folder>/<case>  <category>: <reason>'. Made by\n"
-          "# tests/conformance/make_skip_list.sh from a real run, then reviewed entry by entry; see\n"
-          "# docs/CONFORMANCE.md. A listed case that fails is counted as skipped; a listed case "
-          "that passes\n"
-          "# is reported as an unexpected pass (prune it); a failing case not listed is a "
-          "failure.\n",
-          f);
+    fputs(
+        "# ONNX backend test cases (Debian libonnx-testdata 1.12) that edgeinfer on ONNX Runtime "
+        "1.29 does\n"
+        "# not pass, one per line: '<folder>/<case>  <category>: <reason>'. Made by\n"
+        "# tests/conformance/make_skip_list.sh from a real run, then reviewed entry by entry; see\n"
+        "# docs/CONFORMANCE.md. A listed case that fails is counted as skipped; a listed case "
+        "that passes\n"
+        "# is reported as an unexpected pass (prune it); a failing case not listed is a "
+        "failure.\n",
+        f);
     for (size_t i = 0; i < cases->n; i++) {
         if (res[i].status == EI_CONF_PASS)
             continue;

@@ -5,15 +5,15 @@
  * infinities, exact 64-bit integers, strings, dtype and shape), the skip-list reader, case
  * discovery, and running the tiny checked-in cases of tests/conformance/data.
  */
+#include "../../cli/conformance_case.c"
+#include "test.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "../../cli/conformance_case.c"
-#include "test.h"
 
 static const ei_conf_tol_t tol = {1e-3, 1e-7};
 static char tmpdir[64];
@@ -163,8 +163,9 @@ TEST(skip_list_reader)
 TEST(find_cases)
 {
     char p[256];
-    const char *dirs[] = {"root", "root/zeta", "root/alpha", "root/beta", "root/beta/inner",
-                          "root/real", "root/real/test_big", "root/empty"};
+    const char *dirs[] = {
+        "root",      "root/zeta",          "root/alpha", "root/beta", "root/beta/inner",
+        "root/real", "root/real/test_big", "root/empty"};
     for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
         snprintf(p, sizeof(p), "%s/%s", tmpdir, dirs[i]);
         mkdir(p, 0755);
@@ -218,7 +219,8 @@ TEST(run_checked_in_cases)
     ASSERT_EQ(ei_conf_run_case(&c, &tol, why, sizeof(why)), EI_CONF_PASS);
     snprintf(dir, sizeof(dir), "%s/tests/conformance/data/add_wrong", src);
     ASSERT_EQ(ei_conf_run_case(&c, &tol, why, sizeof(why)), EI_CONF_FAIL);
-    ASSERT_CONTAINS(why, "output 0 'z': 1 of 6 elements differ; first at [1,1]: expected 2, got 1.5");
+    ASSERT_CONTAINS(why,
+                    "output 0 'z': 1 of 6 elements differ; first at [1,1]: expected 2, got 1.5");
     /* With a loose enough tolerance the same case passes: the tolerance is really used. */
     ei_conf_tol_t loose = {0.5, 0};
     ASSERT_EQ(ei_conf_run_case(&c, &loose, why, sizeof(why)), EI_CONF_PASS);
@@ -251,9 +253,9 @@ int main(void)
         return 1;
     }
     ei_log_set_level(EI_LOG_OFF);
-    int rc = RUN_TESTS(compare_float_tolerance, compare_nan_and_inf, compare_exact_integers,
-                       compare_strings_dtype_shape, skip_list_reader, find_cases,
-                       run_checked_in_cases);
+    int rc =
+        RUN_TESTS(compare_float_tolerance, compare_nan_and_inf, compare_exact_integers,
+                  compare_strings_dtype_shape, skip_list_reader, find_cases, run_checked_in_cases);
     ei_global_cleanup();
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
