@@ -499,6 +499,59 @@ TEST(dct_scaling_size)
     tjFree(jpg);
 }
 
+/* Decodes `n` mutated copies of `src` (random bytes overwritten, random truncation): every
+ * result must be EI_OK, EI_EFORMAT or EI_ELIMIT, never a crash (run under ASan/UBSan in CI). */
+static int mutate_decode(const uint8_t *src, size_t len, int n, uint32_t seed)
+{
+    uint8_t *buf = malloc(len);
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        memcpy(buf, src, len);
+        size_t cut = len;
+        int flips = 1 + (int)(seed % 8);
+        for (int f = 0; f < flips; f++) {
+            seed = seed * 1664525u + 1013904223u;
+            buf[(seed >> 8) % len] = (uint8_t)(seed >> 24);
+        }
+        seed = seed * 1664525u + 1013904223u;
+        if (seed % 4 == 0)
+            cut = 8 + (seed >> 8) % (len - 8);
+        ei_error_t err = {0};
+        ei_image_t *img = NULL;
+        ei_code_t rc = ei_image_decode(buf, cut, NULL, &img, &err);
+        if (rc != EI_OK && rc != EI_EFORMAT && rc != EI_ELIMIT) {
+            fprintf(stderr, "mutation %d: %s: %s\n", i, ei_code_name(rc), err.msg);
+            bad = 1;
+        }
+        if (rc == EI_OK && (ei_image_width(img) <= 0 || ei_image_pixels(img) == NULL))
+            bad = 1;
+        ei_image_destroy(img);
+    }
+    free(buf);
+    return !bad;
+}
+
+TEST(decode_mutations)
+{
+    unsigned long jn;
+    unsigned char *jpg = make_jpeg(&jn, 0);
+    ASSERT_TRUE(mutate_decode(jpg, jn, 1000, 1));
+    tjFree(jpg);
+    jpg = make_jpeg(&jn, 1);
+    ASSERT_TRUE(mutate_decode(jpg, jn, 1000, 2));
+    tjFree(jpg);
+    size_t pn = 0;
+    void *png = make_png(&pn);
+    ASSERT_TRUE(mutate_decode(png, pn, 1000, 3));
+    free(png);
+    uint8_t *rgb = make_rgb(TW, TH);
+    uint8_t *wp = NULL;
+    size_t wn = WebPEncodeRGB(rgb, TW, TH, TW * 3, 80.0f, &wp);
+    ASSERT_TRUE(mutate_decode(wp, wn, 1000, 4));
+    WebPFree(wp);
+    free(rgb);
+}
+
 /* Allocation failure injection: the n-th allocation through the library's hooks fails. */
 static int oom_left = -1;
 
@@ -560,5 +613,5 @@ int main(void)
     return RUN_TESTS(decode_valid_formats, decode_truncated, decode_garbage, decode_files,
                      decode_bombs, exif_orientation_parse, orientation_copy,
                      geometry_crop_and_letterbox, kernel_values, opts_presets_and_shapes,
-                     pipeline_tensor, dct_scaling_size, oom_loop);
+                     pipeline_tensor, dct_scaling_size, oom_loop, decode_mutations);
 }
