@@ -247,6 +247,15 @@ TEST(decode_bombs)
         }
     }
     ASSERT_TRUE(expect_fail(jpg, jn, EI_ELIMIT, "above the limit"));
+    /* A lossless WebP whose VP8L header declares 16384 x 16384 (268 MP), and nothing else. */
+    uint8_t wb[64] = {'R', 'I', 'F', 'F', 52, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'L',
+                      40, 0, 0, 0, 0x2F};
+    uint32_t bits = 16383u | (16383u << 14); /* width-1, height-1; no alpha, version 0 */
+    wb[21] = (uint8_t)bits;
+    wb[22] = (uint8_t)(bits >> 8);
+    wb[23] = (uint8_t)(bits >> 16);
+    wb[24] = (uint8_t)(bits >> 24);
+    ASSERT_TRUE(expect_fail(wb, sizeof(wb), EI_ELIMIT, "16384x16384"));
     /* A lower limit applies to an ordinary image too. */
     tjFree(jpg);
     jpg = make_jpeg(&jn, 0);
