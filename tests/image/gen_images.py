@@ -60,6 +60,8 @@ def main(out):
     Image.fromarray(tall).save(f"{out}/tall.png")
     Image.fromarray(small).save(f"{out}/small_up.png")
     Image.fromarray(wide).save(f"{out}/textline.png")
+    Image.fromarray(base_rgb(1, 1, seed=6)).save(f"{out}/tiny1x1.png")
+    Image.fromarray(base_rgb(3, 300, seed=7)).save(f"{out}/thin3x300.png")
     Image.fromarray(rgb).save(f"{out}/rgb_odd.jpg", quality=95, subsampling=0)
     Image.fromarray(rgb).convert("L").save(f"{out}/grey.png")
     Image.fromarray(rgb).convert("L").save(f"{out}/grey.jpg", quality=90)
