@@ -84,9 +84,10 @@ static void model_free(ei__model_t *m)
     ei__batcher_destroy(m->batcher);
     ei_session_destroy(m->session);
     ei__model_config_destroy(m->config);
-    if (m->counted)
+    if (m->counted) {
         atomic_fetch_sub(&live_models, 1);
-    EI_LOG(EI_LOG_INFO, "server", "model %s unloaded", m->log_id != NULL ? m->log_id : "?");
+        EI_LOG(EI_LOG_INFO, "server", "model %s unloaded", m->log_id);
+    }
     ei__free(m->name);
     ei__free(m->log_id);
     ei__free(m);

@@ -350,7 +350,9 @@ static bool batch_is_2(ei__repo_t *r)
 static bool n_gone(ei__repo_t *r)
 {
     ei__model_t *m = NULL;
-    return ei__repo_acquire(r, "n", -1, &m, NULL) == EI_ENOTFOUND;
+    ei_code_t rc = ei__repo_acquire(r, "n", -1, &m, NULL);
+    ei__model_release(m); /* NULL when not found */
+    return rc == EI_ENOTFOUND;
 }
 
 static bool one_live(ei__repo_t *r)
