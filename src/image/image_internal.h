@@ -110,6 +110,10 @@ struct ei__coeffs {
     int ksize;
     int32_t *bounds;
     int32_t *k;
+    /* The horizontal SIMD kernel's copy of k, split and laid out for 16-bit multiply-adds
+     * (kernel.c); NULL when that kernel is not used. */
+    int16_t *kp;
+    int qstride; /* groups of 4 taps per output in kp */
 };
 
 /* Builds the table for resizing `in` samples to `out` (PIL's precompute_coeffs and its
@@ -122,6 +126,9 @@ void ei__coeffs_dispose(struct ei__coeffs *c);
  * (n RGB pixels), rounded and clipped to 8 bits (kernel.c). */
 void ei__hpass_row(const uint8_t *src, uint8_t *dst, const struct ei__coeffs *c, int32_t x0,
                    int32_t n);
+
+/* Prepares table `c` for ei__hpass_row() when a SIMD kernel will use it (a no-op otherwise). */
+ei_code_t ei__coeffs_pack(struct ei__coeffs *c, ei_error_t *err);
 
 /* Vertical pass: acc[i] = round + sum_j rows[j][i] * k[j] for i < n3 (kernel.c). */
 void ei__vpass_row(const uint8_t *const *rows, const int32_t *k, int32_t yn, int32_t *acc,

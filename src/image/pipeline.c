@@ -381,8 +381,12 @@ static ei_code_t coeffs_get(ei_image_pipeline_t *p, int32_t in, int32_t out,
     p->cache_next = (p->cache_next + 1) % COEFF_CACHE;
     ei__coeffs_dispose(slot);
     ei_code_t rc = ei__coeffs_build(slot, in, out, p->o.filter, p->o.antialias, err);
-    if (rc != EI_OK)
+    if (rc == EI_OK)
+        rc = ei__coeffs_pack(slot, err);
+    if (rc != EI_OK) {
+        ei__coeffs_dispose(slot);
         return rc;
+    }
     *c = slot;
     return EI_OK;
 }

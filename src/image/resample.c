@@ -48,6 +48,7 @@ void ei__coeffs_dispose(struct ei__coeffs *c)
         return;
     ei__free(c->bounds);
     ei__free(c->k);
+    ei__aligned_free(c->kp);
     memset(c, 0, sizeof(*c));
 }
 
