@@ -205,6 +205,15 @@ TEST(failures_are_isolated)
     write_file("badtype/config.pbtxt",
                "input { name: \"x\" data_type: TYPE_INT32 dims: [3, -1, -1] }");
     mkdirs("empty");
+    /* Accelerators this build may lack fall back to the CPU; thread settings from parameters. */
+    copy_cls("accel/1");
+    write_file("accel/config.pbtxt",
+               "optimization { execution_accelerators {\n"
+               "  gpu_execution_accelerator [ { name: \"tensorrt\" parameters { key: "
+               "\"precision_mode\" value: \"FP16\" } } ]\n"
+               "  cpu_execution_accelerator [ { name: \"openvino\" } ] } }\n"
+               "parameters { key: \"intra_op_thread_count\" value { string_value: \"1\" } }\n"
+               "parameters { key: \"execution_mode\" value { string_value: \"0\" } }\n");
 
     ei__repo_opts_t o = {0};
     o.path = root;
@@ -215,6 +224,7 @@ TEST(failures_are_isolated)
     const char *idx = index_text(r);
     fprintf(stderr, "%s", idx);
     ASSERT_CONTAINS(idx, "good@1 READY \n");
+    ASSERT_CONTAINS(idx, "accel@1 READY \n");
     ASSERT_CONTAINS(idx, "corrupt@1 UNAVAILABLE model corrupt@1");
     ASSERT_CONTAINS(idx, "badcfg@-1 UNAVAILABLE model 'badcfg'");
     ASSERT_CONTAINS(idx, "config.pbtxt:2:1: unexpected end of input");
