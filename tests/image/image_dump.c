@@ -16,14 +16,37 @@
 
 #include <edgeinfer/image.h>
 
+/* Splits `line` in place at spaces and tabs; returns the number of fields (at most max). */
+static int split(char *line, char **f, int max)
+{
+    int n = 0;
+    char *p = line;
+    while (*p != '\0' && n < max) {
+        while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+            *p++ = '\0';
+        if (*p == '\0')
+            break;
+        f[n++] = p;
+        while (*p != '\0' && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+            p++;
+    }
+    return n;
+}
+
+static int parse_dim(const char *s, int32_t *out)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || v < 0 || v > 65535)
+        return -1;
+    *out = (int32_t)v;
+    return 0;
+}
+
 static int parse_case(char *line, ei_image_opts_t *o, char **in, char **out)
 {
     char *f[13];
-    int n = 0;
-    char *save = NULL;
-    for (char *t = strtok_r(line, " \t\r\n", &save); t != NULL && n < 13;
-         t = strtok_r(NULL, " \t\r\n", &save))
-        f[n++] = t;
+    int n = split(line, f, 13);
     if (n < 3)
         return -1;
     *in = f[0];
@@ -39,9 +62,9 @@ static int parse_case(char *line, ei_image_opts_t *o, char **in, char **out)
              : strcmp(f[2], "letterbox") == 0 ? EI_FIT_LETTERBOX
              : strcmp(f[2], "padright") == 0  ? EI_FIT_PAD_RIGHT
                                               : EI_FIT_SHORTER_CROP;
-    o->width = (int32_t)strtol(f[3], NULL, 10);
-    o->height = (int32_t)strtol(f[4], NULL, 10);
-    o->resize_shorter = (int32_t)strtol(f[5], NULL, 10);
+    if (parse_dim(f[3], &o->width) != 0 || parse_dim(f[4], &o->height) != 0 ||
+        parse_dim(f[5], &o->resize_shorter) != 0)
+        return -1;
     int filt = ei_image_filter_parse(f[6]);
     if (filt < 0)
         return -1;
