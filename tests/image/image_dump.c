@@ -29,6 +29,8 @@ static int split(char *line, char **f, int max)
         f[n++] = p;
         while (*p != '\0' && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
             p++;
+        if (*p != '\0')
+            *p++ = '\0';
     }
     return n;
 }
