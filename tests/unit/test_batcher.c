@@ -381,6 +381,44 @@ TEST(destroy_from_done)
     ei_session_destroy(s);
 }
 
+/* Reaching the largest preferred size sends the batch at once: with an hour of queue delay, the
+ * two requests below finish only because a batch of 2 is preferred (a bug hangs until the ctest
+ * timeout). A third, lone request is sent by the drain on destroy. */
+TEST(preferred_size_sends_at_once)
+{
+    ei_session_t *s = open_cls();
+    ASSERT_NOT_NULL(s);
+    ei__model_config_t *c = make_config(s, "max_batch_size: 8 dynamic_batching { "
+                                           "preferred_batch_size: [2] "
+                                           "max_queue_delay_microseconds: 3600000000 }");
+    ASSERT_NOT_NULL(c);
+    ei__model_stats_t *st = calloc(1, sizeof(*st));
+    ei__batcher_t *b = NULL;
+    ei_error_t err = {0};
+    ASSERT_OK(ei__batcher_create(c, s, st, "cls@1", &b, &err), &err);
+    reset_done();
+    treq_t t[3];
+    for (int i = 0; i < 3; i++)
+        init_req(&t[i], 1, 32, (unsigned)i + 60);
+    ASSERT_OK(ei__batcher_submit(b, &t[0].req, &err), &err);
+    ASSERT_OK(ei__batcher_submit(b, &t[1].req, &err), &err);
+    wait_done(2);
+    ASSERT_EQ(atomic_load(&st->execution_count), 1);
+    ASSERT_EQ(atomic_load(&st->batch_count[1]), 1); /* one run of batch size 2 */
+    ASSERT_OK(ei__batcher_submit(b, &t[2].req, &err), &err);
+    ei__batcher_destroy(b);
+    ASSERT_EQ(waiter.done, 3);
+    ASSERT_EQ(atomic_load(&st->batch_count[0]), 1);
+    for (int i = 0; i < 3; i++) {
+        double d = diff_alone(s, &t[i]);
+        ASSERT_TRUE(d >= 0 && d <= 1e-5);
+        free_req(&t[i]);
+    }
+    free(st);
+    ei__model_config_destroy(c);
+    ei_session_destroy(s);
+}
+
 /* Reshape: the client sends [b, 9216], the model gets [b,3,48,64]; the output [b,2] is seen as
  * [b,1,2]. Results equal a direct run. */
 TEST(reshape_in_and_out)
@@ -514,5 +552,6 @@ int main(void)
 {
     return RUN_TESTS(dynamic_batching_matches_alone, no_batching_runs_alone_and_validation,
                      batch_too_large, queue_full_and_drain_on_destroy, timeout_while_queued,
-                     destroy_from_done, reshape_in_and_out, all_dtypes_identity);
+                     destroy_from_done, reshape_in_and_out, all_dtypes_identity,
+                     preferred_size_sends_at_once);
 }
