@@ -75,6 +75,10 @@ def cases(imgs):
         if w != h and min(w, h) > 10:  # shorter side kept, longer side int(s * long / short) == long: crop only
             out.append((f, "exact_crop", cfg(resize_shorter=min(w, h), W=min(w, h) - 7,
                                              H=min(w, h) - 3, order="bgr", tol=0.0)))
+    # Extreme reductions: filter windows wider than the SIMD kernel's 512 taps fall back to the
+    # portable loop.
+    for filt in ("bilinear", "bicubic", "area"):
+        out.append(("big.jpg", "extreme_" + filt, cfg(fit="stretch", W=3, H=2, filter=filt)))
     out.append(("big.jpg", "dct_scaling", cfg(dct=1, tol=1.0)))
     out.append(("big_prog.jpg", "dct_scaling", cfg(dct=1, tol=1.0)))
     return out
