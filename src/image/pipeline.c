@@ -14,6 +14,9 @@
 /* Coefficient tables kept per pipeline: horizontal and vertical for a few recent source sizes. */
 #define COEFF_CACHE 8
 
+/* Largest resized side accepted (before the crop). */
+#define EI__MAX_RESIZED (1 << 20)
+
 struct ei_image_pipeline {
     ei_image_opts_t o;
     size_t esize;      /* bytes per element */
@@ -410,43 +413,90 @@ static inline uint8_t clip8(int32_t v)
     return (uint8_t)(v < 0 ? 0 : (v > 255 ? 255 : v));
 }
 
-/* Fills the whole slot with the pad: the letterbox colour or, for a crop larger than the resized
- * image, black (torchvision pads with 0 before normalising), or pad_value for PAD_RIGHT. */
-static void fill_pad(const ei_image_pipeline_t *p, uint8_t *slot)
+/* The pad as stored: one element per output channel, in the output dtype. */
+struct pad {
+    uint8_t bytes[3][4];
+};
+
+/* The letterbox colour or, for a crop larger than the resized image, black (torchvision pads
+ * with 0 before normalising), or pad_value (already normalised) for PAD_RIGHT. */
+static void pad_value(const ei_image_pipeline_t *p, struct pad *pv)
 {
     const ei_image_opts_t *o = &p->o;
-    size_t hw = (size_t)o->width * (size_t)o->height;
-    float fv[3];
-    uint16_t hv[3];
-    uint8_t uv[3];
     for (int c = 0; c < 3; c++) {
         int oc = p->chan_of[c];
+        float f;
+        uint16_t h;
+        uint8_t u;
         if (o->fit == EI_FIT_PAD_RIGHT) {
-            fv[oc] = o->pad_value;
-            hv[oc] = ei_f32_to_f16(o->pad_value);
-            float u = rintf(o->pad_value);
-            uv[oc] = (uint8_t)(u < 0.0f ? 0.0f : (u > 255.0f ? 255.0f : u));
+            f = o->pad_value;
+            h = ei_f32_to_f16(o->pad_value);
+            float r = rintf(o->pad_value);
+            u = (uint8_t)(r < 0.0f ? 0.0f : (r > 255.0f ? 255.0f : r));
         } else {
             uint8_t px = o->fit == EI_FIT_LETTERBOX ? o->pad_rgb[c] : 0;
-            fv[oc] = p->lutf[c][px];
-            hv[oc] = p->luth[c][px];
-            uv[oc] = px;
+            f = p->lutf[c][px];
+            h = p->luth[c][px];
+            u = px;
         }
+        if (o->dtype == EI_DTYPE_FLOAT32)
+            memcpy(pv->bytes[oc], &f, 4);
+        else if (o->dtype == EI_DTYPE_FLOAT16)
+            memcpy(pv->bytes[oc], &h, 2);
+        else
+            pv->bytes[oc][0] = u;
     }
-    for (size_t i = 0; i < hw; i++) {
-        for (int c = 0; c < 3; c++) {
-            size_t idx = o->layout == EI_LAYOUT_NCHW ? (size_t)c * hw + i : i * 3 + (size_t)c;
-            switch (o->dtype) {
-            case EI_DTYPE_FLOAT16:
-                ((uint16_t *)(void *)slot)[idx] = hv[c];
-                break;
-            case EI_DTYPE_UINT8:
-                slot[idx] = uv[c];
-                break;
-            default:
-                ((float *)(void *)slot)[idx] = fv[c];
-                break;
-            }
+}
+
+/* Writes `n` copies of the element `v` (es bytes) every `step` elements from q. */
+static void fill_elems(uint8_t *q, const uint8_t *v, size_t es, size_t step, int32_t n)
+{
+    if (es == 4) {
+        uint32_t x;
+        memcpy(&x, v, 4);
+        uint32_t *d = (uint32_t *)(void *)q;
+        for (int32_t i = 0; i < n; i++)
+            d[(size_t)i * step] = x;
+    } else if (es == 2) {
+        uint16_t x;
+        memcpy(&x, v, 2);
+        uint16_t *d = (uint16_t *)(void *)q;
+        for (int32_t i = 0; i < n; i++)
+            d[(size_t)i * step] = x;
+    } else {
+        for (int32_t i = 0; i < n; i++)
+            q[(size_t)i * step] = v[0];
+    }
+}
+
+/* Writes the pad into pixels [x0, x0 + n) of output row y, every channel. */
+static void fill_span(const ei_image_pipeline_t *p, const struct pad *pv, uint8_t *slot,
+                      int32_t y, int32_t x0, int32_t n)
+{
+    if (n <= 0)
+        return;
+    size_t es = p->esize, W = (size_t)p->o.width, hw = W * (size_t)p->o.height;
+    size_t first = (size_t)y * W + (size_t)x0;
+    for (int c = 0; c < 3; c++) {
+        if (p->o.layout == EI_LAYOUT_NCHW)
+            fill_elems(slot + ((size_t)c * hw + first) * es, pv->bytes[c], es, 1, n);
+        else
+            fill_elems(slot + (first * 3 + (size_t)c) * es, pv->bytes[c], es, 3, n);
+    }
+}
+
+/* Pads everything outside the window [ox, ox + ww) x [oy, oy + wh) of the output. */
+static void fill_pad(const ei_image_pipeline_t *p, const struct layout *L, uint8_t *slot)
+{
+    struct pad pv;
+    pad_value(p, &pv);
+    int32_t W = p->o.width, H = p->o.height;
+    for (int32_t y = 0; y < H; y++) {
+        if (y < L->oy || y >= L->oy + L->wh) {
+            fill_span(p, &pv, slot, y, 0, W);
+        } else {
+            fill_span(p, &pv, slot, y, 0, L->ox);
+            fill_span(p, &pv, slot, y, L->ox + L->ww, W - L->ox - L->ww);
         }
     }
 }
@@ -525,8 +575,8 @@ static void emit_row(const ei_image_pipeline_t *p, const int32_t *acc, int32_t n
  * 1. Horizontal pass, only over the source rows the window's output rows read, and only for the
  *    window's columns, into 8-bit rows (PIL rounds and clips to 8 bits between the passes, so
  *    we do too). When the width does not change, the source rows are used as they are.
- * 2. Vertical pass, one output row at a time into int32 accumulators (a tap-outer loop the
- *    compiler vectorises), then emit_row() clips, normalises and stores in the output layout.
+ * 2. Vertical pass, one output row at a time into int32 accumulators (kernel.c: AVX2 or
+ *    portable C), then emit_row() clips, normalises and stores in the output layout.
  *
  * Nothing is allocated per image once the scratch buffers have grown to the largest size seen.
  */
@@ -603,9 +653,15 @@ ei_code_t ei_image_pipeline_run(ei_image_pipeline_t *p, const ei_image_t *img, v
     int32_t sh = img->src_h > 0 ? img->src_h : img->h;
     struct layout L;
     plan_layout(p, sw, sh, &L);
+    /* A 1 x 60000 strip asks for a 256 x 15 million resize; refuse rather than build tables of
+     * that size (PIL would allocate the whole resized image). */
+    if (L.rw > EI__MAX_RESIZED || L.rh > EI__MAX_RESIZED)
+        return ei__fail(err, EI_ELIMIT, "image pipeline: %dx%d image would be resized to %dx%d, "
+                                        "above the %d limit", (int)sw, (int)sh, (int)L.rw,
+                        (int)L.rh, EI__MAX_RESIZED);
     uint8_t *slot = (uint8_t *)dst + batch_index * p->slot_bytes;
     if (L.ww < p->o.width || L.wh < p->o.height)
-        fill_pad(p, slot);
+        fill_pad(p, &L, slot);
     ei_code_t rc = run_kernel(p, img, &L, slot, err);
     if (rc != EI_OK)
         return rc;

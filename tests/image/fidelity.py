@@ -56,6 +56,12 @@ def cases(imgs):
         out.append((f, "stretch_nhwc_bgr", cfg(fit="stretch", W=200, H=120, layout="nhwc",
                                                 order="bgr")))
         out.append((f, "letterbox", cfg(fit="letterbox", W=320, H=256, norm=UNIT)))
+        out.append((f, "letterbox_u8_nhwc", cfg(fit="letterbox", W=256, H=320, layout="nhwc",
+                                                 dtype="uint8")))
+        out.append((f, "letterbox_f16_nhwc", cfg(fit="letterbox", W=300, H=300, layout="nhwc",
+                                                  dtype="float16", order="bgr")))
+        out.append((f, "padright_nhwc", cfg(fit="padright", W=192, H=48, layout="nhwc",
+                                            norm=UNIT)))
         out.append((f, "u8_nhwc", cfg(layout="nhwc", dtype="uint8")))
         out.append((f, "f16", cfg(dtype="float16", filter="bicubic")))
         out.append((f, "pad_crop", cfg(resize_shorter=160)))

@@ -368,6 +368,18 @@ TEST(geometry_crop_and_letterbox)
     free(lb);
     free(buf);
     ei_image_pipeline_destroy(p);
+
+    /* A 1 x 5000 strip would be resized to 256 x 1280000 for the crop: refused. */
+    ei_image_opts_init(&o);
+    ASSERT_OK(ei_image_pipeline_create(&o, &p, &err), &err);
+    img = grey_ramp(1, 5000);
+    buf = malloc(ei_image_pipeline_slot_bytes(p));
+    ASSERT_EQ(ei_image_pipeline_run(p, img, buf, ei_image_pipeline_slot_bytes(p), 0, NULL, &err),
+              EI_ELIMIT);
+    ASSERT_CONTAINS(err.msg, "1x5000");
+    ei_image_destroy(img);
+    free(buf);
+    ei_image_pipeline_destroy(p);
 }
 
 TEST(kernel_values)
