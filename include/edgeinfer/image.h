@@ -257,7 +257,8 @@ EI_API size_t ei_image_pipeline_slot_bytes(const ei_image_pipeline_t *p);
 /**
  * Resizes, crops, normalises and lays out `img` into batch slot `batch_index` of `dst`, which
  * holds `dst_size` bytes (EI_EINVAL if slot `batch_index` does not fit). Writes every byte of the
- * slot. `geom` may be NULL.
+ * slot. `geom` may be NULL. EI_ELIMIT when a side of the resized image (before any crop) would
+ * exceed 2^20, as a 1 x 60000 strip would for a centre crop.
  */
 EI_API EI_NODISCARD ei_code_t ei_image_pipeline_run(ei_image_pipeline_t *p, const ei_image_t *img,
                                                     void *dst, size_t dst_size, size_t batch_index,
