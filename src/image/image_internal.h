@@ -96,6 +96,9 @@ static inline bool ei__orient_swaps(int o)
 void ei__orient_copy(const uint8_t *src, int32_t w, int32_t h, size_t stride, int orient,
                      uint8_t *dst, size_t dst_stride);
 
+/* Checks every field of `o`; EI_EINVAL names the bad one (opts.c). */
+ei_code_t ei__image_opts_validate(const ei_image_opts_t *o, ei_error_t *err);
+
 /* Resampling ---------------------------------------------------------------------------------- */
 
 /* Fixed-point precision of the filter coefficients, as in PIL (32 - 8 bits of pixel - 2 spare). */
