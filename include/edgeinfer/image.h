@@ -61,7 +61,8 @@ EI_API void ei_image_decode_opts_init(ei_image_decode_opts_t *o);
 /**
  * Decodes an image file (JPEG, PNG or WebP, recognised by content, not by name). Grey, grey+alpha,
  * palette, 16-bit, CMYK and progressive inputs all become 8-bit RGB; alpha is dropped, as PIL's
- * convert("RGB") does; 16-bit samples keep their high byte. `opts` may be NULL for defaults.
+ * convert("RGB") does; 16-bit samples keep their high byte (as PIL does for 16-bit colour; for
+ * 16-bit grey PIL clips values above 255 instead). `opts` may be NULL for defaults.
  * Errors: EI_ENOENT (missing file), EI_EIO, EI_EFORMAT (truncated, corrupt or unsupported: the
  * message names the file and the problem), EI_ELIMIT (too many pixels), EI_ENOMEM. On success
  * `*out` is released with ei_image_destroy().
