@@ -45,7 +45,7 @@ typedef struct ei_image ei_image_t;
 typedef struct ei_image_decode_opts {
     /** Largest width * height accepted (checked before any pixel is decoded). 0 = the default. */
     uint64_t max_pixels;
-    /** Apply the EXIF orientation tag (JPEG APP1, PNG eXIf). Default true. */
+    /** Apply the EXIF orientation tag (JPEG APP1, PNG eXIf, WebP EXIF). Default true. */
     bool apply_orientation;
     /**
      * JPEG only: when both are > 0, decode at the smallest DCT-domain scale (1/2, 1/4 or 1/8)

@@ -1,13 +1,36 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * WebP decoding with libwebp (lossy and lossless, still images): alpha is dropped, as PIL's
- * convert("RGB") does. Animated WebP and the EXIF chunk are not handled. Not for writing WebP.
+ * convert("RGB") does, and the orientation comes from the EXIF chunk of the extended format.
+ * Animated WebP is refused. Not for writing WebP.
  */
 #include <string.h>
 #include <webp/decode.h>
 
 #include "ei_util.h"
 #include "image_internal.h"
+
+/* Walks the RIFF chunks for "EXIF" and reads its orientation (1 when there is none). */
+static int webp_orientation(const uint8_t *d, size_t size)
+{
+    size_t pos = 12;
+    while (pos + 8 <= size) {
+        size_t len = (size_t)d[pos + 4] | (size_t)d[pos + 5] << 8 | (size_t)d[pos + 6] << 16 |
+                     (size_t)d[pos + 7] << 24;
+        if (len > size - pos - 8)
+            return 1;
+        if (memcmp(d + pos, "EXIF", 4) == 0) {
+            const uint8_t *e = d + pos + 8;
+            if (len >= 6 && memcmp(e, "Exif\0\0", 6) == 0) { /* some writers keep the prefix */
+                e += 6;
+                len -= 6;
+            }
+            return ei__exif_orientation(e, len);
+        }
+        pos += 8 + len + (len & 1);
+    }
+    return 1;
+}
 
 ei_code_t ei__decode_webp(struct ei__decoder *d, const uint8_t *data, size_t size,
                           const char *name, const struct ei__decode_req *rq, ei_image_t *img,
@@ -41,5 +64,7 @@ ei_code_t ei__decode_webp(struct ei__decoder *d, const uint8_t *data, size_t siz
     img->w = img->src_w = feat.width;
     img->h = img->src_h = feat.height;
     img->stride = stride;
+    if (rq->orient)
+        *orient = webp_orientation(data, size);
     return EI_OK;
 }

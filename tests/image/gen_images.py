@@ -91,6 +91,9 @@ def main(out):
     ex = Image.Exif()
     ex[0x0112] = 6
     up.transpose(Image.Transpose.ROTATE_90).save(f"{out}/exif6.png", exif=ex.tobytes())
+    ex[0x0112] = 8
+    up.transpose(Image.Transpose.ROTATE_270).save(f"{out}/exif8.webp", quality=90,
+                                                  exif=ex.tobytes())
 
 
 if __name__ == "__main__":
