@@ -447,6 +447,8 @@ typedef struct attempt {
  */
 static ei_code_t load_model(ei__repo_t *r, const char *name, bool force, ei_error_t *err)
 {
+    if (name == NULL)
+        return ei__fail(err, EI_EINVAL, "no model name given");
     if (!model_name_ok(name))
         return ei__fail(err, EI_EINVAL, "invalid model name '%s'", name);
     pthread_mutex_lock(&r->lock);
@@ -917,6 +919,8 @@ ei_code_t ei__repo_acquire(ei__repo_t *r, const char *name, int64_t version, ei_
                            ei_error_t *err)
 {
     *out = NULL;
+    if (name == NULL)
+        return ei__fail(err, EI_EINVAL, "no model name given");
     ei_code_t rc = EI_OK;
     pthread_mutex_lock(&r->lock);
     entry_t *e = find_entry(r, name);
@@ -989,6 +993,8 @@ ei_code_t ei__repo_versions(ei__repo_t *r, const char *name,
                             ei_error_t *err)
 {
     ei_code_t rc = EI_OK;
+    if (name == NULL)
+        return ei__fail(err, EI_EINVAL, "no model name given");
     pthread_mutex_lock(&r->lock);
     entry_t *e = find_entry(r, name);
     if (e == NULL || e->gone)
@@ -1014,6 +1020,8 @@ ei_code_t ei__repo_unload(ei__repo_t *r, const char *name, ei_error_t *err)
         return ei__fail(err, EI_EUNSUPPORTED,
                         "explicit model load/unload is not allowed in model control mode %s",
                         r->o.mode == EI__CONTROL_POLL ? "poll" : "none");
+    if (name == NULL)
+        return ei__fail(err, EI_EINVAL, "no model name given");
     pthread_mutex_lock(&r->lock);
     entry_t *e = find_entry(r, name);
     pthread_mutex_unlock(&r->lock);
