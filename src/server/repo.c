@@ -332,7 +332,14 @@ static ei_code_t load_version(ei__repo_t *r, const char *name, const char *model
     }
     ei_session_opts_t so;
     ei_session_opts_init(&so);
-    so.use_global_threads = r->o.use_global_threads;
+    /* A model whose config asks for thread counts gets its own pools; the others share the
+     * runtime's global pools when the server made them. */
+    bool own_threads = ei__model_config_param(m->config, "intra_op_thread_count") != NULL ||
+                       ei__model_config_param(m->config, "inter_op_thread_count") != NULL;
+    so.use_global_threads = r->o.use_global_threads && !own_threads;
+    if (r->o.use_global_threads && own_threads)
+        EI_LOG(EI_LOG_INFO, "server", "model %s: own thread pools (config sets thread counts)",
+               log_id);
     so.log_id = m->log_id;
     ei__model_config_session_opts(m->config, &so, prov, sizeof(prov) / sizeof(prov[0]));
     rc = ei_session_create(path, &so, &m->session, err);

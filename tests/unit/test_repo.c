@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <edgeinfer/runtime.h>
+
 #include "ei_util.h"
 #include "model_repo.h"
 #include "test.h"
@@ -467,8 +469,62 @@ TEST(default_repository)
     drop_root();
 }
 
+static char log_buf[4096];
+
+static void capture(ei_log_level_t level, const char *component, const char *msg, void *user)
+{
+    (void)level;
+    (void)component;
+    (void)user;
+    size_t n = strlen(log_buf);
+    snprintf(log_buf + n, sizeof(log_buf) - n, "%s\n", msg);
+}
+
+/* With the runtime's global pools, a model that sets thread counts gets its own pools. */
+TEST(global_thread_pools)
+{
+    new_root();
+    copy_cls("shared/1");
+    copy_cls("own/1");
+    write_file("own/config.pbtxt",
+               "parameters { key: \"intra_op_thread_count\" value { string_value: \"1\" } }");
+    ei__repo_opts_t o = {0};
+    o.path = root;
+    o.use_global_threads = true;
+    ei__repo_t *r = NULL;
+    ei_error_t err = {0};
+    log_buf[0] = '\0';
+    ei_log_set(capture, NULL);
+    ei_log_set_level(EI_LOG_INFO);
+    ei_code_t rc = ei__repo_create(&o, &r, &err);
+    ei_log_set_level(EI_LOG_OFF);
+    ei_log_set(NULL, NULL);
+    ASSERT_OK(rc, &err);
+    const char *idx = index_text(r);
+    ASSERT_CONTAINS(idx, "shared@1 READY");
+    ASSERT_CONTAINS(idx, "own@1 READY");
+    ASSERT_CONTAINS(log_buf, "model own@1: own thread pools");
+    ASSERT_TRUE(strstr(log_buf, "model shared@1: own thread pools") == NULL);
+    ei__model_t *m = NULL;
+    ASSERT_OK(ei__repo_acquire(r, "shared", -1, &m, &err), &err);
+    ASSERT_OK(infer_once(m, &err), &err);
+    ei__model_release(m);
+    ei__repo_destroy(r);
+    drop_root();
+}
+
 int main(void)
 {
+    /* Global pools exist for the whole process; only repositories that ask use them. */
+    ei_global_opts_t go;
+    ei_global_opts_init(&go);
+    go.global_thread_pools = true;
+    go.global_intra_threads = 2;
+    if (ei_global_init(&go, NULL) != EI_OK)
+        return 1;
     ei_log_set_level(EI_LOG_OFF);
-    return RUN_TESTS(failures_are_isolated, explicit_load_unload, poll_mode, default_repository);
+    int rc = RUN_TESTS(failures_are_isolated, explicit_load_unload, poll_mode, default_repository,
+                       global_thread_pools);
+    ei_global_cleanup();
+    return rc;
 }
