@@ -735,7 +735,10 @@ static void *startup_main(void *arg)
         if (i >= s->n)
             break;
         ei_error_t err = {0};
-        (void)load_model(s->r, s->names[i], true, &err); /* failures are recorded per model */
+        /* Load failures are recorded per model (and logged); a name that is not in the
+         * repository (a typo in --load-model) has no entry to show, so say it here. */
+        if (load_model(s->r, s->names[i], true, &err) == EI_ENOTFOUND)
+            EI_LOG(EI_LOG_ERROR, "server", "%s", err.msg);
     }
     return NULL;
 }
