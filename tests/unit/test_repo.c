@@ -470,14 +470,18 @@ TEST(default_repository)
 }
 
 static char log_buf[4096];
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* A log sink may be called from several threads at once (models load in parallel). */
 static void capture(ei_log_level_t level, const char *component, const char *msg, void *user)
 {
     (void)level;
     (void)component;
     (void)user;
+    pthread_mutex_lock(&log_mu);
     size_t n = strlen(log_buf);
     snprintf(log_buf + n, sizeof(log_buf) - n, "%s\n", msg);
+    pthread_mutex_unlock(&log_mu);
 }
 
 /* With the runtime's global pools, a model that sets thread counts gets its own pools. */
