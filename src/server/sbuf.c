@@ -174,7 +174,8 @@ void ei__sbuf_json_num(ei__sbuf_t *b, double v, int digits)
         ei__sbuf_add(b, "null", 4);
         return;
     }
-    if (v == (double)(int64_t)v && fabs(v) < 1e15) {
+    /* Range first: converting an out-of-range double to an integer is undefined. */
+    if (fabs(v) < 1e15 && v == (double)(int64_t)v) {
         ei__sbuf_printf(b, "%lld", (long long)v);
         return;
     }
