@@ -202,15 +202,15 @@ bool ei_conf_skip_load(const char *path, ei_conf_skip_t *out, ei_error_t *err)
         while (isspace((unsigned char)*p))
             p++;
         if (*p == '\0') {
-            snprintf(err->msg, sizeof(err->msg), "%s:%zu: entry '%s' has no reason", path, lineno,
-                     id);
+            snprintf(err->msg, sizeof(err->msg), "%.200s:%zu: entry '%.200s' has no reason", path,
+                     lineno, id);
             err->code = EI_EFORMAT;
             ok = false;
             break;
         }
         if (ei_conf_skip_find(out, id) >= 0) {
-            snprintf(err->msg, sizeof(err->msg), "%s:%zu: case '%s' is listed twice", path, lineno,
-                     id);
+            snprintf(err->msg, sizeof(err->msg), "%.200s:%zu: case '%.200s' is listed twice", path,
+                     lineno, id);
             err->code = EI_EFORMAT;
             ok = false;
             break;
