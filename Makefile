@@ -23,6 +23,7 @@ all: build
 configure: $(BUILD)/CMakeCache.txt
 $(BUILD)/CMakeCache.txt:
 	@test -f .deps/onnxruntime/.complete || [ -n "$$ONNXRUNTIME_ROOT" ] || \
+	  { [ -n "$$EI_ORT_FROM_PKGCONFIG" ] && pkg-config --exists libonnxruntime; } || \
 	  { echo "make: ONNX Runtime is not set up yet: run 'make run', 'make test' or scripts/setup.sh"; exit 1; }
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DEI_WERROR=$(WERROR) $(CMAKE_ARGS)
 

@@ -4,14 +4,16 @@
 # ONNX Runtime, first match wins:
 #   1. -DONNXRUNTIME_ROOT=... or the ONNXRUNTIME_ROOT environment variable (official tarball layout)
 #   2. .deps/onnxruntime (what scripts/setup.sh unpacks from npm)
-#   3. pkg-config libonnxruntime
+#   3. pkg-config libonnxruntime (forced with -DEI_ORT_FROM_PKGCONFIG=ON or that environment variable)
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 
 if(NOT ONNXRUNTIME_ROOT AND DEFINED ENV{ONNXRUNTIME_ROOT})
   set(ONNXRUNTIME_ROOT $ENV{ONNXRUNTIME_ROOT})
 endif()
-if(NOT ONNXRUNTIME_ROOT AND EXISTS ${PROJECT_SOURCE_DIR}/.deps/onnxruntime/include/onnxruntime_c_api.h)
+option(EI_ORT_FROM_PKGCONFIG "Take ONNX Runtime from pkg-config (libonnxruntime)" "$ENV{EI_ORT_FROM_PKGCONFIG}")
+if(NOT ONNXRUNTIME_ROOT AND NOT EI_ORT_FROM_PKGCONFIG
+   AND EXISTS ${PROJECT_SOURCE_DIR}/.deps/onnxruntime/include/onnxruntime_c_api.h)
   set(ONNXRUNTIME_ROOT ${PROJECT_SOURCE_DIR}/.deps/onnxruntime)
 endif()
 set(ONNXRUNTIME_ROOT "${ONNXRUNTIME_ROOT}" CACHE PATH "ONNX Runtime root (include/, lib/)")
