@@ -38,7 +38,7 @@ if "$ei" help | grep -q '^  serve '; then
     http=$(sed -n 's/^http=//p' "$portfile")
     metrics=$(sed -n 's/^metrics=//p' "$portfile")
     rm -f "$portfile"
-    img=$(ls "$top"/.deps/bench-image/photos/*.jpg 2>/dev/null | head -n 1 || true)
+    img="$top/examples/images/line_upside_down.png"
     cat <<EOF2
 
 edgeinfer is serving .deps/repo (ppocr_cls, ppocr_rec, silero_vad), KServe v2 / Triton HTTP:
@@ -47,7 +47,7 @@ edgeinfer is serving .deps/repo (ppocr_cls, ppocr_rec, silero_vad), KServe v2 / 
   http://127.0.0.1:$metrics/metrics                Prometheus metrics
 Try:
   curl -s http://127.0.0.1:$http/v2/models/ppocr_cls
-  curl -s -H 'Content-Type: image/jpeg' --data-binary @${img:-IMAGE.jpg} \\
+  curl -s -H 'Content-Type: image/png' --data-binary @$img \\
        http://127.0.0.1:$http/v2/models/ppocr_cls/classify
 Stop it with Ctrl-C (or: kill -TERM $pid); requests in flight are answered first.
 EOF2
