@@ -487,48 +487,13 @@ out:
     return rc;
 }
 
-/* Reads a whole file into memory (ei__malloc'd); ENOENT / EIO name the file. */
-static ei_code_t read_file(const char *path, unsigned char **data, size_t *size, ei_error_t *err)
-{
-    ei_code_t rc = EI_OK;
-    unsigned char *buf = NULL;
-    FILE *f = fopen(path, "rb");
-    struct stat st;
-    *data = NULL;
-    if (f == NULL) {
-        rc = ei__fail(err, errno == ENOENT ? EI_ENOENT : EI_EIO, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        rc = ei__fail(err, EI_EIO, "%s: not a regular file", path);
-        goto out;
-    }
-    size_t n = (size_t)st.st_size;
-    buf = ei__malloc(n > 0 ? n : 1);
-    if (buf == NULL) {
-        rc = ei__fail(err, EI_ENOMEM, "%s: out of memory for %zu bytes", path, n);
-        goto out;
-    }
-    if (n > 0 && fread(buf, 1, n, f) != n) {
-        rc = ei__fail(err, EI_EIO, "%s: read error", path);
-        goto out;
-    }
-    *data = buf;
-    *size = n;
-    buf = NULL;
-out:
-    ei__free(buf);
-    if (f != NULL)
-        fclose(f);
-    return rc;
-}
 
 ei_code_t ei_tensor_load_npy(const char *path, ei_tensor_t **out, ei_error_t *err)
 {
     unsigned char *data = NULL;
     size_t size = 0;
     *out = NULL;
-    ei_code_t rc = read_file(path, &data, &size, err);
+    ei_code_t rc = ei__file_read(path, SIZE_MAX - 1, &data, &size, err);
     if (rc == EI_OK)
         rc = ei_tensor_parse_npy(data, size, path, out, err);
     ei__free(data);
@@ -589,7 +554,6 @@ static size_t utf8_chars(const char *s, size_t len)
 ei_code_t ei_tensor_save_npy(const ei_tensor_t *t, const char *path, ei_error_t *err)
 {
     ei_code_t rc = EI_OK;
-    FILE *f = NULL;
     unsigned char *body = NULL;
     size_t body_size = 0;
     char descr[32];
@@ -673,26 +637,11 @@ ei_code_t ei_tensor_save_npy(const ei_tensor_t *t, const char *path, ei_error_t 
     hlen += pad;
     unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hlen & 0xFF),
                              (unsigned char)(hlen >> 8)};
-    f = fopen(path, "wb");
-    if (f == NULL) {
-        rc = ei__fail(err, errno == ENOENT ? EI_ENOENT : EI_EIO, "%s: %s", path, strerror(errno));
-        goto out;
-    }
     const void *data = body != NULL ? (const void *)body : ei_tensor_data(t);
-    if (fwrite(pre, 1, sizeof(pre), f) != sizeof(pre) || fwrite(header, 1, hlen, f) != hlen ||
-        (body_size > 0 && fwrite(data, 1, body_size, f) != body_size)) {
-        rc = ei__fail(err, EI_EIO, "%s: write error: %s", path, strerror(errno));
-        goto out;
-    }
-    if (fclose(f) != 0) {
-        f = NULL;
-        rc = ei__fail(err, EI_EIO, "%s: write error: %s", path, strerror(errno));
-        goto out;
-    }
-    f = NULL;
+    const void *parts[] = {pre, header, data};
+    size_t sizes[] = {sizeof(pre), hlen, body_size};
+    rc = ei__file_write(path, parts, sizes, 3, err);
 out:
-    if (f != NULL)
-        fclose(f);
     ei__free(body);
     return rc;
 }

@@ -372,52 +372,6 @@ out:
     return EI_OK;
 }
 
-/* Reads a whole file into memory (checked against its size first). */
-static ei_code_t read_file(const char *path, uint8_t **data, size_t *size, ei_error_t *err)
-{
-    ei_code_t rc = EI_OK;
-    uint8_t *buf = NULL;
-    FILE *f = fopen(path, "rb");
-    *data = NULL;
-    *size = 0;
-    if (f == NULL) {
-        rc = ei__fail(err, errno == ENOENT ? EI_ENOENT : EI_EIO, "%s: cannot open: %s", path,
-                      strerror(errno));
-        goto out;
-    }
-    if (fseek(f, 0, SEEK_END) != 0) {
-        rc = ei__fail(err, EI_EIO, "%s: cannot seek: %s", path, strerror(errno));
-        goto out;
-    }
-    long len = ftell(f);
-    if (len < 0) {
-        rc = ei__fail(err, EI_EIO, "%s: cannot tell the file size: %s", path, strerror(errno));
-        goto out;
-    }
-    if ((unsigned long)len > PB_MAX_FILE) {
-        rc = ei__fail(err, EI_ELIMIT, "%s: file of %ld bytes exceeds the 2 GiB protobuf limit",
-                      path, len);
-        goto out;
-    }
-    rewind(f);
-    buf = ei__malloc((size_t)len + 1);
-    if (buf == NULL) {
-        rc = ei__fail(err, EI_ENOMEM, "%s: out of memory for %ld bytes", path, len);
-        goto out;
-    }
-    if (len > 0 && fread(buf, 1, (size_t)len, f) != (size_t)len) {
-        rc = ei__fail(err, EI_EIO, "%s: short read", path);
-        goto out;
-    }
-    *data = buf;
-    *size = (size_t)len;
-    buf = NULL;
-out:
-    ei__free(buf);
-    if (f != NULL)
-        fclose(f);
-    return rc;
-}
 
 ei_code_t ei_tensor_load_pb(const char *path, ei_tensor_t **out, char **name, ei_error_t *err)
 {
@@ -428,7 +382,7 @@ ei_code_t ei_tensor_load_pb(const char *path, ei_tensor_t **out, char **name, ei
         *name = NULL;
     if (path == NULL)
         return ei__fail(err, EI_EINVAL, "path is NULL");
-    ei_code_t rc = read_file(path, &data, &size, err);
+    ei_code_t rc = ei__file_read(path, PB_MAX_FILE, &data, &size, err);
     if (rc == EI_OK)
         rc = ei_tensor_parse_pb(data, size, path, out, name, err);
     ei__free(data);
@@ -443,7 +397,6 @@ ei_code_t ei_tensor_save_pb(const ei_tensor_t *t, const char *name, const char *
     ProtobufCBinaryData *strs = NULL;
     uint8_t *raw = NULL;
     uint8_t *buf = NULL;
-    FILE *f = NULL;
     char *nm = NULL;
 
     if (t == NULL || path == NULL)
@@ -502,25 +455,9 @@ ei_code_t ei_tensor_save_pb(const ei_tensor_t *t, const char *name, const char *
         rc = ei__fail(err, EI_ERUNTIME, "%s: protobuf packing wrote an unexpected size", path);
         goto out;
     }
-    f = fopen(path, "wb");
-    if (f == NULL) {
-        rc = ei__fail(err, errno == ENOENT ? EI_ENOENT : EI_EIO, "%s: cannot create: %s", path,
-                      strerror(errno));
-        goto out;
-    }
-    if (size > 0 && fwrite(buf, 1, size, f) != size) {
-        rc = ei__fail(err, EI_EIO, "%s: write failed: %s", path, strerror(errno));
-        goto out;
-    }
-    if (fclose(f) != 0) {
-        f = NULL;
-        rc = ei__fail(err, EI_EIO, "%s: write failed: %s", path, strerror(errno));
-        goto out;
-    }
-    f = NULL;
+    const void *parts[] = {buf};
+    rc = ei__file_write(path, parts, &size, 1, err);
 out:
-    if (f != NULL)
-        fclose(f);
     ei__free(buf);
     ei__free(raw);
     ei__free(strs);

@@ -608,48 +608,6 @@ ei_code_t ei__model_config_parse(const char *text, size_t len, const char *path,
     return EI_OK;
 }
 
-/* Reads a whole small file (config, labels) into a NUL-terminated buffer. */
-static ei_code_t read_file(const char *path, size_t max, char **out, size_t *len, ei_error_t *err)
-{
-    ei_code_t rc = EI_OK;
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return ei__fail(err, EI_ENOENT, "%s: cannot open", path);
-    for (;;) {
-        if (n + 4096 + 1 > cap) {
-            cap = cap != 0 ? cap * 2 : 8192;
-            char *p = ei__realloc(buf, cap);
-            if (p == NULL) {
-                rc = ei__fail(err, EI_ENOMEM, "%s: out of memory", path);
-                goto out;
-            }
-            buf = p;
-        }
-        size_t got = fread(buf + n, 1, 4096, f);
-        n += got;
-        if (n > max) {
-            rc = ei__fail(err, EI_ELIMIT, "%s: larger than %zu bytes", path, max);
-            goto out;
-        }
-        if (got < 4096) {
-            if (ferror(f))
-                rc = ei__fail(err, EI_EIO, "%s: read error", path);
-            break;
-        }
-    }
-    buf[n] = '\0';
-out:
-    fclose(f);
-    if (rc != EI_OK) {
-        ei__free(buf);
-        return rc;
-    }
-    *out = buf;
-    *len = n;
-    return EI_OK;
-}
 
 ei_code_t ei__model_config_load(const char *model_dir, const char *name, ei__model_config_t **out,
                                 ei_error_t *err)
@@ -666,7 +624,7 @@ ei_code_t ei__model_config_load(const char *model_dir, const char *name, ei__mod
     FILE *probe = fopen(path, "rb");
     if (probe != NULL) {
         fclose(probe);
-        rc = read_file(path, 4u << 20, &text, &len, err);
+        rc = ei__file_read(path, 4u << 20, (unsigned char **)&text, &len, err);
         if (rc == EI_OK)
             rc = ei__model_config_parse(text, len, path, &c, err);
     } else {
@@ -719,7 +677,7 @@ ei_code_t ei__model_config_load_labels(ei__model_config_t *c, const char *model_
             return ei__fail(err, EI_ELIMIT, "output '%s': label file path too long", io->name);
         char *text = NULL;
         size_t len = 0;
-        ei_code_t rc = read_file(path, 64u << 20, &text, &len, err);
+        ei_code_t rc = ei__file_read(path, 64u << 20, (unsigned char **)&text, &len, err);
         if (rc != EI_OK) {
             ei__error_prefix(err, "output '%s' labels", io->name);
             return rc;

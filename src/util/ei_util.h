@@ -71,6 +71,19 @@ bool ei__parse_i64(const char *s, int64_t *out);
 /** Parses a whole string as a double; false on junk or empty. */
 bool ei__parse_f64(const char *s, double *out);
 
+/* Files ------------------------------------------------------------------------------------- */
+
+/**
+ * Reads a whole regular file into an ei__malloc'd buffer with a NUL after the last byte (free
+ * with ei__free). A missing file is EI_ENOENT, a file over `max` bytes EI_ELIMIT; messages name
+ * the file.
+ */
+ei_code_t ei__file_read(const char *path, size_t max, unsigned char **data, size_t *size,
+                        ei_error_t *err);
+/** Writes `n_parts` buffers one after the other into `path` (created or truncated). */
+ei_code_t ei__file_write(const char *path, const void *const *parts, const size_t *sizes,
+                         size_t n_parts, ei_error_t *err);
+
 /* Logging ------------------------------------------------------------------------------------ */
 
 bool ei__log_enabled(ei_log_level_t level);
