@@ -74,7 +74,7 @@ typedef struct fill {
     ei_error_t *err;
 } fill_t;
 
-static ei_code_t put_int(fill_t *f, json_t *v, double dv, bool is_int, long long iv)
+static ei_code_t put_int(fill_t *f, double dv, bool is_int, long long iv)
 {
     static const struct {
         ei_dtype_t t;
@@ -89,7 +89,6 @@ static ei_code_t put_int(fill_t *f, json_t *v, double dv, bool is_int, long long
         {EI_DTYPE_INT32, -2147483648.0, 2147483647.0},
         {EI_DTYPE_INT64, -9223372036854775808.0, 9223372036854775807.0},
     };
-    (void)v;
     if (!is_int) {
         if (!isfinite(dv) || dv != floor(dv))
             return ei__fail(f->err, EI_EINVAL,
@@ -155,44 +154,24 @@ static ei_code_t put_int(fill_t *f, json_t *v, double dv, bool is_int, long long
     return EI_OK;
 }
 
-static ei_code_t put_elem(fill_t *f, json_t *v)
+/* One number into element f->idx (every type but BYTES); advances on success. */
+static ei_code_t put_number(fill_t *f, bool is_int, long long iv, double dv)
 {
+    ei_dtype_t t = f->dtype;
+    ei_code_t rc = EI_OK;
     if (f->idx >= f->count)
         return ei__fail(f->err, EI_EINVAL,
                         "input '%s': 'data' has more elements than the shape's %zu", f->name,
                         f->count);
-    ei_dtype_t t = f->dtype;
-    ei_code_t rc = EI_OK;
-    if (t == EI_DTYPE_STRING) {
-        if (!json_is_string(v))
-            return ei__fail(f->err, EI_EINVAL,
-                            "input '%s': element %zu is not a string, expected BYTES as strings",
-                            f->name, f->idx);
-        rc = ei_tensor_set_string(f->t, f->idx, json_string_value(v), json_string_length(v),
-                                  f->err);
-        f->idx++;
-        return rc;
-    }
-    if (t == EI_DTYPE_BOOL) {
-        uint8_t b;
-        if (json_is_boolean(v))
-            b = json_is_true(v) ? 1 : 0;
-        else if (json_is_integer(v) && (json_integer_value(v) == 0 || json_integer_value(v) == 1))
-            b = (uint8_t)json_integer_value(v);
-        else
+    unsigned char *p = f->data + f->idx * ei_dtype_size(t);
+    switch (t) {
+    case EI_DTYPE_BOOL:
+        if (!is_int || (iv != 0 && iv != 1))
             return ei__fail(f->err, EI_EINVAL,
                             "input '%s': element %zu is not a boolean, expected true or false",
                             f->name, f->idx);
-        f->data[f->idx++] = b;
-        return EI_OK;
-    }
-    if (!json_is_number(v))
-        return ei__fail(f->err, EI_EINVAL, "input '%s': element %zu is not a number (%s)",
-                        f->name, f->idx, json_is_string(v) ? "a string" : "not a number");
-    bool is_int = json_is_integer(v);
-    double dv = json_number_value(v);
-    unsigned char *p = f->data + f->idx * ei_dtype_size(t);
-    switch (t) {
+        *p = (uint8_t)iv;
+        break;
     case EI_DTYPE_FLOAT32: {
         float x = (float)dv;
         memcpy(p, &x, 4);
@@ -212,12 +191,43 @@ static ei_code_t put_elem(fill_t *f, json_t *v)
         break;
     }
     default:
-        rc = put_int(f, v, dv, is_int, is_int ? (long long)json_integer_value(v) : 0);
+        rc = put_int(f, dv, is_int, iv);
         break;
     }
     if (rc == EI_OK)
         f->idx++;
     return rc;
+}
+
+static ei_code_t put_elem(fill_t *f, json_t *v)
+{
+    if (f->idx >= f->count)
+        return ei__fail(f->err, EI_EINVAL,
+                        "input '%s': 'data' has more elements than the shape's %zu", f->name,
+                        f->count);
+    ei_dtype_t t = f->dtype;
+    ei_code_t rc = EI_OK;
+    if (t == EI_DTYPE_STRING) {
+        if (!json_is_string(v))
+            return ei__fail(f->err, EI_EINVAL,
+                            "input '%s': element %zu is not a string, expected BYTES as strings",
+                            f->name, f->idx);
+        rc = ei_tensor_set_string(f->t, f->idx, json_string_value(v), json_string_length(v),
+                                  f->err);
+        f->idx++;
+        return rc;
+    }
+    if (t == EI_DTYPE_BOOL && json_is_boolean(v)) {
+        f->data[f->idx++] = json_is_true(v) ? 1 : 0;
+        return EI_OK;
+    }
+    if (!json_is_number(v))
+        return ei__fail(f->err, EI_EINVAL, "input '%s': element %zu is not a %s (%s)", f->name,
+                        f->idx, t == EI_DTYPE_BOOL ? "boolean" : "number",
+                        json_is_string(v) ? "a string" : "another JSON type");
+    bool is_int = json_is_integer(v);
+    return put_number(f, is_int, is_int ? (long long)json_integer_value(v) : 0,
+                      json_number_value(v));
 }
 
 static ei_code_t fill_json(fill_t *f, json_t *v)
@@ -229,6 +239,319 @@ static ei_code_t fill_json(fill_t *f, json_t *v)
         ei_code_t rc = fill_json(f, json_array_get(v, i));
         if (rc != EI_OK)
             return rc;
+    }
+    return EI_OK;
+}
+
+/* Fast path for numeric `data` arrays ---------------------------------------------------------
+ *
+ * jansson builds one json_t per number, which made a 224x224x3 FP32 request spend most of its time
+ * parsing. Before handing the header to jansson, a light scanner finds every inputs[i].data whose
+ * value is an array (nested or flat) of numbers only, validates it with the JSON number grammar,
+ * and blanks it out (`null`) in a copy of the header; jansson then parses the small remainder, and
+ * the numbers are converted straight from the text into the tensor. Anything unexpected (strings,
+ * booleans, odd nesting, escapes in keys) leaves the value to jansson, so behaviour is the same.
+ */
+
+#define NO_SPAN SIZE_MAX
+#define MAX_SPANS 64
+
+typedef struct data_span {
+    size_t input; /* index in "inputs" */
+    size_t start, end;
+} data_span_t;
+
+static size_t skip_ws(const char *s, size_t i, size_t n)
+{
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* s[i] == '"': the index after the closing quote, or NO_SPAN. */
+static size_t skip_string(const char *s, size_t i, size_t n)
+{
+    for (i++; i < n; i++) {
+        if (s[i] == '\\')
+            i++;
+        else if (s[i] == '"')
+            return i + 1;
+    }
+    return NO_SPAN;
+}
+
+/* The end of any value starting at s[i] (structure only; jansson validates it later). */
+static size_t skip_value(const char *s, size_t i, size_t n, int depth)
+{
+    if (i >= n || depth > 64)
+        return NO_SPAN;
+    if (s[i] == '"')
+        return skip_string(s, i, n);
+    if (s[i] == '[' || s[i] == '{') {
+        char close = s[i] == '[' ? ']' : '}';
+        i = skip_ws(s, i + 1, n);
+        if (i < n && s[i] == close)
+            return i + 1;
+        for (;;) {
+            i = skip_value(s, i, n, depth + 1);
+            if (i == NO_SPAN)
+                return NO_SPAN;
+            i = skip_ws(s, i, n);
+            if (i < n && close == '}' && s[i] == ':') {
+                i = skip_value(s, skip_ws(s, i + 1, n), n, depth + 1);
+                if (i == NO_SPAN)
+                    return NO_SPAN;
+                i = skip_ws(s, i, n);
+            }
+            if (i >= n)
+                return NO_SPAN;
+            if (s[i] == close)
+                return i + 1;
+            if (s[i] != ',')
+                return NO_SPAN;
+            i = skip_ws(s, i + 1, n);
+        }
+    }
+    size_t start = i;
+    while (i < n && s[i] != ',' && s[i] != ']' && s[i] != '}' && s[i] != ' ' && s[i] != '\n' &&
+           s[i] != '\t' && s[i] != '\r' && s[i] != ':')
+        i++;
+    /* Nothing consumed (a stray ':' or ','): not a value; the caller must not loop on it. */
+    return i > start ? i : NO_SPAN;
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* A JSON number at s[i] (grammar checked): its end, or NO_SPAN. */
+static size_t number_end(const char *s, size_t i, size_t n)
+{
+    if (i < n && s[i] == '-')
+        i++;
+    if (i >= n || !is_digit(s[i]))
+        return NO_SPAN;
+    if (s[i] == '0')
+        i++;
+    else
+        while (i < n && is_digit(s[i]))
+            i++;
+    if (i < n && s[i] == '.') {
+        i++;
+        if (i >= n || !is_digit(s[i]))
+            return NO_SPAN;
+        while (i < n && is_digit(s[i]))
+            i++;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (i >= n || !is_digit(s[i]))
+            return NO_SPAN;
+        while (i < n && is_digit(s[i]))
+            i++;
+    }
+    return i;
+}
+
+/* s[i] == '[': the end of an array holding only numbers and arrays of numbers, or NO_SPAN. */
+static size_t numeric_array_end(const char *s, size_t i, size_t n, int depth)
+{
+    if (depth > 32)
+        return NO_SPAN;
+    i = skip_ws(s, i + 1, n);
+    if (i < n && s[i] == ']')
+        return i + 1;
+    for (;;) {
+        if (i >= n)
+            return NO_SPAN;
+        i = s[i] == '[' ? numeric_array_end(s, i, n, depth + 1) : number_end(s, i, n);
+        if (i == NO_SPAN)
+            return NO_SPAN;
+        i = skip_ws(s, i, n);
+        if (i >= n)
+            return NO_SPAN;
+        if (s[i] == ']')
+            return i + 1;
+        if (s[i] != ',')
+            return NO_SPAN;
+        i = skip_ws(s, i + 1, n);
+    }
+}
+
+static bool key_is(const char *s, size_t k0, size_t k1, const char *key)
+{
+    size_t len = strlen(key);
+    return k1 - k0 == len + 2 && memcmp(s + k0 + 1, key, len) == 0;
+}
+
+/*
+ * Finds the numeric inputs[i].data values. Returns how many spans it stored (0 when the header
+ * does not look like a request it understands; jansson then does everything).
+ */
+static size_t find_data_spans(const char *s, size_t n, data_span_t *spans, size_t max)
+{
+    size_t ns = 0;
+    size_t i = skip_ws(s, 0, n);
+    if (i >= n || s[i] != '{')
+        return 0;
+    i = skip_ws(s, i + 1, n);
+    while (i < n && s[i] != '}') {
+        if (s[i] != '"')
+            return 0;
+        size_t k0 = i, k1 = skip_string(s, i, n);
+        if (k1 == NO_SPAN)
+            return 0;
+        i = skip_ws(s, k1, n);
+        if (i >= n || s[i] != ':')
+            return 0;
+        i = skip_ws(s, i + 1, n);
+        if (key_is(s, k0, k1, "inputs") && i < n && s[i] == '[') {
+            size_t idx = 0;
+            i = skip_ws(s, i + 1, n);
+            while (i < n && s[i] != ']') {
+                if (s[i] == '{') {
+                    i = skip_ws(s, i + 1, n);
+                    while (i < n && s[i] != '}') {
+                        if (s[i] != '"')
+                            return 0;
+                        size_t j0 = i, j1 = skip_string(s, i, n);
+                        if (j1 == NO_SPAN)
+                            return 0;
+                        i = skip_ws(s, j1, n);
+                        if (i >= n || s[i] != ':')
+                            return 0;
+                        i = skip_ws(s, i + 1, n);
+                        size_t end = NO_SPAN;
+                        if (key_is(s, j0, j1, "data") && i < n && s[i] == '[' && ns < max) {
+                            end = numeric_array_end(s, i, n, 0);
+                            if (end != NO_SPAN)
+                                spans[ns++] = (data_span_t){idx, i, end};
+                        }
+                        if (end == NO_SPAN)
+                            end = skip_value(s, i, n, 0);
+                        if (end == NO_SPAN)
+                            return 0;
+                        i = skip_ws(s, end, n);
+                        if (i < n && s[i] == ',')
+                            i = skip_ws(s, i + 1, n);
+                    }
+                    if (i >= n)
+                        return 0;
+                    i++;
+                } else {
+                    i = skip_value(s, i, n, 0);
+                    if (i == NO_SPAN)
+                        return 0;
+                }
+                idx++;
+                i = skip_ws(s, i, n);
+                if (i < n && s[i] == ',')
+                    i = skip_ws(s, i + 1, n);
+            }
+            if (i >= n)
+                return 0;
+            i++;
+        } else {
+            i = skip_value(s, i, n, 0);
+            if (i == NO_SPAN)
+                return 0;
+        }
+        i = skip_ws(s, i, n);
+        if (i < n && s[i] == ',')
+            i = skip_ws(s, i + 1, n);
+    }
+    return ns;
+}
+
+/* Parses a validated number token [i, end). */
+static void parse_number(const char *s, size_t i, size_t end, bool *is_int, long long *iv,
+                         double *dv)
+{
+    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    size_t start = i;
+    bool neg = s[i] == '-';
+    if (neg)
+        i++;
+    uint64_t m = 0;
+    int digits = 0, e10 = 0;
+    bool frac = false, big = false;
+    for (; i < end && is_digit(s[i]); i++) {
+        if (digits < 19) {
+            m = m * 10 + (uint64_t)(s[i] - '0');
+            if (m)
+                digits++;
+        } else {
+            big = true;
+        }
+    }
+    if (i < end && s[i] == '.') {
+        frac = true;
+        for (i++; i < end && is_digit(s[i]); i++) {
+            if (digits < 19) {
+                m = m * 10 + (uint64_t)(s[i] - '0');
+                if (m)
+                    digits++;
+                e10--;
+            }
+        }
+    }
+    bool has_exp = i < end;
+    if (has_exp) {
+        i++;
+        bool eneg = s[i] == '-';
+        if (s[i] == '+' || s[i] == '-')
+            i++;
+        int ev = 0;
+        for (; i < end; i++)
+            if (ev < 100000)
+                ev = ev * 10 + (s[i] - '0');
+        e10 += eneg ? -ev : ev;
+    }
+    *is_int = !frac && !has_exp && !big &&
+              (m <= (uint64_t)INT64_MAX || (neg && m == (uint64_t)INT64_MAX + 1));
+    if (*is_int) {
+        if (neg && m == (uint64_t)INT64_MAX + 1)
+            *iv = INT64_MIN;
+        else
+            *iv = neg ? -(long long)m : (long long)m;
+        *dv = neg && m == 0 ? -0.0 : (double)*iv; /* "-0" stays negative zero for floats */
+        return;
+    }
+    *iv = 0;
+    if (!big && m <= ((uint64_t)1 << 53) && e10 >= -22 && e10 <= 22) {
+        /* Exact: both m and 10^|e10| are doubles, so one correctly rounded operation. */
+        double v = e10 < 0 ? (double)m / p10[-e10] : (double)m * p10[e10];
+        *dv = neg ? -v : v;
+        return;
+    }
+    *dv = strtod(s + start, NULL);
+}
+
+static ei_code_t fill_span(fill_t *f, const char *s, size_t i, size_t end)
+{
+    while (i < end) {
+        char ch = s[i];
+        if (ch == '[' || ch == ']' || ch == ',' || ch == ' ' || ch == '\n' || ch == '\t' ||
+            ch == '\r') {
+            i++;
+            continue;
+        }
+        size_t e = number_end(s, i, end);
+        if (e == NO_SPAN)
+            return ei__fail(f->err, EI_EINVAL, "input '%s': malformed number in 'data'", f->name);
+        bool is_int;
+        long long iv;
+        double dv;
+        parse_number(s, i, e, &is_int, &iv, &dv);
+        ei_code_t rc = put_number(f, is_int, iv, dv);
+        if (rc != EI_OK)
+            return rc;
+        i = e;
     }
     return EI_OK;
 }
@@ -407,7 +730,27 @@ ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
         hlen = (size_t)header_len;
     }
     json_error_t je;
-    out->doc = json_loadb(body, hlen, JSON_REJECT_DUPLICATES, &je);
+    data_span_t spans[MAX_SPANS];
+    size_t nspans = find_data_spans(body, hlen, spans, MAX_SPANS);
+    if (nspans == 0) {
+        out->doc = json_loadb(body, hlen, JSON_REJECT_DUPLICATES, &je);
+    } else {
+        /* The header without the numeric arrays: each becomes `null`. */
+        ei__sbuf_t hb = {0};
+        size_t at = 0;
+        for (size_t k = 0; k < nspans; k++) {
+            ei__sbuf_add(&hb, body + at, spans[k].start - at);
+            ei__sbuf_add(&hb, "null", 4);
+            at = spans[k].end;
+        }
+        ei__sbuf_add(&hb, body + at, hlen - at);
+        if (hb.oom) {
+            ei__sbuf_free(&hb);
+            return ei__fail(err, EI_ENOMEM, "out of memory");
+        }
+        out->doc = json_loadb(hb.data, hb.len, JSON_REJECT_DUPLICATES, &je);
+        ei__sbuf_free(&hb);
+    }
     if (!out->doc)
         return ei__fail(err, EI_EINVAL, "request JSON: %s at line %d column %d", je.text, je.line,
                         je.column);
@@ -515,7 +858,17 @@ ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
         if (rc != EI_OK)
             return rc;
         fill_t f = {out->inputs[i], t, ei_tensor_data(out->inputs[i]), 0, count, name, err};
-        rc = fill_json(&f, data);
+        const data_span_t *sp = NULL;
+        for (size_t k = 0; k < nspans && json_is_null(data); k++)
+            if (spans[k].input == i)
+                sp = &spans[k];
+        if (sp && t != EI_DTYPE_STRING)
+            rc = fill_span(&f, body, sp->start, sp->end);
+        else if (sp)
+            rc = ei__fail(err, EI_EINVAL,
+                          "input '%s': element 0 is not a string, expected BYTES as strings", name);
+        else
+            rc = fill_json(&f, data);
         if (rc != EI_OK)
             return rc;
         if (f.idx != count) {

@@ -6,12 +6,14 @@
  * mutated and truncated bodies (nothing may crash or leak).
  */
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ei_util.h"
 #include "model_config.h"
+#include "sbuf.h"
 #include "test.h"
 #include "v2_infer.h"
 
@@ -295,6 +297,78 @@ TEST(response_json_binary_and_classification)
     ei__model_config_destroy(c);
 }
 
+/* The numeric fast path must give exactly what strtod gives (FP64) and (float)strtod (FP32). */
+TEST(numeric_fast_path_matches_strtod)
+{
+    ei__sbuf_t b = {0};
+    enum { N = 2000 };
+    double want[N];
+    unsigned seed = 7;
+    ei__sbuf_adds(&b, "{\"inputs\":[{\"name\":\"s\",\"datatype\":\"BYTES\",\"shape\":[1],"
+                      "\"data\":[\"x\"]},{\"data\": [[");
+    for (int i = 0; i < N; i++) {
+        seed = seed * 1103515245u + 12345u;
+        double mant = (double)(seed >> 8) / (double)(1u << 24) - 0.5;
+        int ex = (int)((seed >> 3) % 60) - 30;
+        char tmp[64];
+        double v = mant * pow(10, ex % 4 == 3 ? ex : ex / 8);
+        if (i % 4 == 0)
+            snprintf(tmp, sizeof tmp, "%.17g", v);
+        else if (i % 4 == 1)
+            snprintf(tmp, sizeof tmp, "%.9g", v);
+        else if (i % 4 == 2)
+            snprintf(tmp, sizeof tmp, "%.3f", v);
+        else
+            snprintf(tmp, sizeof tmp, "%.0f", v);
+        want[i] = strtod(tmp, NULL);
+        ei__sbuf_printf(&b, "%s%s", i == 0 ? "" : (i == N / 2 ? "],[" : ", "), tmp);
+    }
+    ei__sbuf_adds(&b, "]], \"name\":\"x\",\"shape\":[2,1000],\"datatype\":\"FP64\"},"
+                      "{\"name\":\"y\",\"datatype\":\"FP32\",\"shape\":[3],\"data\":[1e39,-0.1,7]},"
+                      "{\"name\":\"z\",\"datatype\":\"INT64\",\"shape\":[2],"
+                      "\"data\":[-9223372036854775808,12e1]}]}");
+    ASSERT_TRUE(!b.oom);
+    ei__v2_request_t rq;
+    ei_error_t err = {0};
+    ASSERT_OK(ei__v2_parse_request(b.data, b.len, -1, 1 << 20, NULL, &rq, &err), &err);
+    ASSERT_EQ(rq.n_inputs, 4);
+    const double *x = ei_tensor_data(rq.inputs[1]);
+    size_t bad = 0;
+    for (int i = 0; i < N; i++)
+        if (memcmp(&x[i], &want[i], 8) != 0 && bad++ < 3)
+            fprintf(stderr, "%d: got %.17g want %.17g\n", i, x[i], want[i]);
+    ASSERT_EQ(bad, 0);
+    const float *y = ei_tensor_data(rq.inputs[2]);
+    ASSERT_TRUE(isinf(y[0]));
+    ASSERT_TRUE(y[1] == (float)strtod("-0.1", NULL));
+    const int64_t *z = ei_tensor_data(rq.inputs[3]);
+    ASSERT_EQ(z[1], 120);
+    ASSERT_TRUE(z[0] == INT64_MIN);
+    ei__v2_request_dispose(&rq);
+    ei__sbuf_free(&b);
+
+    /* Errors found on the fast path read as on the jansson path. */
+    const char *cnt = "{\"inputs\":[{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[3],"
+                      "\"data\":[[1,2],[3,4]]}]}";
+    ASSERT_EQ(parse(cnt, &rq, &err), EI_EINVAL);
+    ASSERT_CONTAINS(err.msg, "more elements");
+    ei__v2_request_dispose(&rq);
+    const char *rng = "{\"inputs\":[{\"name\":\"x\",\"datatype\":\"UINT8\",\"shape\":[2],"
+                      "\"data\":[1,300]}]}";
+    ASSERT_EQ(parse(rng, &rq, &err), EI_EINVAL);
+    ASSERT_CONTAINS(err.msg, "out of range for UINT8");
+    ei__v2_request_dispose(&rq);
+    const char *str = "{\"inputs\":[{\"name\":\"x\",\"datatype\":\"BYTES\",\"shape\":[1],"
+                      "\"data\":[1]}]}";
+    ASSERT_EQ(parse(str, &rq, &err), EI_EINVAL);
+    ASSERT_CONTAINS(err.msg, "not a string");
+    ei__v2_request_dispose(&rq);
+    const char *dup = "{\"inputs\":[{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[1],"
+                      "\"data\":[1],\"data\":[2]}]}";
+    ASSERT_EQ(parse(dup, &rq, &err), EI_EINVAL);
+    ei__v2_request_dispose(&rq);
+}
+
 TEST(fuzz_mutated_and_truncated_bodies)
 {
     ei__model_config_t *c = make_cfg(cfg_text);
@@ -352,5 +426,5 @@ int main(void)
 {
     return RUN_TESTS(json_flat_and_nested, json_errors_name_the_problem, every_datatype_in_json,
                      binary_inputs, raw_binary_form, response_json_binary_and_classification,
-                     fuzz_mutated_and_truncated_bodies);
+                     numeric_fast_path_matches_strtod, fuzz_mutated_and_truncated_bodies);
 }
