@@ -44,7 +44,7 @@ start_server() {
         kill -0 $pid 2>/dev/null || { cat "$work/server.err" >&2; exit 1; }
         sleep 0.01
     done
-    ready_s=$(echo "$(date +%s.%N) - $t0" | bc)
+    ready_s=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { printf "%.2f", a - b }')
     port=$(sed -n 's/^http=//p' "$work/ports")
 }
 stop_server() {
