@@ -160,6 +160,14 @@ try:
             c.true("classification 'score:index:label'",
                    all(len(p) == 3 and p[2] == ["0", "180"][int(p[1])] for p in parts), o["data"])
             c.true("classification sorted", float(parts[0][0]) >= float(parts[1][0]), parts)
+        # A request timeout (µs) shorter than the batcher's queue delay: 504 from the queue.
+        hdr = {"inputs": [{"name": "x", "datatype": "FP32", "shape": [1, 3, 48, 192],
+                           "parameters": {"binary_data_size": len(x)}}],
+               "parameters": {"timeout": 1}}
+        body, hl = E.binary_infer_body(hdr, [x])
+        st, h, rb = s.request("POST", "/v2/models/cls/infer", body,
+                              {"Inference-Header-Content-Length": str(hl)})
+        c.eq("request timeout in the queue -> 504", st, 504)
         # POST an image to /classify: decoded, preprocessed with the config's preset, batched,
         # top-k JSON with the config's labels.
         img = E.png(120, 40, (200, 30, 30))
