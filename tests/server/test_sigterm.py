@@ -20,7 +20,7 @@ E.check_env()
 if not os.path.isfile(os.path.join(E.EI_MODELS, "ppocr", "cls.onnx")):
     E.skip("the bundled PP-OCR classifier is not set up")
 root = tempfile.mkdtemp(prefix="ei-repo-")
-repo = E.make_repo(os.path.join(root, "repo"), cls_delay_us=1500000)
+repo = E.make_repo(os.path.join(root, "repo"), cls_delay_us=3000000)
 s = E.Server(repo)
 c = E.Checker()
 N = 3 * 48 * 192
