@@ -14,6 +14,7 @@
 #include "ei_util.h"
 #include "model_config.h"
 #include "sbuf.h"
+#include "server_internal.h"
 #include "test.h"
 #include "v2_infer.h"
 
@@ -369,6 +370,31 @@ TEST(numeric_fast_path_matches_strtod)
     ei__v2_request_dispose(&rq);
 }
 
+TEST(status_mapping_and_json_text)
+{
+    ASSERT_EQ(ei__http_status_for(EI_OK), 200);
+    ASSERT_EQ(ei__http_status_for(EI_EINVAL), 400);
+    ASSERT_EQ(ei__http_status_for(EI_EFORMAT), 400);
+    ASSERT_EQ(ei__http_status_for(EI_ENOTFOUND), 404);
+    ASSERT_EQ(ei__http_status_for(EI_EBUSY), 503);
+    ASSERT_EQ(ei__http_status_for(EI_ETIMEDOUT), 504);
+    ASSERT_EQ(ei__http_status_for(EI_ERUNTIME), 500);
+    ASSERT_EQ(ei__http_status_for(EI_ENOMEM), 500);
+    ASSERT_EQ(ei__http_status_for(EI_EUNSUPPORTED), 501);
+    ei__sbuf_t b = {0};
+    ei__sbuf_json_str(&b, "a\"\\\n\x01\xc3\xa9\xff", 8);
+    ei__sbuf_addc(&b, ' ');
+    ei__sbuf_json_num(&b, 0.1f, 9);
+    ei__sbuf_addc(&b, ' ');
+    ei__sbuf_json_num(&b, 1.0 / 3.0, 17);
+    ei__sbuf_addc(&b, ' ');
+    ei__sbuf_json_num(&b, NAN, 9);
+    ei__sbuf_addc(&b, ' ');
+    ei__sbuf_json_num(&b, -42, 9);
+    ASSERT_STR_EQ(b.data, "\"a\\\"\\\\\\n\\u0001\xc3\xa9\\u00ff\" 0.1 0.3333333333333333 null -42");
+    ei__sbuf_free(&b);
+}
+
 TEST(fuzz_mutated_and_truncated_bodies)
 {
     ei__model_config_t *c = make_cfg(cfg_text);
@@ -426,5 +452,6 @@ int main(void)
 {
     return RUN_TESTS(json_flat_and_nested, json_errors_name_the_problem, every_datatype_in_json,
                      binary_inputs, raw_binary_form, response_json_binary_and_classification,
-                     numeric_fast_path_matches_strtod, fuzz_mutated_and_truncated_bodies);
+                     numeric_fast_path_matches_strtod, status_mapping_and_json_text,
+                     fuzz_mutated_and_truncated_bodies);
 }
