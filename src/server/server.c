@@ -116,11 +116,9 @@ ei_code_t ei_server_create(const ei_server_opts_t *opts, ei_server_t **out, ei_e
     ro.n_load_models = opts->n_load_models;
     ro.default_max_batch_size = opts->default_max_batch_size;
     ro.use_global_threads = opts->use_global_threads;
-    rc = ei__repo_create(&ro, &s->repo, err);
-    if (rc != EI_OK) {
-        ei__error_prefix(err, "model repository '%s'", s->repo_path);
+    rc = ei__repo_create(&ro, &s->repo, err); /* its messages name the repository */
+    if (rc != EI_OK)
         goto out;
-    }
 out:
     if (rc != EI_OK) {
         ei_server_destroy(s);

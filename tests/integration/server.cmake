@@ -11,3 +11,17 @@ foreach(t endpoints batching reload sigterm burst)
   set_tests_properties(server_${t} PROPERTIES LABELS "integration;server"
                        ENVIRONMENT "${EI_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 300)
 endforeach()
+
+# The command line: help, usage errors (exit 2) and an unreadable repository (exit 1, named).
+add_test(NAME server_cli_help COMMAND $<TARGET_FILE:edgeinfer_cli> serve --help)
+set_tests_properties(server_cli_help PROPERTIES LABELS "integration;server"
+                     PASS_REGULAR_EXPRESSION "--model-repository DIR")
+add_test(NAME server_cli_usage COMMAND /bin/sh -c "\"$0\" serve --http-port 99999 2>&1; echo exit=$?"
+         $<TARGET_FILE:edgeinfer_cli>)
+set_tests_properties(server_cli_usage PROPERTIES LABELS "integration;server"
+                     PASS_REGULAR_EXPRESSION "expected an integer in 0..65535.*exit=2")
+add_test(NAME server_cli_bad_repo
+         COMMAND /bin/sh -c "\"$0\" serve --model-repository /nonexistent/repo --metrics-port -1 2>&1; echo exit=$?"
+         $<TARGET_FILE:edgeinfer_cli>)
+set_tests_properties(server_cli_bad_repo PROPERTIES LABELS "integration;server"
+                     ENVIRONMENT "${EI_TEST_ENV}" PASS_REGULAR_EXPRESSION "/nonexistent/repo.*EI_ENOENT.*exit=1")
