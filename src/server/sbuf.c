@@ -180,8 +180,15 @@ void ei__sbuf_json_num(ei__sbuf_t *b, double v, int digits)
         return;
     }
     char tmp[40];
-    /* The shortest of %.{6..digits}g that reads back exactly (float digits=9, double 17). */
-    for (int d = 6; d <= digits; d++) {
+    /* A short form when it reads back exactly, else the round-trip precision: floats try 6 then 9
+     * digits, doubles 15, 16, 17 (at most three snprintf/strtod pairs per number, which matters
+     * for outputs of hundreds of thousands of values). */
+    static const int float_digits[] = {6, 9};
+    static const int double_digits[] = {15, 16, 17};
+    const int *tries = digits <= 9 ? float_digits : double_digits;
+    size_t ntries = digits <= 9 ? 2 : 3;
+    for (size_t t = 0; t < ntries; t++) {
+        int d = tries[t];
         int n = snprintf(tmp, sizeof tmp, "%.*g", d, v);
         if (n <= 0 || (size_t)n >= sizeof tmp)
             break;
