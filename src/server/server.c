@@ -74,6 +74,7 @@ ei_code_t ei_server_create(const ei_server_opts_t *opts, ei_server_t **out, ei_e
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     pthread_rwlock_init(&s->repo_lock, NULL);
+    pthread_mutex_init(&s->pipes.mu, NULL);
     s->start_ns = ei__now_ns();
     s->repo_path = ei__strdup(opts->model_repository);
     s->address = ei__strdup(opts->http_address ? opts->http_address : "127.0.0.1");
@@ -214,6 +215,8 @@ void ei_server_destroy(ei_server_t *s)
     if (!s)
         return;
     ei_server_stop(s);
+    ei__pipe_cache_dispose(s);
+    pthread_mutex_destroy(&s->pipes.mu);
     pthread_rwlock_destroy(&s->repo_lock);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);

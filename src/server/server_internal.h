@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <edgeinfer/image.h>
 #include <edgeinfer/server.h>
 
 #include "ei_util.h"
@@ -29,6 +30,17 @@ typedef struct ei__http_stats {
     _Atomic uint64_t bytes_in, bytes_out;
     ei__histogram_t duration; /**< HTTP request duration, first byte to response queued */
 } ei__http_stats_t;
+
+/** Image pipelines for /classify, reused across requests (their resize tables and scratch rows). */
+#define EI__PIPE_SLOTS 8
+typedef struct ei__pipe_cache {
+    pthread_mutex_t mu;
+    struct {
+        ei_image_opts_t opts;
+        ei_image_pipeline_t *pipe;
+        bool busy;
+    } slot[EI__PIPE_SLOTS];
+} ei__pipe_cache_t;
 
 struct ei_server {
     ei_server_opts_t o; /* strings below are owned copies */
@@ -49,6 +61,7 @@ struct ei_server {
     _Atomic uint64_t next_req_id;
     uint64_t start_ns;
     ei__http_stats_t http_stats;
+    ei__pipe_cache_t pipes;
 };
 
 /** One HTTP request from the first header line to the response leaving. */
@@ -125,6 +138,13 @@ void ei__kserve_handle(ei__http_req_t *r);
 
 /** POST /v2/models/{m}[/versions/{v}]/classify: an encoded image in, top-k JSON out. */
 void ei__classify_handle(ei__http_req_t *r, ei__repo_t *repo, const char *name, int64_t version);
+
+/** A pipeline for `opts` (an idle cached one, or a new one); give it back with ei__pipe_put(). */
+ei_code_t ei__pipe_get(ei_server_t *s, const ei_image_opts_t *opts, ei_image_pipeline_t **out,
+                       ei_error_t *err);
+void ei__pipe_put(ei_server_t *s, ei_image_pipeline_t *p);
+/** Frees every cached pipeline (none may be in use). */
+void ei__pipe_cache_dispose(ei_server_t *s);
 
 /* metrics.c ------------------------------------------------------------------------------------ */
 

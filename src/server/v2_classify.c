@@ -112,11 +112,76 @@ static void cls_done(ei__infer_req_t *req)
     cls_free(c);
 }
 
+ei_code_t ei__pipe_get(ei_server_t *s, const ei_image_opts_t *opts, ei_image_pipeline_t **out,
+                       ei_error_t *err)
+{
+    ei__pipe_cache_t *pc = &s->pipes;
+    int empty = -1;
+    *out = NULL;
+    pthread_mutex_lock(&pc->mu);
+    for (int i = 0; i < EI__PIPE_SLOTS; i++) {
+        if (!pc->slot[i].pipe) {
+            if (empty < 0)
+                empty = i;
+        } else if (!pc->slot[i].busy && memcmp(&pc->slot[i].opts, opts, sizeof *opts) == 0) {
+            pc->slot[i].busy = true;
+            *out = pc->slot[i].pipe;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&pc->mu);
+    if (*out)
+        return EI_OK;
+    ei_image_pipeline_t *p = NULL;
+    ei_code_t rc = ei_image_pipeline_create(opts, &p, err);
+    if (rc != EI_OK)
+        return rc;
+    if (empty >= 0) {
+        /* Cache it when its slot is still free (another thread may have taken it meanwhile). */
+        pthread_mutex_lock(&pc->mu);
+        if (!pc->slot[empty].pipe) {
+            pc->slot[empty].opts = *opts;
+            pc->slot[empty].pipe = p;
+            pc->slot[empty].busy = true;
+        }
+        pthread_mutex_unlock(&pc->mu);
+    }
+    *out = p;
+    return EI_OK;
+}
+
+void ei__pipe_put(ei_server_t *s, ei_image_pipeline_t *p)
+{
+    ei__pipe_cache_t *pc = &s->pipes;
+    bool cached = false;
+    if (!p)
+        return;
+    pthread_mutex_lock(&pc->mu);
+    for (int i = 0; i < EI__PIPE_SLOTS; i++) {
+        if (pc->slot[i].pipe == p) {
+            pc->slot[i].busy = false;
+            cached = true;
+        }
+    }
+    pthread_mutex_unlock(&pc->mu);
+    if (!cached)
+        ei_image_pipeline_destroy(p);
+}
+
+void ei__pipe_cache_dispose(ei_server_t *s)
+{
+    for (int i = 0; i < EI__PIPE_SLOTS; i++) {
+        ei_image_pipeline_destroy(s->pipes.slot[i].pipe);
+        s->pipes.slot[i].pipe = NULL;
+    }
+}
+
 /* Image options from the config: preset, then the input's fixed dims, layout and type. */
 static ei_code_t image_opts(const ei__model_config_t *cfg, const ei__config_io_t *in,
                             ei_image_opts_t *o, ei_error_t *err)
 {
     const char *preset = ei__model_config_param(cfg, "image_preset");
+    memset(o, 0, sizeof *o); /* padding too: the pipeline cache compares options bytewise */
     ei_code_t rc = ei_image_opts_preset(o, preset ? preset : "imagenet", err);
     if (rc != EI_OK)
         return ei__fail(err, EI_EINVAL, "model '%s': parameter image_preset '%s' is not a preset",
@@ -212,7 +277,7 @@ void ei__classify_handle(ei__http_req_t *r, ei__repo_t *repo, const char *name, 
         ei__http_respond_error(r, 400, "%s", e.msg);
         goto fail;
     }
-    if (ei_image_pipeline_create(&o, &pipe, &e) != EI_OK) {
+    if (ei__pipe_get(r->srv, &o, &pipe, &e) != EI_OK) {
         ei__http_respond_error(r, 500, "model '%s': image preprocessing: %s", name, e.msg);
         goto fail;
     }
@@ -239,7 +304,7 @@ void ei__classify_handle(ei__http_req_t *r, ei__repo_t *repo, const char *name, 
     }
     ei_image_destroy(img);
     img = NULL;
-    ei_image_pipeline_destroy(pipe);
+    ei__pipe_put(r->srv, pipe);
     pipe = NULL;
     c->req.n_inputs = 1;
     c->req.input_names = &c->in_name;
@@ -258,6 +323,6 @@ fail:
     if (c->model)
         ei__count_wire_failure(c->model, r->start_ns);
     ei_image_destroy(img);
-    ei_image_pipeline_destroy(pipe);
+    ei__pipe_put(r->srv, pipe);
     cls_free(c);
 }
