@@ -7,7 +7,8 @@
  *   tensor.h   tensors of every ONNX element type            session.h  load, inspect and run models
  *   log.h      the log sink                                  alloc.h    the allocator hooks
  *   tensor_io.h  .npy and TensorProto .pb files              model.h    ONNX file inspection
- *   image.h    decode, resize, normalise into input tensors
+ *   image.h    decode, resize, normalise into input tensors  classify.h softmax, top-k, labels
+ *   server.h   the KServe v2 / Triton-compatible HTTP server
  *
  * A complete program:
  *
@@ -44,9 +45,11 @@
 
 #include "alloc.h"
 #include "classify.h"
+#include "image.h"
 #include "log.h"
 #include "model.h"
 #include "runtime.h"
+#include "server.h"
 #include "session.h"
 #include "status.h"
 #include "tensor.h"
