@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""Turns the timing lines of bench/image/run.sh into the Markdown tables of docs/bench-image.md
+"""Turns the timing lines of bench/image/run.sh into the Markdown tables of docs/BENCHMARKS.md (part 2)
 (wall-clock and process CPU time), and measures how far each tool's tensor is from PIL's (the torchvision reference), mean and max
 absolute difference after normalisation.
 

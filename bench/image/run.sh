@@ -4,7 +4,7 @@
 # Image preprocessing benchmark: decode + resize 256 + centre crop 224 + ImageNet normalise into a
 # 1x3x224x224 float32 tensor, per photo, one thread, side by side in one run: edgeinfer (full
 # decode and DCT-domain scaling), PIL + NumPy (torchvision-equivalent), OpenCV (imread + resize +
-# blobFromImage) and sharp (libvips). Prints the Markdown tables of docs/bench-image.md.
+# blobFromImage) and sharp (libvips). Prints the Markdown tables of docs/BENCHMARKS.md (part 2).
 #
 #   bench/image/run.sh   (RUNS=30 ROUNDS=3 WARMUP=3 BUILD=build-bench-image, CPU= unpinned)
 #

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Server benchmark (docs/bench-server.md): wrk against `edgeinfer serve` on ResNet-50 and the
+# Server benchmark (docs/BENCHMARKS.md, part 3): wrk against `edgeinfer serve` on ResNet-50 and the
 # PP-OCR orientation classifier: /infer with binary tensors, /infer with JSON, and /classify with a
 # JPEG, at 1, 8 and 32 connections; requests/s, p50/p99 and the server's peak resident memory
 # (VmHWM, a fresh server per row); plus `edgeinfer bench` on the same models as the ONNX Runtime
