@@ -10,6 +10,7 @@
 #define EI_TEST_H
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,50 @@ static int ei_test_failed_flag;
         int ec_ = (int)(code);                                                                     \
         if (ec_ != 0)                                                                              \
             EI_TEST_FAIL_("%s failed: code %d: %s", #code, ec_, (err)->msg);                      \
+    } while (0)
+
+/*
+ * Allocation-failure injection through the library's allocator hook (SQLite's test_malloc idea):
+ * after ei_test_oom_install() and ei_test_oom_arm(n), n more allocations succeed and every later
+ * one fails, until ei_test_oom_disarm(). ei_test_oom_uninstall() restores the C allocator.
+ */
+static inline atomic_long *ei_test_oom_budget(void)
+{
+    static atomic_long budget = -1;
+    return &budget;
+}
+static inline int ei_test_oom_should_fail(void)
+{
+    /* < 0: off; > 0: that many successes left; 0: every allocation fails. */
+    atomic_long *b = ei_test_oom_budget();
+    long v = atomic_load(b);
+    while (v > 0) {
+        if (atomic_compare_exchange_weak(b, &v, v - 1))
+            return 0;
+    }
+    return v == 0;
+}
+static inline void *ei_test_oom_malloc(size_t n)
+{
+    return ei_test_oom_should_fail() ? NULL : malloc(n);
+}
+static inline void *ei_test_oom_realloc(void *p, size_t n)
+{
+    return ei_test_oom_should_fail() ? NULL : realloc(p, n);
+}
+static inline void ei_test_oom_arm(long n)
+{
+    atomic_store(ei_test_oom_budget(), n);
+}
+static inline void ei_test_oom_disarm(void)
+{
+    atomic_store(ei_test_oom_budget(), -1);
+}
+#define ei_test_oom_install() ei_set_allocator(ei_test_oom_malloc, ei_test_oom_realloc, free)
+#define ei_test_oom_uninstall()                                                                    \
+    do {                                                                                           \
+        ei_test_oom_disarm();                                                                      \
+        ei_set_allocator(NULL, NULL, NULL);                                                        \
     } while (0)
 
 typedef struct {

@@ -602,20 +602,6 @@ TEST(classifier_run_files)
     ei_classifier_destroy(c);
 }
 
-/* Allocation-failure injection: fail every allocation once `budget` successes are used up. */
-static long alloc_budget = -1;
-static void *failing_malloc(size_t n)
-{
-    if (alloc_budget >= 0 && alloc_budget-- <= 0)
-        return NULL;
-    return malloc(n);
-}
-static void *failing_realloc(void *p, size_t n)
-{
-    if (alloc_budget >= 0 && alloc_budget-- <= 0)
-        return NULL;
-    return realloc(p, n);
-}
 
 TEST(out_of_memory)
 {
@@ -624,14 +610,14 @@ TEST(out_of_memory)
     ei_image_t *img = solid(9, 200, 7);
     char path[512];
     data_path(path, sizeof(path), "gap_f16out.onnx");
-    ei_set_allocator(failing_malloc, failing_realloc, free);
+    ei_test_oom_install();
     static const char dict[] = "{0: 'cat', 2: 'dog', 1: \"b\\u00e9e\"}";
     int ok_at = -1;
     for (int budget = 0; budget < 200 && ok_at < 0; budget++) {
         ei_labels_t *l = NULL;
-        alloc_budget = budget;
+        ei_test_oom_arm(budget);
         ei_code_t rc = ei_labels_parse(dict, sizeof(dict) - 1, "oom", &l, &err);
-        alloc_budget = -1;
+        ei_test_oom_disarm();
         if (rc == EI_OK) {
             ok_at = budget;
             ASSERT_STR_EQ(ei_labels_get(l, 1), "b\xC3\xA9" "e");
@@ -651,11 +637,11 @@ TEST(out_of_memory)
         ei_classifier_t *c = NULL;
         ei_classify_result_t r;
         memset(&r, 0, sizeof(r));
-        alloc_budget = budget;
+        ei_test_oom_arm(budget);
         ei_code_t rc = ei_classifier_create(path, &o, &c, &err);
         if (rc == EI_OK)
             rc = ei_classifier_run(c, (const ei_image_t *const *)&img, 1, &r, &err);
-        alloc_budget = -1;
+        ei_test_oom_disarm();
         if (rc == EI_OK) {
             ok_at = budget;
             ASSERT_STR_EQ(r.top[0].label, "green");
@@ -668,7 +654,7 @@ TEST(out_of_memory)
         ei_classify_result_dispose(&r);
         ei_classifier_destroy(c);
     }
-    ei_set_allocator(NULL, NULL, NULL);
+    ei_test_oom_uninstall();
     ASSERT_TRUE(ok_at > 0);
     ei_image_destroy(img);
 }

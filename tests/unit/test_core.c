@@ -530,33 +530,19 @@ TEST(global_thread_pools)
     ei_global_cleanup();
 }
 
-/* Allocation-failure injection: fail the Nth allocation from now on. */
-static atomic_long alloc_budget = -1;
-static void *failing_malloc(size_t n)
-{
-    if (atomic_load(&alloc_budget) >= 0 && atomic_fetch_sub(&alloc_budget, 1) <= 0)
-        return NULL;
-    return malloc(n);
-}
-static void *failing_realloc(void *p, size_t n)
-{
-    if (atomic_load(&alloc_budget) >= 0 && atomic_fetch_sub(&alloc_budget, 1) <= 0)
-        return NULL;
-    return realloc(p, n);
-}
 
 TEST(out_of_memory)
 {
     ei_error_t err = {0};
     /* Create the runtime first so that its allocations are not part of the loop. */
     ASSERT_OK(ei_global_init(NULL, &err), &err);
-    ei_set_allocator(failing_malloc, failing_realloc, free);
+    ei_test_oom_install();
     int ok_at = -1;
     for (int budget = 0; budget < 500 && ok_at < 0; budget++) {
         ei_session_t *s = NULL;
-        atomic_store(&alloc_budget, budget);
+        ei_test_oom_arm(budget);
         ei_code_t rc = ei_session_create(add_path, NULL, &s, &err);
-        atomic_store(&alloc_budget, -1);
+        ei_test_oom_disarm();
         if (rc == EI_OK) {
             ok_at = budget;
             ei_session_destroy(s);
@@ -570,11 +556,11 @@ TEST(out_of_memory)
     for (int budget = 0; budget < 50 && ok_at < 0; budget++) {
         ei_tensor_t *t = NULL;
         int64_t shape[] = {2};
-        atomic_store(&alloc_budget, budget);
+        ei_test_oom_arm(budget);
         ei_code_t rc = ei_tensor_create(EI_DTYPE_STRING, shape, 1, &t, &err);
         if (rc == EI_OK)
             rc = ei_tensor_set_string(t, 1, "abc", 3, &err);
-        atomic_store(&alloc_budget, -1);
+        ei_test_oom_disarm();
         if (rc == EI_OK)
             ok_at = budget;
         else
@@ -582,7 +568,7 @@ TEST(out_of_memory)
         ei_tensor_destroy(t);
     }
     ASSERT_TRUE(ok_at > 0);
-    ei_set_allocator(NULL, NULL, NULL);
+    ei_test_oom_uninstall();
 }
 
 int main(void)

@@ -573,39 +573,19 @@ TEST(decode_mutations)
     free(rgb);
 }
 
-/* Allocation failure injection: the n-th allocation through the library's hooks fails. */
-static int oom_left = -1;
-
-static void *oom_malloc(size_t n)
-{
-    if (oom_left == 0)
-        return NULL;
-    if (oom_left > 0)
-        oom_left--;
-    return malloc(n);
-}
-
-static void *oom_realloc(void *p, size_t n)
-{
-    if (oom_left == 0)
-        return NULL;
-    if (oom_left > 0)
-        oom_left--;
-    return realloc(p, n);
-}
 
 TEST(oom_loop)
 {
     unsigned long jn;
     unsigned char *jpg = make_jpeg(&jn, 0);
-    ei_set_allocator(oom_malloc, oom_realloc, free);
+    ei_test_oom_install();
     int ok_at = -1;
     for (int n = 0; n < 200 && ok_at < 0; n++) {
         ei_error_t err = {0};
         ei_image_pipeline_t *p = NULL;
         ei_image_t *img = NULL;
         float *buf = malloc(3 * 224 * 224 * sizeof(float));
-        oom_left = n;
+        ei_test_oom_arm(n);
         ei_code_t rc = ei_image_pipeline_create(NULL, &p, &err);
         if (rc == EI_OK)
             rc = ei_image_decode(jpg, jn, NULL, &img, &err);
@@ -615,7 +595,7 @@ TEST(oom_loop)
         if (rc == EI_OK)
             rc = ei_image_pipeline_load_raw(p, NULL, jpg, jn, buf, 3 * 224 * 224 * sizeof(float),
                                             0, NULL, &err);
-        oom_left = -1;
+        ei_test_oom_disarm();
         if (rc == EI_OK)
             ok_at = n;
         else if (rc != EI_ENOMEM)
@@ -624,7 +604,7 @@ TEST(oom_loop)
         ei_image_pipeline_destroy(p);
         free(buf);
     }
-    ei_set_allocator(NULL, NULL, NULL);
+    ei_test_oom_uninstall();
     tjFree(jpg);
     ASSERT_TRUE(ok_at > 0);
 }

@@ -265,33 +265,16 @@ TEST(every_prefix_is_safe)
     free(buf);
 }
 
-/* An allocator that fails once `budget` allocations have succeeded (budget < 0: never). */
-static long budget = -1, used;
-
-static void *fail_malloc(size_t n)
-{
-    if (budget >= 0 && used++ >= budget)
-        return NULL;
-    return malloc(n);
-}
-
-static void *fail_realloc(void *p, size_t n)
-{
-    if (budget >= 0 && used++ >= budget)
-        return NULL;
-    return realloc(p, n);
-}
 
 /* Every allocation failure is EI_ENOMEM with nothing leaked, until the budget suffices. */
 TEST(out_of_memory_loop)
 {
     char path[2048];
     snprintf(path, sizeof(path), "%s/synthetic.onnx", tmpdir);
-    ei_set_allocator(fail_malloc, fail_realloc, free);
+    ei_test_oom_install();
     long n = 0;
     for (; n < 100000; n++) {
-        budget = n;
-        used = 0;
+        ei_test_oom_arm(n);
         ei_error_t err = {0};
         ei_model_info_t *m = NULL;
         ei_code_t rc = ei_model_inspect(path, &m, &err);
@@ -302,14 +285,14 @@ TEST(out_of_memory_loop)
         }
         if (rc != EI_ENOMEM) {
             fprintf(stderr, "budget %ld: rc %d: %s\n", n, rc, err.msg);
-            budget = -1;
-            ei_set_allocator(NULL, NULL, NULL);
+            ei_test_oom_disarm();
+            ei_test_oom_uninstall();
         }
         ASSERT_EQ(rc, EI_ENOMEM);
         ASSERT_NULL(m);
     }
-    budget = -1;
-    ei_set_allocator(NULL, NULL, NULL);
+    ei_test_oom_disarm();
+    ei_test_oom_uninstall();
     ASSERT_TRUE(n > 10 && n < 100000);
 }
 

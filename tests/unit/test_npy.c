@@ -405,22 +405,6 @@ TEST(save_refuses_types_numpy_lacks)
     ei_tensor_destroy(t);
 }
 
-/* An allocator that fails once `budget` allocations have succeeded (budget < 0: never). */
-static long budget = -1, used;
-
-static void *fail_malloc(size_t n)
-{
-    if (budget >= 0 && used++ >= budget)
-        return NULL;
-    return malloc(n);
-}
-
-static void *fail_realloc(void *p, size_t n)
-{
-    if (budget >= 0 && used++ >= budget)
-        return NULL;
-    return realloc(p, n);
-}
 
 /* Every allocation failure while loading or saving is EI_ENOMEM, with nothing leaked. */
 TEST(out_of_memory_loop)
@@ -428,10 +412,9 @@ TEST(out_of_memory_loop)
     const char *files[] = {"str_U.npy", "fortran_f4.npy"};
     for (size_t f = 0; f < 2; f++) {
         long n = 0;
-        ei_set_allocator(fail_malloc, fail_realloc, free);
+        ei_test_oom_install();
         for (; n < 10000; n++) {
-            budget = n;
-            used = 0;
+            ei_test_oom_arm(n);
             ei_error_t err = {0};
             ei_tensor_t *t = NULL;
             ei_code_t rc = ei_tensor_load_npy(fixture(files[f]), &t, &err);
@@ -443,15 +426,15 @@ TEST(out_of_memory_loop)
                     break;
             }
             if (rc != EI_ENOMEM) {
-                budget = -1;
-                ei_set_allocator(NULL, NULL, NULL);
+                ei_test_oom_disarm();
+                ei_test_oom_uninstall();
                 fprintf(stderr, "%s budget %ld: rc %d: %s\n", files[f], n, rc, err.msg);
             }
             ASSERT_EQ(rc, EI_ENOMEM);
             ASSERT_NULL(t);
         }
-        budget = -1;
-        ei_set_allocator(NULL, NULL, NULL);
+        ei_test_oom_disarm();
+        ei_test_oom_uninstall();
         ASSERT_TRUE(n > 0 && n < 10000);
     }
     unlink("/tmp/ei_test_npy_oom.npy");

@@ -402,32 +402,15 @@ TEST(mutations_never_crash)
     ASSERT_TRUE(ok > 0 && bad > 0);
 }
 
-static long budget = -1;
-static void *fail_malloc(size_t n)
-{
-    if (budget == 0)
-        return NULL;
-    if (budget > 0)
-        budget--;
-    return malloc(n);
-}
-static void *fail_realloc(void *p, size_t n)
-{
-    if (budget == 0)
-        return NULL;
-    if (budget > 0)
-        budget--;
-    return realloc(p, n);
-}
 
 /* Out of memory at every allocation of a full parse: EI_ENOMEM, no leak, no crash. */
 TEST(out_of_memory_loop)
 {
     long n = 0;
     ei_log_set_level(EI_LOG_OFF);
-    ei_set_allocator(fail_malloc, fail_realloc, free);
+    ei_test_oom_install();
     for (; n < 100000; n++) {
-        budget = n;
+        ei_test_oom_arm(n);
         ei_error_t err = {0};
         ei__model_config_t *c = NULL;
         ei_code_t rc = ei__model_config_parse(full_text, strlen(full_text), "m.pbtxt", &c, &err);
@@ -436,15 +419,15 @@ TEST(out_of_memory_loop)
             break;
         }
         if (rc != EI_ENOMEM) {
-            budget = -1;
-            ei_set_allocator(NULL, NULL, NULL);
+            ei_test_oom_disarm();
+            ei_test_oom_uninstall();
             fprintf(stderr, "budget %ld: rc %d: %s\n", n, rc, err.msg);
         }
         ASSERT_EQ(rc, EI_ENOMEM);
         ASSERT_NULL(c);
     }
-    budget = -1;
-    ei_set_allocator(NULL, NULL, NULL);
+    ei_test_oom_disarm();
+    ei_test_oom_uninstall();
     ei_log_set_level(EI_LOG_WARN);
     ASSERT_TRUE(n > 10 && n < 100000);
 }
