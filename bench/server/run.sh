@@ -28,7 +28,7 @@ ln -s "$models/torch/resnet50.onnx" "$work/repo/resnet50/1/model.onnx"
 cat >"$work/repo/resnet50/config.pbtxt" <<'PBTXT'
 name: "resnet50"
 platform: "onnxruntime_onnx"
-max_batch_size: 16
+max_batch_size: 8
 dynamic_batching { max_queue_delay_microseconds: 2000 }
 parameters { key: "image_preset" value: { string_value: "imagenet" } }
 PBTXT
