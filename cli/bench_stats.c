@@ -153,8 +153,9 @@ void ei_bench_report_print(FILE *f, const ei_bench_report_t *r)
     fprintf(f, "measured runs:    %zu in %.3f s\n", r->lat.n, r->wall_s);
     /* Keep about four significant digits of the median, so microsecond models still show. */
     int dp = r->lat.median >= 100.0 ? 2 : r->lat.median >= 1.0 ? 3 : r->lat.median >= 0.1 ? 4 : 5;
-    fprintf(f, "latency (ms):     min %.*f  mean %.*f +- %.*f  median %.*f  p90 %.*f  p95 %.*f  "
-               "p99 %.*f  max %.*f\n",
+    fprintf(f,
+            "latency (ms):     min %.*f  mean %.*f +- %.*f  median %.*f  p90 %.*f  p95 %.*f  "
+            "p99 %.*f  max %.*f\n",
             dp, r->lat.min, dp, r->lat.mean, dp, r->lat.stddev, dp, r->lat.median, dp, r->lat.p90,
             dp, r->lat.p95, dp, r->lat.p99, dp, r->lat.max);
     fprintf(f, "throughput:       %.2f runs/s, %.2f items/s\n", rps, rps * (double)r->batch);

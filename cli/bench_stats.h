@@ -64,20 +64,20 @@ void ei_bench_samples_free(ei_bench_samples_t *s);
 
 /** Everything one benchmark reports, filled by the caller. Strings are borrowed. */
 typedef struct ei_bench_report {
-    const char *tool;     /**< "edgeinfer bench" or "bare-ort" */
+    const char *tool; /**< "edgeinfer bench" or "bare-ort" */
     const char *model;
     const char *providers; /**< what the session ended up with, "cpu" at least */
-    int threads;          /**< intra-op threads asked for (0: ORT's default) */
+    int threads;           /**< intra-op threads asked for (0: ORT's default) */
     int64_t batch;
-    long warmup;          /**< warm-up runs after the first run */
-    bool by_duration;     /**< stopped on time (--duration) instead of a count */
-    long iterations;      /**< --iterations asked for (when !by_duration) */
-    double duration_s;    /**< --duration asked for (when by_duration) */
-    double create_ms;     /**< session creation */
-    double first_run_ms;  /**< the first run (not measured, not a warm-up) */
-    double wall_s;        /**< first measured run's start to last one's end */
+    long warmup;         /**< warm-up runs after the first run */
+    bool by_duration;    /**< stopped on time (--duration) instead of a count */
+    long iterations;     /**< --iterations asked for (when !by_duration) */
+    double duration_s;   /**< --duration asked for (when by_duration) */
+    double create_ms;    /**< session creation */
+    double first_run_ms; /**< the first run (not measured, not a warm-up) */
+    double wall_s;       /**< first measured run's start to last one's end */
     ei_bench_stats_t lat;
-    long peak_rss_kib;    /**< -1 if unknown */
+    long peak_rss_kib; /**< -1 if unknown */
 } ei_bench_report_t;
 
 /** Measured runs per second (lat.n / wall_s; 0 when nothing was measured). */

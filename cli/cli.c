@@ -2,6 +2,8 @@
 /*
  * CLI helpers: the error format, the stderr log sink and option parsers shared by commands.
  */
+#include "cli.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -9,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include "cli.h"
 
 void ei_cli_error(const char *fmt, ...)
 {

@@ -6,11 +6,10 @@
 #ifndef EI_CLI_H
 #define EI_CLI_H
 
+#include <edgeinfer/edgeinfer.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <edgeinfer/edgeinfer.h>
 
 enum { EI_EXIT_OK = 0, EI_EXIT_FAILURE = 1, EI_EXIT_USAGE = 2 };
 
@@ -24,7 +23,8 @@ enum { EI_EXIT_OK = 0, EI_EXIT_FAILURE = 1, EI_EXIT_USAGE = 2 };
 void ei_cli_error(const char *fmt, ...) EI_CLI_PRINTF(1, 2);
 /** Prints "edgeinfer: error: <doing>: <err->msg> [EI_CODE]" and returns EI_EXIT_FAILURE. */
 int ei_cli_fail(const ei_error_t *err, const char *doing_fmt, ...) EI_CLI_PRINTF(2, 3);
-/** Prints "edgeinfer <cmd>: <fmt...>" plus "try 'edgeinfer <cmd> --help'" and returns EI_EXIT_USAGE. */
+/** Prints "edgeinfer <cmd>: <fmt...>" plus "try 'edgeinfer <cmd> --help'" and returns
+ * EI_EXIT_USAGE. */
 int ei_cli_usage_error(const char *cmd, const char *fmt, ...) EI_CLI_PRINTF(2, 3);
 /** Prints "edgeinfer: warning: ..." to stderr. */
 void ei_cli_warn(const char *fmt, ...) EI_CLI_PRINTF(1, 2);

@@ -11,20 +11,19 @@
  * statistics are computed once the loop is over. Not a load generator for the server (that is
  * bench/server).
  */
-#include <getopt.h>
-#include <inttypes.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <jansson.h>
-
 #include "bench_stats.h"
 #include "cli.h"
 #include "commands.h"
 #include "inputs.h"
 #include "session_args.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define CMD "bench"
 
@@ -71,26 +70,27 @@ typedef struct {
 
 static void print_help(void)
 {
-    printf("usage: edgeinfer bench MODEL [--batch N] [--threads N] [--iterations N | --duration S]\n"
-           "                       [--warmup N] [--provider P] [--json] [session options]\n\n"
-           "Measures the latency and throughput of MODEL on generated inputs, like\n"
-           "onnxruntime_perf_test: session creation time, first-run time, then over the measured\n"
-           "runs latency min, mean +- stddev, median, p90, p95, p99, max, throughput in runs/s and\n"
-           "items/s (items = runs x batch), and peak resident memory (VmHWM).\n\n"
-           "options:\n"
-           "  --batch N          size of each input's first free dimension (default 1)\n"
-           "  --iterations N     measured runs (default %d)\n"
-           "  --duration S       measure for S seconds instead of a count\n"
-           "  --warmup N         unmeasured runs after the first run (default %d)\n"
-           "  --zeros            feed zeros instead of seeded random values\n"
-           "  --seed N           seed of the random inputs (default 0)\n"
-           "  --json             print the report as one JSON object\n"
-           "  -h, --help         show this help\n\n"
-           "Inputs are generated once, before the loop, to fit the model's declared shapes: the\n"
-           "first free dimension of each input takes --batch, --dim NAME=N fixes any other.\n\n"
-           "%s\n"
-           "exit status: 0 ok, 1 failure (the model cannot be loaded or run), 2 usage error\n",
-           DEFAULT_ITERATIONS, DEFAULT_WARMUP, EI_CLI_SESSION_HELP);
+    printf(
+        "usage: edgeinfer bench MODEL [--batch N] [--threads N] [--iterations N | --duration S]\n"
+        "                       [--warmup N] [--provider P] [--json] [session options]\n\n"
+        "Measures the latency and throughput of MODEL on generated inputs, like\n"
+        "onnxruntime_perf_test: session creation time, first-run time, then over the measured\n"
+        "runs latency min, mean +- stddev, median, p90, p95, p99, max, throughput in runs/s and\n"
+        "items/s (items = runs x batch), and peak resident memory (VmHWM).\n\n"
+        "options:\n"
+        "  --batch N          size of each input's first free dimension (default 1)\n"
+        "  --iterations N     measured runs (default %d)\n"
+        "  --duration S       measure for S seconds instead of a count\n"
+        "  --warmup N         unmeasured runs after the first run (default %d)\n"
+        "  --zeros            feed zeros instead of seeded random values\n"
+        "  --seed N           seed of the random inputs (default 0)\n"
+        "  --json             print the report as one JSON object\n"
+        "  -h, --help         show this help\n\n"
+        "Inputs are generated once, before the loop, to fit the model's declared shapes: the\n"
+        "first free dimension of each input takes --batch, --dim NAME=N fixes any other.\n\n"
+        "%s\n"
+        "exit status: 0 ok, 1 failure (the model cannot be loaded or run), 2 usage error\n",
+        DEFAULT_ITERATIONS, DEFAULT_WARMUP, EI_CLI_SESSION_HELP);
 }
 
 /* Returns -1 when parsing went fine and the command should go on, otherwise an exit code. */
@@ -123,28 +123,36 @@ static int parse_args(int argc, char **argv, bench_args_t *a)
             return EI_EXIT_OK;
         case OPT_BATCH:
             if (!ei_cli_parse_int(optarg, 1, 1000000, &v))
-                return ei_cli_usage_error(CMD, "--batch: expected an integer from 1 to 1000000, "
-                                               "got '%s'", optarg);
+                return ei_cli_usage_error(CMD,
+                                          "--batch: expected an integer from 1 to 1000000, "
+                                          "got '%s'",
+                                          optarg);
             a->batch = (int64_t)v;
             break;
         case OPT_ITERATIONS:
             if (!ei_cli_parse_int(optarg, 1, 1000000000, &v))
-                return ei_cli_usage_error(CMD, "--iterations: expected an integer from 1 to "
-                                               "1000000000, got '%s'", optarg);
+                return ei_cli_usage_error(CMD,
+                                          "--iterations: expected an integer from 1 to "
+                                          "1000000000, got '%s'",
+                                          optarg);
             a->iterations = (long)v;
             have_iterations = true;
             break;
         case OPT_DURATION:
             if (!ei_cli_parse_double(optarg, &a->duration_s) || !isfinite(a->duration_s) ||
                 a->duration_s <= 0.0 || a->duration_s > 86400.0)
-                return ei_cli_usage_error(CMD, "--duration: expected seconds, more than 0 and at "
-                                               "most 86400, got '%s'", optarg);
+                return ei_cli_usage_error(CMD,
+                                          "--duration: expected seconds, more than 0 and at "
+                                          "most 86400, got '%s'",
+                                          optarg);
             have_duration = true;
             break;
         case OPT_WARMUP:
             if (!ei_cli_parse_int(optarg, 0, 1000000, &v))
-                return ei_cli_usage_error(CMD, "--warmup: expected an integer from 0 to 1000000, "
-                                               "got '%s'", optarg);
+                return ei_cli_usage_error(CMD,
+                                          "--warmup: expected an integer from 0 to 1000000, "
+                                          "got '%s'",
+                                          optarg);
             a->warmup = (long)v;
             break;
         case OPT_JSON:
@@ -201,7 +209,8 @@ static bool batch_applies(const ei_session_t *s, const bench_args_t *a)
             /* The first free dim takes --batch unless a --dim names it. */
             bool overridden = false;
             for (size_t k = 0; k < a->sess.n_dims; k++) {
-                if (in->dim_names[d][0] != '\0' && strcmp(a->sess.dim_names[k], in->dim_names[d]) == 0)
+                if (in->dim_names[d][0] != '\0' &&
+                    strcmp(a->sess.dim_names[k], in->dim_names[d]) == 0)
                     overridden = true;
             }
             if (!overridden)
@@ -219,9 +228,10 @@ static void inputs_line(const ei_session_t *s, ei_tensor_t *const *inputs, char 
     for (size_t i = 0; i < ei_session_input_count(s) && used < size; i++) {
         char shape[128];
         const ei_tensor_t *t = inputs[i];
-        int w = snprintf(buf + used, size - used, "%s%s %s %s", i ? ", " : "",
-                         ei_session_input(s, i)->name, ei_dtype_name(ei_tensor_dtype(t)),
-                         ei_shape_format(ei_tensor_shape(t), ei_tensor_rank(t), shape, sizeof(shape)));
+        int w =
+            snprintf(buf + used, size - used, "%s%s %s %s", i ? ", " : "",
+                     ei_session_input(s, i)->name, ei_dtype_name(ei_tensor_dtype(t)),
+                     ei_shape_format(ei_tensor_shape(t), ei_tensor_rank(t), shape, sizeof(shape)));
         if (w < 0)
             break;
         used += (size_t)w;
@@ -252,19 +262,22 @@ static int print_json(const ei_bench_report_t *r, const ei_session_t *s, ei_tens
         json_t *shape = json_array();
         for (size_t d = 0; d < ei_tensor_rank(t); d++)
             json_array_append_new(shape, json_integer(ei_tensor_shape(t)[d]));
-        json_array_append_new(ins, json_pack("{s:s, s:s, s:o}", "name", ei_session_input(s, i)->name,
-                                             "dtype", ei_dtype_name(ei_tensor_dtype(t)), "shape",
-                                             shape));
+        json_array_append_new(ins, json_pack("{s:s, s:s, s:o}", "name",
+                                             ei_session_input(s, i)->name, "dtype",
+                                             ei_dtype_name(ei_tensor_dtype(t)), "shape", shape));
     }
     json_object_set_new(settings, "providers", provs);
     json_object_set_new(settings, "threads", json_integer(r->threads));
     json_object_set_new(settings, "inter_threads", json_integer(a->sess.opts.inter_op_threads));
     json_object_set_new(settings, "parallel", json_boolean(a->sess.opts.parallel_execution));
-    json_object_set_new(settings, "opt_level", json_string(ei_cli_opt_level_name(a->sess.opts.graph_opt)));
+    json_object_set_new(settings, "opt_level",
+                        json_string(ei_cli_opt_level_name(a->sess.opts.graph_opt)));
     json_object_set_new(settings, "batch", json_integer(r->batch));
     json_object_set_new(settings, "warmup", json_integer(r->warmup));
-    json_object_set_new(settings, "iterations", r->by_duration ? json_null() : json_integer(r->iterations));
-    json_object_set_new(settings, "duration_s", r->by_duration ? json_real(r->duration_s) : json_null());
+    json_object_set_new(settings, "iterations",
+                        r->by_duration ? json_null() : json_integer(r->iterations));
+    json_object_set_new(settings, "duration_s",
+                        r->by_duration ? json_real(r->duration_s) : json_null());
     json_object_set_new(settings, "fill", json_string(a->zeros ? "zeros" : "random"));
     json_object_set_new(settings, "seed", json_integer((json_int_t)a->seed));
     json_object_set_new(settings, "inputs", ins);

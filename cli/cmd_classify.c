@@ -7,6 +7,12 @@
  * skipped; the others are still classified and the exit code is 1. The head itself (softmax, top-k,
  * labels) is the library's <edgeinfer/classify.h>; this file is only the loop and the printing.
  */
+#include "cli.h"
+#include "commands.h"
+#include "session_args.h"
+
+#include <edgeinfer/classify.h>
+#include <edgeinfer/image.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -15,13 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <edgeinfer/classify.h>
-#include <edgeinfer/image.h>
-
-#include "cli.h"
-#include "commands.h"
-#include "session_args.h"
 
 #define CMD "classify"
 
@@ -40,20 +39,19 @@ enum {
     OPT_OUTPUT
 };
 
-static const struct option own_options[] = {
-    {"model", required_argument, NULL, OPT_MODEL},
-    {"labels", required_argument, NULL, OPT_LABELS},
-    {"preset", required_argument, NULL, OPT_PRESET},
-    {"top-k", required_argument, NULL, OPT_TOP_K},
-    {"batch", required_argument, NULL, OPT_BATCH},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"timings", no_argument, NULL, OPT_TIMINGS},
-    {"no-softmax", no_argument, NULL, OPT_NO_SOFTMAX},
-    {"logits", no_argument, NULL, OPT_LOGITS},
-    {"dct-scaling", no_argument, NULL, OPT_DCT},
-    {"output", required_argument, NULL, OPT_OUTPUT},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0}};
+static const struct option own_options[] = {{"model", required_argument, NULL, OPT_MODEL},
+                                            {"labels", required_argument, NULL, OPT_LABELS},
+                                            {"preset", required_argument, NULL, OPT_PRESET},
+                                            {"top-k", required_argument, NULL, OPT_TOP_K},
+                                            {"batch", required_argument, NULL, OPT_BATCH},
+                                            {"json", no_argument, NULL, OPT_JSON},
+                                            {"timings", no_argument, NULL, OPT_TIMINGS},
+                                            {"no-softmax", no_argument, NULL, OPT_NO_SOFTMAX},
+                                            {"logits", no_argument, NULL, OPT_LOGITS},
+                                            {"dct-scaling", no_argument, NULL, OPT_DCT},
+                                            {"output", required_argument, NULL, OPT_OUTPUT},
+                                            {"help", no_argument, NULL, 'h'},
+                                            {NULL, 0, NULL, 0}};
 
 typedef struct classify_args {
     const char *model;
@@ -71,34 +69,35 @@ typedef struct classify_args {
 
 static void print_help(void)
 {
-    printf("usage: edgeinfer classify --model MODEL [options] IMAGE...\n"
-           "\n"
-           "Classifies JPEG, PNG and WebP images and prints the top-k classes of each, as\n"
-           "'IMAGE: LABEL (SCORE)' lines or one JSON document. Images are run N per model run;\n"
-           "the next batch is decoded and preprocessed while the model runs the current one. An\n"
-           "image that cannot be read or decoded is reported on stderr and skipped; the exit code\n"
-           "is then 1.\n"
-           "\n"
-           "options:\n"
-           "  --model MODEL      the ONNX classifier: one input [N,3,H,W] or [N,H,W,3], output\n"
-           "                     [N, classes]; a fixed H and W are taken from the model\n"
-           "  --labels FILE      class labels, one per line (default: the model's metadata keys\n"
-           "                     labels/classes/names if present, else class indices)\n"
-           "  --preset NAME      preprocessing: imagenet (default), raw, unit, ppocr\n"
-           "  --top-k K          classes per image (default 5; 0 = all); clamped to the class count\n"
-           "  --batch N          images per model run (default 1); a model with a fixed batch dim\n"
-           "                     uses its own, padding the last batch\n"
-           "  --no-softmax       print the raw model outputs instead of probabilities (by default\n"
-           "                     softmax is applied unless the output already is a distribution)\n"
-           "  --logits           also print each image's raw output row (JSON: \"logits\")\n"
-           "  --json             one JSON document on stdout\n"
-           "  --timings          per image: decode, preprocess, inference (its share of the\n"
-           "                     batch), postprocess, in milliseconds; and a total\n"
-           "  --dct-scaling      decode large JPEGs at 1/2, 1/4 or 1/8 scale (faster, no longer\n"
-           "                     identical to a full decode)\n"
-           "  --output NAME      the model output to read (default: the first)\n"
-           "  -h, --help         this help\n"
-           "\n" EI_CLI_SESSION_HELP);
+    printf(
+        "usage: edgeinfer classify --model MODEL [options] IMAGE...\n"
+        "\n"
+        "Classifies JPEG, PNG and WebP images and prints the top-k classes of each, as\n"
+        "'IMAGE: LABEL (SCORE)' lines or one JSON document. Images are run N per model run;\n"
+        "the next batch is decoded and preprocessed while the model runs the current one. An\n"
+        "image that cannot be read or decoded is reported on stderr and skipped; the exit code\n"
+        "is then 1.\n"
+        "\n"
+        "options:\n"
+        "  --model MODEL      the ONNX classifier: one input [N,3,H,W] or [N,H,W,3], output\n"
+        "                     [N, classes]; a fixed H and W are taken from the model\n"
+        "  --labels FILE      class labels, one per line (default: the model's metadata keys\n"
+        "                     labels/classes/names if present, else class indices)\n"
+        "  --preset NAME      preprocessing: imagenet (default), raw, unit, ppocr\n"
+        "  --top-k K          classes per image (default 5; 0 = all); clamped to the class count\n"
+        "  --batch N          images per model run (default 1); a model with a fixed batch dim\n"
+        "                     uses its own, padding the last batch\n"
+        "  --no-softmax       print the raw model outputs instead of probabilities (by default\n"
+        "                     softmax is applied unless the output already is a distribution)\n"
+        "  --logits           also print each image's raw output row (JSON: \"logits\")\n"
+        "  --json             one JSON document on stdout\n"
+        "  --timings          per image: decode, preprocess, inference (its share of the\n"
+        "                     batch), postprocess, in milliseconds; and a total\n"
+        "  --dct-scaling      decode large JPEGs at 1/2, 1/4 or 1/8 scale (faster, no longer\n"
+        "                     identical to a full decode)\n"
+        "  --output NAME      the model output to read (default: the first)\n"
+        "  -h, --help         this help\n"
+        "\n" EI_CLI_SESSION_HELP);
 }
 
 /* Returns -1 when parsing went fine and the command should go on, otherwise an exit code. */
@@ -140,15 +139,19 @@ static int parse_args(int argc, char **argv, classify_args_t *a)
             break;
         case OPT_TOP_K:
             if (!ei_cli_parse_int(optarg, 0, 1000000000, &v))
-                return ei_cli_usage_error(CMD, "--top-k: expected an integer from 0 to "
-                                               "1000000000, got '%s'", optarg);
+                return ei_cli_usage_error(CMD,
+                                          "--top-k: expected an integer from 0 to "
+                                          "1000000000, got '%s'",
+                                          optarg);
             a->top_k = v;
             a->top_k_given = true;
             break;
         case OPT_BATCH:
             if (!ei_cli_parse_int(optarg, 1, 1024, &v))
-                return ei_cli_usage_error(CMD, "--batch: expected an integer from 1 to 1024, "
-                                               "got '%s'", optarg);
+                return ei_cli_usage_error(CMD,
+                                          "--batch: expected an integer from 1 to 1024, "
+                                          "got '%s'",
+                                          optarg);
             a->batch = v;
             break;
         case OPT_JSON:
@@ -209,9 +212,9 @@ enum { BUF_FREE = 0, BUF_FULL = 1 };
 struct batch_buf {
     ei_tensor_t *input;
     int state;
-    size_t n;          /* images in it */
-    size_t *image;     /* slot -> index into the image list */
-    uint64_t *decode;  /* per slot */
+    size_t n;         /* images in it */
+    size_t *image;    /* slot -> index into the image list */
+    uint64_t *decode; /* per slot */
     uint64_t *prep;
 };
 
@@ -221,9 +224,9 @@ struct loop {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct batch_buf buf[2];
-    bool done;     /* the producer has published everything */
-    bool stop;     /* the consumer gave up: the producer should end */
-    size_t failed; /* images that could not be decoded (written by the producer) */
+    bool done;       /* the producer has published everything */
+    bool stop;       /* the consumer gave up: the producer should end */
+    size_t failed;   /* images that could not be decoded (written by the producer) */
     json_t *jerrors; /* --json: the failed images (the producer's until it is joined) */
     ei_image_pipeline_t *pipeline; /* the producer's own */
 };
@@ -559,9 +562,8 @@ static int run_classify(int argc, char **argv)
         double d = classified ? (double)classified : 1.0;
         printf("total: %zu images classified, %zu failed, %.3f ms wall (%.1f images/s); mean "
                "decode %.3f ms, preprocess %.3f ms, inference %.3f ms, postprocess %.3f ms\n",
-               classified, L.failed, ms(wall),
-               wall ? (double)classified * 1e9 / (double)wall : 0.0, ms(sums[0]) / d,
-               ms(sums[1]) / d, ms(sums[2]) / d, ms(sums[3]) / d);
+               classified, L.failed, ms(wall), wall ? (double)classified * 1e9 / (double)wall : 0.0,
+               ms(sums[0]) / d, ms(sums[1]) / d, ms(sums[2]) / d, ms(sums[3]) / d);
     }
     if (L.failed > 0 && !a.json)
         ei_cli_error("%zu of %zu images could not be classified", L.failed, a.n_images);

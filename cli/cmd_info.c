@@ -5,12 +5,12 @@
  * inputs and outputs (types, shapes, symbolic dim names, from a session created with graph
  * optimisation off so that it loads fast). Runs nothing.
  */
-#include <stdio.h>
-#include <string.h>
-
 #include "cli.h"
 #include "commands.h"
 #include "output.h"
+
+#include <stdio.h>
+#include <string.h>
 
 #define CMD "info"
 
@@ -37,8 +37,8 @@ static size_t value_count(const ei_model_info_t *m, const ei_session_t *s, bool 
     return inputs ? m->n_inputs : m->n_outputs;
 }
 
-static const ei_value_info_t *value_at(const ei_model_info_t *m, const ei_session_t *s,
-                                       bool inputs, size_t i, ei_value_info_t *tmp)
+static const ei_value_info_t *value_at(const ei_model_info_t *m, const ei_session_t *s, bool inputs,
+                                       size_t i, ei_value_info_t *tmp)
 {
     if (s != NULL)
         return inputs ? ei_session_input(s, i) : ei_session_output(s, i);

@@ -9,6 +9,12 @@
  * input given as a file (silero's `batch` from the audio, for example); then the rules of inputs.h
  * (--batch for the first free dim, 1 for the rest).
  */
+#include "cli.h"
+#include "commands.h"
+#include "inputs.h"
+#include "output.h"
+#include "session_args.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -18,12 +24,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
-
-#include "cli.h"
-#include "commands.h"
-#include "inputs.h"
-#include "output.h"
-#include "session_args.h"
 
 #define CMD "run"
 #define MAX_ARGS 64
@@ -192,7 +192,8 @@ static void list_inputs(const ei_session_t *s, char *buf, size_t size)
     size_t n = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < ei_session_input_count(s) && n < size; i++)
-        n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? ", " : "", ei_session_input(s, i)->name);
+        n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? ", " : "",
+                              ei_session_input(s, i)->name);
 }
 
 static void list_outputs(const ei_session_t *s, char *buf, size_t size)
@@ -262,9 +263,8 @@ static int read_inputs(const run_args_t *a, const ei_session_t *s, input_slot_t 
         if (idx < 0) {
             if (n_in != 1) {
                 list_inputs(s, names, sizeof(names));
-                return ei_cli_usage_error(CMD,
-                                          "-i %s: give NAME=FILE, the model has %zu inputs (%s)",
-                                          arg, n_in, names);
+                return ei_cli_usage_error(
+                    CMD, "-i %s: give NAME=FILE, the model has %zu inputs (%s)", arg, n_in, names);
             }
             idx = 0;
         }
@@ -646,7 +646,7 @@ static int run_run(int argc, char **argv)
         json_t *ji = json_array();
         for (size_t i = 0; ji != NULL && i < n_in; i++)
             json_array_append_new(ji, json_tensor(in_names[i], in_tensors[i],
-                                                  slots[i].source != NULL ? slots[i].source
+                                                  slots[i].source != NULL        ? slots[i].source
                                                   : a.fill == EI_CLI_FILL_RANDOM ? "random"
                                                                                  : "zeros",
                                                   NULL));
@@ -661,7 +661,7 @@ static int run_run(int argc, char **argv)
     }
     for (size_t i = 0; i < n_in; i++)
         print_tensor_line("input", in_names[i], in_tensors[i],
-                          slots[i].source != NULL ? slots[i].source
+                          slots[i].source != NULL        ? slots[i].source
                           : a.fill == EI_CLI_FILL_RANDOM ? "--random"
                                                          : "--zeros",
                           NULL);

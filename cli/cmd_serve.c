@@ -7,20 +7,18 @@
  * 0. The signals are blocked in every thread and taken with sigwait() here, so no work happens in
  * a signal handler.
  */
+#include "cli.h"
+#include "commands.h"
+
+#include <edgeinfer/server.h>
 #include <errno.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <jansson.h>
-
-#include <edgeinfer/server.h>
-
-#include "cli.h"
-#include "commands.h"
 
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool json_logs;
@@ -49,7 +47,8 @@ static void usage(void)
         "  --max-connections N          concurrent connections (default 512)\n"
         "  --connection-timeout N       seconds before an idle or stalled connection is closed\n"
         "                               (default 30)\n"
-        "  --shutdown-timeout N         seconds to finish accepted requests on SIGTERM (default 30)\n"
+        "  --shutdown-timeout N         seconds to finish accepted requests on SIGTERM (default "
+        "30)\n"
         "  --port-file F                once ready, write \"http=N\\nmetrics=N\\n\" to F\n"
         "\n"
         "Access log lines go to stdout, the rest to stderr. SIGTERM or SIGINT stops accepting,\n"
@@ -75,9 +74,9 @@ static void lib_sink(ei_log_level_t level, const char *component, const char *ms
     now_iso(ts, sizeof ts);
     pthread_mutex_lock(&out_lock);
     if (json_logs) {
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ts", ts, "level",
-                              ei_log_level_name(level), "stream", "server", "component", component,
-                              "msg", msg, "req", "-");
+        json_t *o =
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ts", ts, "level", ei_log_level_name(level),
+                      "stream", "server", "component", component, "msg", msg, "req", "-");
         char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
         if (s)
             fprintf(stderr, "%s\n", s);
@@ -182,9 +181,8 @@ static int run_serve(int argc, char **argv)
             else if (strcmp(val, "explicit") == 0)
                 o.model_control_mode = EI_SERVER_CONTROL_EXPLICIT;
             else {
-                rc = ei_cli_usage_error("serve",
-                                        "--model-control-mode '%s': expected none, poll or explicit",
-                                        val);
+                rc = ei_cli_usage_error(
+                    "serve", "--model-control-mode '%s': expected none, poll or explicit", val);
                 goto out;
             }
         } else if (strcmp(a, "--repository-poll-secs") == 0) {

@@ -2,11 +2,11 @@
 /*
  * `edgeinfer version`: the same as `edgeinfer --version`.
  */
-#include <stdio.h>
-#include <string.h>
-
 #include "cli.h"
 #include "commands.h"
+
+#include <stdio.h>
+#include <string.h>
 
 static int run_version(int argc, char **argv)
 {
@@ -42,5 +42,5 @@ static int run_version(int argc, char **argv)
     return EI_EXIT_OK;
 }
 
-const ei_cli_command_t ei_cli_cmd_version = {"version", run_version,
-                                             "print versions and the available execution providers"};
+const ei_cli_command_t ei_cli_cmd_version = {
+    "version", run_version, "print versions and the available execution providers"};

@@ -3,12 +3,12 @@
  * Generated model inputs (zeros or seeded random values) shaped after the model's declared inputs.
  * The rules for free dims and value ranges are in inputs.h. Not for reading tensors from files.
  */
+#include "inputs.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "inputs.h"
 
 static ei_code_t fail(ei_error_t *err, ei_code_t code, const char *fmt, ...) EI_CLI_PRINTF(3, 4);
 
@@ -84,8 +84,8 @@ ei_code_t ei_cli_input_shape(const ei_value_info_t *info, const ei_cli_gen_t *ge
                     ei_cli_warn("input '%s': free dim %zu ('%s') set to 1 (use --dim %s=N)",
                                 info->name, d, dname, dname);
                 else
-                    ei_cli_warn("input '%s': free dim %zu has no name and is set to 1",
-                                info->name, d);
+                    ei_cli_warn("input '%s': free dim %zu has no name and is set to 1", info->name,
+                                d);
             }
         }
         first_free = false;
@@ -216,8 +216,8 @@ ei_code_t ei_cli_make_input(const ei_value_info_t *info, ei_cli_gen_t *gen, ei_t
         char buf[64];
         char msg[EI_ERROR_MSG_SIZE];
         snprintf(msg, sizeof(msg), "%s", err != NULL ? err->msg : "");
-        fail(err, rc, "input '%s' %s: %s", info->name, ei_shape_format(shape, rank, buf, sizeof(buf)),
-             msg);
+        fail(err, rc, "input '%s' %s: %s", info->name,
+             ei_shape_format(shape, rank, buf, sizeof(buf)), msg);
         goto out;
     }
     *out = t;

@@ -11,30 +11,28 @@
  *      it (--dim NAME=N).
  * Random values: floating types uniform in [0, 1); integer types uniform in [0, 10) (small and
  * non-negative, so they are safe as indices and counts); bool: true or false with equal odds;
- * strings: "a". The generator is a fixed 64-bit PRNG, so one seed gives the same tensors everywhere.
+ * strings: "a". The generator is a fixed 64-bit PRNG, so one seed gives the same tensors
+ * everywhere.
  */
 #ifndef EI_CLI_INPUTS_H
 #define EI_CLI_INPUTS_H
+
+#include "cli.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli.h"
-
-typedef enum ei_cli_fill {
-    EI_CLI_FILL_ZEROS = 0,
-    EI_CLI_FILL_RANDOM
-} ei_cli_fill_t;
+typedef enum ei_cli_fill { EI_CLI_FILL_ZEROS = 0, EI_CLI_FILL_RANDOM } ei_cli_fill_t;
 
 /** How to generate inputs. Zero-initialise, then set what differs from the defaults. */
 typedef struct ei_cli_gen {
     ei_cli_fill_t fill;
-    uint64_t seed;                     /**< the PRNG state; advanced by every random tensor */
-    const ei_dim_override_t *dims;     /**< overrides by symbolic dim name */
+    uint64_t seed;                 /**< the PRNG state; advanced by every random tensor */
+    const ei_dim_override_t *dims; /**< overrides by symbolic dim name */
     size_t n_dims;
-    int64_t batch;                     /**< rule 2 above; <= 0 means 1 */
-    bool quiet;                        /**< no warnings for rule 3 */
+    int64_t batch; /**< rule 2 above; <= 0 means 1 */
+    bool quiet;    /**< no warnings for rule 3 */
 } ei_cli_gen_t;
 
 /**

@@ -3,11 +3,11 @@
  * The `edgeinfer` command: dispatch only. Each subcommand lives in cli/cmd_<name>.c and is listed
  * once in commands.h.
  */
-#include <stdio.h>
-#include <string.h>
-
 #include "cli.h"
 #include "commands.h"
+
+#include <stdio.h>
+#include <string.h>
 
 typedef ei_cli_command_t command_t;
 

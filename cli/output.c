@@ -3,10 +3,10 @@
  * Output helpers for `info` and `run`: human-readable shapes and sizes, and jansson builders that
  * never fail on odd bytes in model-provided strings (names, doc strings, metadata).
  */
+#include "output.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-#include "output.h"
 
 char *ei_cli_format_dims(const int64_t *shape, const char *const *dim_names, size_t rank,
                          bool rank_known, char *buf, size_t size)
@@ -166,7 +166,8 @@ int ei_cli_print_json(json_t *root)
         ei_cli_error("out of memory building the JSON output");
         return EI_EXIT_FAILURE;
     }
-    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(9));
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII |
+                                      JSON_REAL_PRECISION(9));
     json_decref(root);
     if (text == NULL) {
         ei_cli_error("cannot serialise the JSON output");

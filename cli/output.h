@@ -6,12 +6,11 @@
 #ifndef EI_CLI_OUTPUT_H
 #define EI_CLI_OUTPUT_H
 
-#include <stdint.h>
-#include <stdio.h>
+#include "cli.h"
 
 #include <jansson.h>
-
-#include "cli.h"
+#include <stdint.h>
+#include <stdio.h>
 
 /**
  * Formats a declared shape as "[batch,3,?,224]": fixed dims as numbers, free dims by their
@@ -35,7 +34,8 @@ json_t *ei_cli_json_str(const char *s, size_t len);
 /** json_object_set_new() of ei_cli_json_str(s) under `key`. */
 void ei_cli_json_set_str(json_t *obj, const char *key, const char *s);
 
-/** {"name", "kind", "dtype", "shape": [-1,3,...] or null, "dim_names": [...]} for an input/output. */
+/** {"name", "kind", "dtype", "shape": [-1,3,...] or null, "dim_names": [...]} for an input/output.
+ */
 json_t *ei_cli_json_value_info(const ei_value_info_t *v);
 
 /** A JSON array of the dims of a concrete shape. */

@@ -4,9 +4,9 @@
  * parsers and the mapping into ei_session_opts_t. Commands keep their own options; this file only
  * knows the ones that end up in the session.
  */
-#include <string.h>
-
 #include "session_args.h"
+
+#include <string.h>
 
 const struct option ei_cli_session_options[] = {
     {"threads", required_argument, NULL, EI_CLI_OPT_THREADS},

@@ -10,11 +10,11 @@
 #ifndef EI_CLI_SESSION_ARGS_H
 #define EI_CLI_SESSION_ARGS_H
 
+#include "cli.h"
+
 #include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
-
-#include "cli.h"
 
 /** Most --dim overrides one command line may carry. */
 #define EI_CLI_MAX_DIMS 32

@@ -5,10 +5,9 @@
  *
  *     cc hello.c $(pkg-config --cflags --libs edgeinfer) -o hello && ./hello model.onnx
  */
+#include <edgeinfer/edgeinfer.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-#include <edgeinfer/edgeinfer.h>
 
 int main(int argc, char **argv)
 {

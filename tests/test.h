@@ -35,35 +35,35 @@ static int ei_test_failed_flag;
     } while (0)
 #define ASSERT_EQ(a, b)                                                                            \
     do {                                                                                           \
-        long long ea_ = (long long)(a), eb_ = (long long)(b);                                     \
+        long long ea_ = (long long)(a), eb_ = (long long)(b);                                      \
         if (ea_ != eb_)                                                                            \
-            EI_TEST_FAIL_("ASSERT_EQ(%s, %s) failed: %lld != %lld", #a, #b, ea_, eb_);            \
+            EI_TEST_FAIL_("ASSERT_EQ(%s, %s) failed: %lld != %lld", #a, #b, ea_, eb_);             \
     } while (0)
 #define ASSERT_NE(a, b)                                                                            \
     do {                                                                                           \
-        long long ea_ = (long long)(a), eb_ = (long long)(b);                                     \
+        long long ea_ = (long long)(a), eb_ = (long long)(b);                                      \
         if (ea_ == eb_)                                                                            \
-            EI_TEST_FAIL_("ASSERT_NE(%s, %s) failed: both %lld", #a, #b, ea_);                    \
+            EI_TEST_FAIL_("ASSERT_NE(%s, %s) failed: both %lld", #a, #b, ea_);                     \
     } while (0)
 #define ASSERT_NEAR(a, b, tol)                                                                     \
     do {                                                                                           \
         double ea_ = (double)(a), eb_ = (double)(b);                                               \
         if (!(ea_ - eb_ <= (tol) && eb_ - ea_ <= (tol)))                                           \
-            EI_TEST_FAIL_("ASSERT_NEAR(%s, %s) failed: %.9g vs %.9g (tol %g)", #a, #b, ea_, eb_,  \
+            EI_TEST_FAIL_("ASSERT_NEAR(%s, %s) failed: %.9g vs %.9g (tol %g)", #a, #b, ea_, eb_,   \
                           (double)(tol));                                                          \
     } while (0)
 #define ASSERT_STR_EQ(a, b)                                                                        \
     do {                                                                                           \
         const char *ea_ = (a), *eb_ = (b);                                                         \
         if (ea_ == NULL || eb_ == NULL || strcmp(ea_, eb_) != 0)                                   \
-            EI_TEST_FAIL_("ASSERT_STR_EQ(%s, %s) failed: \"%s\" vs \"%s\"", #a, #b,               \
+            EI_TEST_FAIL_("ASSERT_STR_EQ(%s, %s) failed: \"%s\" vs \"%s\"", #a, #b,                \
                           ea_ ? ea_ : "(null)", eb_ ? eb_ : "(null)");                             \
     } while (0)
 #define ASSERT_CONTAINS(hay, needle)                                                               \
     do {                                                                                           \
         const char *ea_ = (hay), *eb_ = (needle);                                                  \
         if (ea_ == NULL || strstr(ea_, eb_) == NULL)                                               \
-            EI_TEST_FAIL_("ASSERT_CONTAINS(%s, %s) failed: \"%s\" lacks \"%s\"", #hay, #needle,   \
+            EI_TEST_FAIL_("ASSERT_CONTAINS(%s, %s) failed: \"%s\" lacks \"%s\"", #hay, #needle,    \
                           ea_ ? ea_ : "(null)", eb_);                                              \
     } while (0)
 #define ASSERT_NULL(p) ASSERT_TRUE((p) == NULL)
@@ -73,7 +73,7 @@ static int ei_test_failed_flag;
     do {                                                                                           \
         int ec_ = (int)(code);                                                                     \
         if (ec_ != 0)                                                                              \
-            EI_TEST_FAIL_("%s failed: code %d: %s", #code, ec_, (err)->msg);                      \
+            EI_TEST_FAIL_("%s failed: code %d: %s", #code, ec_, (err)->msg);                       \
     } while (0)
 
 /*
@@ -149,8 +149,9 @@ static inline int ei_test_run(const ei_test_case_t *cases, size_t n)
 #define EI_TEST_ENTRY_(n) {#n, n},
 #define EI_TEST_MAP_(...) __VA_ARGS__
 /* RUN_TESTS(a, b, c): runs the named TEST()s. */
-#define RUN_TESTS(...) ei_test_run_list_(#__VA_ARGS__, (void (*[])(void)){__VA_ARGS__},            \
-                                         sizeof((void (*[])(void)){__VA_ARGS__}) / sizeof(void (*)(void)))
+#define RUN_TESTS(...)                                                                             \
+    ei_test_run_list_(#__VA_ARGS__, (void (*[])(void)){__VA_ARGS__},                               \
+                      sizeof((void (*[])(void)){__VA_ARGS__}) / sizeof(void (*)(void)))
 
 static inline int ei_test_run_list_(const char *names, void (*fns[])(void), size_t n)
 {

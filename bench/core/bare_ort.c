@@ -14,18 +14,17 @@
  * usage: bare_ort MODEL [--batch N] [--threads N] [--iterations N | --duration S] [--warmup N]
  *                       [--dim NAME=N]... [--zeros] [--seed N]
  */
+#include "bench_stats.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
+#include <onnxruntime_c_api.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <onnxruntime_c_api.h>
-
-#include "bench_stats.h"
 
 #define MAX_IO 64
 #define MAX_DIMS 32
@@ -87,12 +86,15 @@ static int usage(const char *fmt, ...)
 
 static int parse_args(int argc, char **argv, args_t *a)
 {
-    static const struct option opts[] = {
-        {"batch", required_argument, NULL, 'b'},   {"threads", required_argument, NULL, 't'},
-        {"iterations", required_argument, NULL, 'n'}, {"duration", required_argument, NULL, 'd'},
-        {"warmup", required_argument, NULL, 'w'},  {"dim", required_argument, NULL, 'D'},
-        {"zeros", no_argument, NULL, 'z'},         {"seed", required_argument, NULL, 's'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"batch", required_argument, NULL, 'b'},
+                                         {"threads", required_argument, NULL, 't'},
+                                         {"iterations", required_argument, NULL, 'n'},
+                                         {"duration", required_argument, NULL, 'd'},
+                                         {"warmup", required_argument, NULL, 'w'},
+                                         {"dim", required_argument, NULL, 'D'},
+                                         {"zeros", no_argument, NULL, 'z'},
+                                         {"seed", required_argument, NULL, 's'},
+                                         {NULL, 0, NULL, 0}};
     long long v = 0;
     bool have_n = false;
     memset(a, 0, sizeof(*a));
@@ -263,8 +265,8 @@ typedef struct {
 } io_t;
 
 /* Reads input `i`'s declared type and shape, resolves free dims, fills a buffer and wraps it. */
-static bool make_input(OrtSession *sess, OrtMemoryInfo *mem, size_t i,
-                       const args_t *a, uint64_t *seed, io_t *io)
+static bool make_input(OrtSession *sess, OrtMemoryInfo *mem, size_t i, const args_t *a,
+                       uint64_t *seed, io_t *io)
 {
     OrtTypeInfo *ti = NULL;
     const OrtTensorTypeAndShapeInfo *tsi = NULL;
@@ -320,7 +322,8 @@ static bool make_input(OrtSession *sess, OrtMemoryInfo *mem, size_t i,
                      io->in_names[i], type_name(et));
     for (size_t d = 0; d < rank && w >= 0; d++) {
         used = strlen(io->desc);
-        w = snprintf(io->desc + used, sizeof(io->desc) - used, "%s%" PRId64, d ? "," : "", shape[d]);
+        w = snprintf(io->desc + used, sizeof(io->desc) - used, "%s%" PRId64, d ? "," : "",
+                     shape[d]);
     }
     used = strlen(io->desc);
     snprintf(io->desc + used, sizeof(io->desc) - used, "]");

@@ -9,12 +9,11 @@
  *
  *     ei_bench_image [-n RUNS] [-w WARMUP] [-d DUMPDIR] FILE...
  */
+#include <edgeinfer/image.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <edgeinfer/image.h>
 
 static double clock_ms(clockid_t id)
 {
@@ -106,8 +105,8 @@ int main(int argc, char **argv)
                 fflush(stdout);
                 if (dump != NULL) {
                     char path[1024];
-                    snprintf(path, sizeof(path), "%s/edgeinfer_%s_%s.f32", dump,
-                             mode_names[mode], base_name(argv[i]));
+                    snprintf(path, sizeof(path), "%s/edgeinfer_%s_%s.f32", dump, mode_names[mode],
+                             base_name(argv[i]));
                     FILE *f = fopen(path, "wb");
                     if (f != NULL) {
                         fwrite(ei_tensor_data(x), 1, ei_tensor_nbytes(x), f);

@@ -6,9 +6,9 @@
 #ifndef EDGEINFER_ALLOC_H
 #define EDGEINFER_ALLOC_H
 
-#include <stddef.h>
-
 #include "version.h"
+
+#include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {

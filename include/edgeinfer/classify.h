@@ -24,14 +24,14 @@
 #ifndef EDGEINFER_CLASSIFY_H
 #define EDGEINFER_CLASSIFY_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
 #include "image.h"
 #include "session.h"
 #include "status.h"
 #include "tensor.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -99,7 +99,8 @@ EI_API void ei_labels_destroy(ei_labels_t *l);
 /** Number of labels. 0 for NULL. */
 EI_API size_t ei_labels_count(const ei_labels_t *l);
 
-/** Label `i`, NUL-terminated, valid as long as the list; NULL when `i` is out of range or l is NULL. */
+/** Label `i`, NUL-terminated, valid as long as the list; NULL when `i` is out of range or l is
+ * NULL. */
 EI_API const char *ei_labels_get(const ei_labels_t *l, size_t i);
 
 /* Classifier --------------------------------------------------------------------------------- */
@@ -119,7 +120,8 @@ typedef enum ei_softmax_mode {
  * Strings are copied by ei_classifier_create*() and need not outlive the call.
  */
 typedef struct ei_classifier_opts {
-    /** Image preset (see ei_image_opts_preset()); NULL = "imagenet". Ignored when `image` is set. */
+    /** Image preset (see ei_image_opts_preset()); NULL = "imagenet". Ignored when `image` is set.
+     */
     const char *preset;
     /** Explicit preprocessing options instead of a preset (copied); NULL = use `preset`. */
     const ei_image_opts_t *image;
@@ -150,9 +152,10 @@ EI_API void ei_classifier_opts_init(ei_classifier_opts_t *o);
 
 /** One entry of a top-k list. */
 typedef struct ei_class_score {
-    size_t index;      /**< Class index (position in the output row). */
-    float score;       /**< Probability after softmax, or the raw output (see softmax_applied). */
-    /** The label; NULL when there are no labels or fewer labels than classes. Lives as long as the classifier. */
+    size_t index; /**< Class index (position in the output row). */
+    float score;  /**< Probability after softmax, or the raw output (see softmax_applied). */
+    /** The label; NULL when there are no labels or fewer labels than classes. Lives as long as the
+     * classifier. */
     const char *label;
 } ei_class_score_t;
 
@@ -163,14 +166,14 @@ typedef struct ei_class_score {
 typedef struct ei_classify_result {
     ei_class_score_t *top; /**< `n_top` entries, best first. */
     size_t n_top;
-    size_t n_classes;      /**< Length of the model's output row. */
+    size_t n_classes; /**< Length of the model's output row. */
     /** The raw output row (n_classes values, converted to float) when keep_logits; else NULL. */
     float *logits;
-    bool softmax_applied;  /**< Whether `score` is a softmax probability computed here. */
-    uint64_t decode_ns;    /**< Decoding the file (ei_classifier_run_files() only). */
+    bool softmax_applied; /**< Whether `score` is a softmax probability computed here. */
+    uint64_t decode_ns;   /**< Decoding the file (ei_classifier_run_files() only). */
     /** Resize/normalise into the input (with dct_scaling: 0, counted in decode_ns). */
     uint64_t preprocess_ns;
-    uint64_t infer_ns;     /**< This image's share of its batch's model run. */
+    uint64_t infer_ns;       /**< This image's share of its batch's model run. */
     uint64_t postprocess_ns; /**< Time spent on this image's softmax, top-k and labels. */
 } ei_classify_result_t;
 
@@ -245,9 +248,9 @@ EI_API EI_NODISCARD ei_code_t ei_classifier_run_tensor(ei_classifier_t *c, ei_te
  * Classifies `n` decoded images (any n; they are run `batch` at a time) into `results[0..n-1]`.
  * On failure no result holds anything.
  */
-EI_API EI_NODISCARD ei_code_t ei_classifier_run(ei_classifier_t *c,
-                                                const ei_image_t *const *images, size_t n,
-                                                ei_classify_result_t *results, ei_error_t *err);
+EI_API EI_NODISCARD ei_code_t ei_classifier_run(ei_classifier_t *c, const ei_image_t *const *images,
+                                                size_t n, ei_classify_result_t *results,
+                                                ei_error_t *err);
 
 /**
  * Classifies image files. `codes[i]` (may be NULL) receives each file's status: a file that cannot
@@ -255,9 +258,8 @@ EI_API EI_NODISCARD ei_code_t ei_classifier_run(ei_classifier_t *c,
  * are still classified. Returns EI_OK when every file was classified, the first file's failure code
  * otherwise (with its message in `err`), or a model failure (then no result holds anything).
  */
-EI_API EI_NODISCARD ei_code_t ei_classifier_run_files(ei_classifier_t *c,
-                                                      const char *const *paths, size_t n,
-                                                      ei_classify_result_t *results,
+EI_API EI_NODISCARD ei_code_t ei_classifier_run_files(ei_classifier_t *c, const char *const *paths,
+                                                      size_t n, ei_classify_result_t *results,
                                                       ei_code_t *codes, ei_error_t *err);
 
 #ifdef __cplusplus

@@ -4,8 +4,8 @@
  *
  * The library is a set of small modules, each with its own header:
  *   status.h   codes and the caller-owned error buffer      runtime.h  the process-wide runtime
- *   tensor.h   tensors of every ONNX element type            session.h  load, inspect and run models
- *   log.h      the log sink                                  alloc.h    the allocator hooks
+ *   tensor.h   tensors of every ONNX element type            session.h  load, inspect and run
+ * models log.h      the log sink                                  alloc.h    the allocator hooks
  *   tensor_io.h  .npy and TensorProto .pb files              model.h    ONNX file inspection
  *   image.h    decode, resize, normalise into input tensors  classify.h softmax, top-k, labels
  *   server.h   the KServe v2 / Triton-compatible HTTP server

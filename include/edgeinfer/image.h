@@ -22,12 +22,12 @@
 #ifndef EDGEINFER_IMAGE_H
 #define EDGEINFER_IMAGE_H
 
+#include "status.h"
+#include "tensor.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "status.h"
-#include "tensor.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -144,10 +144,7 @@ typedef enum ei_image_layout {
 } ei_image_layout_t;
 
 /** Channel order of the output. */
-typedef enum ei_image_order {
-    EI_ORDER_RGB = 0,
-    EI_ORDER_BGR = 1
-} ei_image_order_t;
+typedef enum ei_image_order { EI_ORDER_RGB = 0, EI_ORDER_BGR = 1 } ei_image_order_t;
 
 /**
  * Preprocessing options. Fill with ei_image_opts_init() (the "imagenet" preset) or
@@ -170,19 +167,19 @@ typedef struct ei_image_opts {
     bool antialias;
     ei_image_order_t order;   /**< Default EI_ORDER_RGB. */
     ei_image_layout_t layout; /**< Default EI_LAYOUT_NCHW. */
-    ei_dtype_t dtype;         /**< EI_DTYPE_FLOAT32 (default), EI_DTYPE_FLOAT16 or EI_DTYPE_UINT8. */
-    float scale;              /**< Pixel multiplier before mean/std; default 1/255. */
-    float mean[3];            /**< Per output channel; default ImageNet (0.485, 0.456, 0.406). */
-    float std[3];             /**< Per output channel; default ImageNet (0.229, 0.224, 0.225). */
-    uint8_t pad_rgb[3];       /**< EI_FIT_LETTERBOX fill colour, R G B; default 114 114 114. */
-    float pad_value;          /**< EI_FIT_PAD_RIGHT fill (already normalised); default 0. */
+    ei_dtype_t dtype;   /**< EI_DTYPE_FLOAT32 (default), EI_DTYPE_FLOAT16 or EI_DTYPE_UINT8. */
+    float scale;        /**< Pixel multiplier before mean/std; default 1/255. */
+    float mean[3];      /**< Per output channel; default ImageNet (0.485, 0.456, 0.406). */
+    float std[3];       /**< Per output channel; default ImageNet (0.229, 0.224, 0.225). */
+    uint8_t pad_rgb[3]; /**< EI_FIT_LETTERBOX fill colour, R G B; default 114 114 114. */
+    float pad_value;    /**< EI_FIT_PAD_RIGHT fill (already normalised); default 0. */
     /**
      * Allow JPEG decoding at 1/2, 1/4 or 1/8 scale in the DCT domain, never below the size the
      * resize needs (times dct_oversample). Much faster on large photos but no longer identical
      * to PIL's full decode. Default false: the fidelity path, bit-exact with PIL.
      */
     bool dct_scaling;
-    uint64_t max_pixels;      /**< Decode limit; 0 = EI_IMAGE_DEFAULT_MAX_PIXELS. */
+    uint64_t max_pixels; /**< Decode limit; 0 = EI_IMAGE_DEFAULT_MAX_PIXELS. */
     /**
      * With dct_scaling: how many times larger than the resized image the DCT-scaled decode must
      * stay (>= 1). 1 lets the DCT do nearly all of the downscaling (fastest); 2 leaves at least
@@ -192,7 +189,8 @@ typedef struct ei_image_opts {
     float dct_oversample;
 } ei_image_opts_t;
 
-/** Fills `o` with the "imagenet" preset: 256 -> centre crop 224, ImageNet mean/std, NCHW float32 RGB. */
+/** Fills `o` with the "imagenet" preset: 256 -> centre crop 224, ImageNet mean/std, NCHW float32
+ * RGB. */
 EI_API void ei_image_opts_init(ei_image_opts_t *o);
 
 /**
@@ -223,13 +221,13 @@ EI_API EI_NODISCARD ei_code_t ei_image_opts_from_shape(ei_image_opts_t *o, const
  * DCT-domain scaling). For a centre crop the offsets are negative.
  */
 typedef struct ei_image_geom {
-    int32_t src_width;     /**< Upright source size. */
+    int32_t src_width; /**< Upright source size. */
     int32_t src_height;
     int32_t resized_width; /**< Size the content was resized to, in output pixels. */
     int32_t resized_height;
-    double scale_x;        /**< Output pixels per source pixel. */
+    double scale_x; /**< Output pixels per source pixel. */
     double scale_y;
-    double offset_x;       /**< Output position of the source's left edge. */
+    double offset_x; /**< Output position of the source's left edge. */
     double offset_y;
 } ei_image_geom_t;
 

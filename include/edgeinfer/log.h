@@ -26,8 +26,7 @@ typedef enum ei_log_level {
  * A log sink. `component` names the part of the library ("core", "image", "server", "ort"...);
  * `msg` has no trailing newline. It may be called from any thread, concurrently.
  */
-typedef void (*ei_log_fn)(ei_log_level_t level, const char *component, const char *msg,
-                          void *user);
+typedef void (*ei_log_fn)(ei_log_level_t level, const char *component, const char *msg, void *user);
 
 /** Sets the sink (NULL drops messages) and its user pointer. Thread-safe. */
 EI_API void ei_log_set(ei_log_fn fn, void *user);

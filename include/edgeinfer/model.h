@@ -8,12 +8,12 @@
 #ifndef EDGEINFER_MODEL_H
 #define EDGEINFER_MODEL_H
 
+#include "status.h"
+#include "tensor.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "status.h"
-#include "tensor.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -32,16 +32,16 @@ typedef struct ei_op_count {
      * domain ("" or "ai.onnx"), for example "com.microsoft:FusedConv".
      */
     const char *op_type;
-    size_t count;         /**< every occurrence, subgraphs included */
-    size_t in_subgraphs;  /**< how many of `count` sit inside If/Loop/Scan bodies */
+    size_t count;        /**< every occurrence, subgraphs included */
+    size_t in_subgraphs; /**< how many of `count` sit inside If/Loop/Scan bodies */
 } ei_op_count_t;
 
 /** A graph input or output as the file declares it. */
 typedef struct ei_model_value {
     const char *name;
-    ei_dtype_t dtype;             /**< UNDEFINED when not a tensor or not given */
-    bool is_tensor;               /**< false for sequences, maps, optionals, sparse tensors */
-    bool rank_known;              /**< false when the file gives no shape */
+    ei_dtype_t dtype; /**< UNDEFINED when not a tensor or not given */
+    bool is_tensor;   /**< false for sequences, maps, optionals, sparse tensors */
+    bool rank_known;  /**< false when the file gives no shape */
     size_t rank;
     const int64_t *shape;         /**< -1 for a free (symbolic or unnamed) dim */
     const char *const *dim_names; /**< "" when the dim has no symbolic name */
@@ -63,33 +63,33 @@ typedef struct ei_model_info {
     const char *graph_doc_string;
 
     size_t n_opsets;
-    const ei_opset_t *opsets;          /**< in file order */
+    const ei_opset_t *opsets; /**< in file order */
 
-    size_t n_nodes;                    /**< nodes of the main graph */
-    size_t n_subgraph_nodes;           /**< nodes inside subgraphs (If/Loop/Scan...), any depth */
-    size_t n_subgraphs;                /**< subgraphs found in node attributes, any depth */
+    size_t n_nodes;          /**< nodes of the main graph */
+    size_t n_subgraph_nodes; /**< nodes inside subgraphs (If/Loop/Scan...), any depth */
+    size_t n_subgraphs;      /**< subgraphs found in node attributes, any depth */
     size_t n_op_types;
-    const ei_op_count_t *op_counts;    /**< most frequent first, then by name */
+    const ei_op_count_t *op_counts; /**< most frequent first, then by name */
 
-    size_t n_initializers;             /**< dense and sparse, main graph only */
+    size_t n_initializers; /**< dense and sparse, main graph only */
     /**
      * Bytes of initializer data as declared (elements x element size; strings: their lengths;
      * sparse: values + indices), external ones included.
      */
     uint64_t initializer_bytes;
-    size_t n_external_initializers;    /**< initializers whose data lives in another file */
-    uint64_t external_bytes;           /**< their declared bytes (part of initializer_bytes) */
+    size_t n_external_initializers; /**< initializers whose data lives in another file */
+    uint64_t external_bytes;        /**< their declared bytes (part of initializer_bytes) */
 
     size_t n_inputs;
-    const ei_model_value_t *inputs;    /**< graph inputs that are not initializers */
+    const ei_model_value_t *inputs; /**< graph inputs that are not initializers */
     size_t n_outputs;
     const ei_model_value_t *outputs;
 
     size_t n_metadata;
-    const char *const *metadata_keys;  /**< metadata_props, in file order */
+    const char *const *metadata_keys; /**< metadata_props, in file order */
     const char *const *metadata_values;
 
-    size_t n_functions;                /**< model-local functions */
+    size_t n_functions; /**< model-local functions */
 } ei_model_info_t;
 
 /**

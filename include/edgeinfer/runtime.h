@@ -9,11 +9,11 @@
 #ifndef EDGEINFER_RUNTIME_H
 #define EDGEINFER_RUNTIME_H
 
-#include <stdbool.h>
-#include <stddef.h>
-
 #include "log.h"
 #include "status.h"
+
+#include <stdbool.h>
+#include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {

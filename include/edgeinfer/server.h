@@ -16,12 +16,12 @@
 #ifndef EDGEINFER_SERVER_H
 #define EDGEINFER_SERVER_H
 
+#include "log.h"
+#include "status.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "log.h"
-#include "status.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -54,10 +54,10 @@ typedef void (*ei_server_log_fn)(ei_server_log_stream_t stream, const char *line
 
 /** Resource limits; every client-controlled size has one. */
 typedef struct ei_server_limits {
-    size_t max_body_bytes;          /**< request body (413 beyond); default 64 MiB */
-    size_t max_tensor_elements;     /**< elements in one input tensor (400 beyond); default 2^26 */
-    size_t max_header_bytes;        /**< request line + headers (431 beyond); default 16 KiB */
-    unsigned max_connections;       /**< concurrent HTTP connections; default 512 */
+    size_t max_body_bytes;      /**< request body (413 beyond); default 64 MiB */
+    size_t max_tensor_elements; /**< elements in one input tensor (400 beyond); default 2^26 */
+    size_t max_header_bytes;    /**< request line + headers (431 beyond); default 16 KiB */
+    unsigned max_connections;   /**< concurrent HTTP connections; default 512 */
     unsigned connection_timeout_secs; /**< idle or stalled connection timeout; default 30 */
 } ei_server_limits_t;
 
@@ -66,22 +66,23 @@ typedef struct ei_server_limits {
  * Strings and arrays are copied by ei_server_create() and need not outlive the call.
  */
 typedef struct ei_server_opts {
-    const char *model_repository;   /**< repository directory (required) */
-    const char *http_address;       /**< numeric IPv4/IPv6 address to bind; default "127.0.0.1" */
-    int http_port;                  /**< default 8000; 0 picks a free port */
-    int metrics_port;               /**< default 8002; 0 picks a free port; -1 turns metrics off */
+    const char *model_repository; /**< repository directory (required) */
+    const char *http_address;     /**< numeric IPv4/IPv6 address to bind; default "127.0.0.1" */
+    int http_port;                /**< default 8000; 0 picks a free port */
+    int metrics_port;             /**< default 8002; 0 picks a free port; -1 turns metrics off */
     ei_server_control_mode_t model_control_mode; /**< default EI_SERVER_CONTROL_NONE */
-    int repository_poll_secs;       /**< POLL mode interval; default 15 */
-    const char *const *load_models; /**< EXPLICIT mode start-up models ("*" = all) */
+    int repository_poll_secs;                    /**< POLL mode interval; default 15 */
+    const char *const *load_models;              /**< EXPLICIT mode start-up models ("*" = all) */
     size_t n_load_models;
     ei_server_log_format_t log_format; /**< default EI_SERVER_LOG_TEXT */
-    int log_verbose;                /**< 0: access + error lines; >= 1: also per-request timings */
+    int log_verbose; /**< 0: access + error lines; >= 1: also per-request timings */
     ei_server_limits_t limits;
-    int http_threads;               /**< HTTP I/O threads; default 2 */
-    ei_server_log_fn log_fn;        /**< NULL: lines go to the library log sink (ei_log_set) */
+    int http_threads;        /**< HTTP I/O threads; default 2 */
+    ei_server_log_fn log_fn; /**< NULL: lines go to the library log sink (ei_log_set) */
     void *log_user;
-    int default_max_batch_size;     /**< auto-completed max_batch_size (Triton: 4); default 4 */
-    unsigned shutdown_timeout_secs; /**< ei_server_stop() waits this long for requests; default 30 */
+    int default_max_batch_size; /**< auto-completed max_batch_size (Triton: 4); default 4 */
+    unsigned
+        shutdown_timeout_secs; /**< ei_server_stop() waits this long for requests; default 30 */
     /** Sessions share the runtime's global thread pools (ei_global_init() must have made them). */
     bool use_global_threads;
 } ei_server_opts_t;

@@ -10,12 +10,12 @@
 #ifndef EDGEINFER_SESSION_H
 #define EDGEINFER_SESSION_H
 
+#include "status.h"
+#include "tensor.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "status.h"
-#include "tensor.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,7 +30,8 @@ typedef enum ei_graph_opt {
 
 /** One execution provider request, in priority order. */
 typedef struct ei_provider_opts {
-    /** Short name ("cpu", "cuda", "tensorrt", "openvino", "coreml", "rocm", "dml", "xnnpack"...). */
+    /** Short name ("cpu", "cuda", "tensorrt", "openvino", "coreml", "rocm", "dml", "xnnpack"...).
+     */
     const char *name;
     /** A missing provider is an error instead of a warning and a fallback. */
     bool required;
@@ -51,15 +52,15 @@ typedef struct ei_dim_override {
  * Strings and arrays are copied by ei_session_create() and need not outlive the call.
  */
 typedef struct ei_session_opts {
-    int intra_op_threads;        /**< 0: ONNX Runtime's default (one per core) */
-    int inter_op_threads;        /**< 0: default */
-    bool parallel_execution;     /**< ORT_PARALLEL instead of ORT_SEQUENTIAL */
-    ei_graph_opt_t graph_opt;    /**< graph optimisation level */
+    int intra_op_threads;             /**< 0: ONNX Runtime's default (one per core) */
+    int inter_op_threads;             /**< 0: default */
+    bool parallel_execution;          /**< ORT_PARALLEL instead of ORT_SEQUENTIAL */
+    ei_graph_opt_t graph_opt;         /**< graph optimisation level */
     const char *optimized_model_path; /**< write the optimised model here (NULL: don't) */
-    const char *profile_prefix;  /**< enable profiling; the JSON trace file name starts with this */
-    bool disable_mem_arena;      /**< turn off the CPU memory arena */
-    bool disable_mem_pattern;    /**< turn off memory-pattern planning */
-    bool use_global_threads;     /**< use the runtime's global pools (see ei_global_opts_t) */
+    const char *profile_prefix; /**< enable profiling; the JSON trace file name starts with this */
+    bool disable_mem_arena;     /**< turn off the CPU memory arena */
+    bool disable_mem_pattern;   /**< turn off memory-pattern planning */
+    bool use_global_threads;    /**< use the runtime's global pools (see ei_global_opts_t) */
     const ei_dim_override_t *dim_overrides;
     size_t n_dim_overrides;
     /** Providers in priority order; CPU is always appended as the last resort. */
@@ -86,11 +87,12 @@ typedef enum ei_value_kind {
 typedef struct ei_value_info {
     const char *name;
     ei_value_kind_t kind;
-    ei_dtype_t dtype;  /**< element type (for sequences/optionals: of the tensors inside, if known) */
-    size_t rank;       /**< for tensors; 0 also for scalars */
-    bool rank_known;   /**< false when the model gives no shape at all */
-    const int64_t *shape;            /**< -1 for a free dim */
-    const char *const *dim_names;    /**< "" when the dim has no symbolic name */
+    ei_dtype_t
+        dtype;       /**< element type (for sequences/optionals: of the tensors inside, if known) */
+    size_t rank;     /**< for tensors; 0 also for scalars */
+    bool rank_known; /**< false when the model gives no shape at all */
+    const int64_t *shape;         /**< -1 for a free dim */
+    const char *const *dim_names; /**< "" when the dim has no symbolic name */
 } ei_value_info_t;
 
 /** Model metadata. Valid as long as the session. Strings are "" when absent. */
@@ -150,9 +152,8 @@ EI_API size_t ei_session_providers(const ei_session_t *s, const char **names, si
  */
 EI_API EI_NODISCARD ei_code_t ei_session_run(ei_session_t *s, const char *const *input_names,
                                              ei_tensor_t *const *inputs, size_t n_inputs,
-                                             const char *const *output_names,
-                                             ei_tensor_t **outputs, size_t n_outputs,
-                                             ei_error_t *err);
+                                             const char *const *output_names, ei_tensor_t **outputs,
+                                             size_t n_outputs, ei_error_t *err);
 
 /**
  * Checks inputs as ei_session_run() would, without running: names, types, ranks, fixed dims, and

@@ -11,11 +11,11 @@
 #ifndef EDGEINFER_TENSOR_H
 #define EDGEINFER_TENSOR_H
 
+#include "status.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "status.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -61,7 +61,8 @@ typedef enum ei_dtype {
  */
 EI_API const char *ei_dtype_name(ei_dtype_t t);
 
-/** Parses a name as ei_dtype_name() prints it (also "float", "double", "half"); UNDEFINED if unknown. */
+/** Parses a name as ei_dtype_name() prints it (also "float", "double", "half"); UNDEFINED if
+ * unknown. */
 EI_API ei_dtype_t ei_dtype_parse(const char *name);
 
 /**
@@ -105,12 +106,14 @@ EI_API const int64_t *ei_tensor_shape(const ei_tensor_t *t);
 EI_API size_t ei_tensor_count(const ei_tensor_t *t);
 /** Bytes of element data; 0 for STRING tensors. */
 EI_API size_t ei_tensor_nbytes(const ei_tensor_t *t);
-/** The element data (NULL for STRING tensors). Writable unless the tensor came from a const source. */
+/** The element data (NULL for STRING tensors). Writable unless the tensor came from a const source.
+ */
 EI_API void *ei_tensor_data(const ei_tensor_t *t);
 /** Whether the tensor owns its buffer (false for ei_tensor_wrap()). */
 EI_API bool ei_tensor_owns_data(const ei_tensor_t *t);
 
-/** Sets element `i` of a STRING tensor to a copy of `len` bytes at `s` (need not be NUL-terminated). */
+/** Sets element `i` of a STRING tensor to a copy of `len` bytes at `s` (need not be
+ * NUL-terminated). */
 EI_API EI_NODISCARD ei_code_t ei_tensor_set_string(ei_tensor_t *t, size_t i, const char *s,
                                                    size_t len, ei_error_t *err);
 

@@ -8,10 +8,10 @@
 #ifndef EDGEINFER_TENSOR_IO_H
 #define EDGEINFER_TENSOR_IO_H
 
-#include <stddef.h>
-
 #include "status.h"
 #include "tensor.h"
+
+#include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {

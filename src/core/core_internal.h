@@ -7,13 +7,12 @@
 #ifndef EI_CORE_INTERNAL_H
 #define EI_CORE_INTERNAL_H
 
-#include <onnxruntime_c_api.h>
+#include "ei_util.h"
 
 #include <edgeinfer/runtime.h>
 #include <edgeinfer/session.h>
 #include <edgeinfer/tensor.h>
-
-#include "ei_util.h"
+#include <onnxruntime_c_api.h>
 
 /** The OrtApi table (never NULL once ei__env() succeeded). */
 extern const OrtApi *ei__ort;
@@ -35,7 +34,8 @@ ei_code_t ei__ort_check(OrtStatus *st, ei_error_t *err);
 
 /** ORT's long provider name for a short one ("cuda" -> "CUDAExecutionProvider"), or NULL. */
 const char *ei__provider_long_name(const char *short_name);
-/** The short name for ORT's long name ("CUDAExecutionProvider" -> "cuda"); unknown ones lowercase. */
+/** The short name for ORT's long name ("CUDAExecutionProvider" -> "cuda"); unknown ones lowercase.
+ */
 const char *ei__provider_short_name(const char *long_name);
 
 /** Element `i` of `data` (of type `t`) as a double. */

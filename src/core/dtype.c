@@ -2,27 +2,38 @@
 /*
  * Element types: names, sizes, and the float16/bfloat16/float8 conversions.
  */
+#include "core_internal.h"
+
 #include <math.h>
 #include <string.h>
-
-#include "core_internal.h"
 
 static const struct {
     const char *name;
     size_t size;
 } dtypes[EI__DTYPE_COUNT] = {
-    [EI_DTYPE_UNDEFINED] = {"undefined", 0},   [EI_DTYPE_FLOAT32] = {"float32", 4},
-    [EI_DTYPE_UINT8] = {"uint8", 1},           [EI_DTYPE_INT8] = {"int8", 1},
-    [EI_DTYPE_UINT16] = {"uint16", 2},         [EI_DTYPE_INT16] = {"int16", 2},
-    [EI_DTYPE_INT32] = {"int32", 4},           [EI_DTYPE_INT64] = {"int64", 8},
-    [EI_DTYPE_STRING] = {"string", 0},         [EI_DTYPE_BOOL] = {"bool", 1},
-    [EI_DTYPE_FLOAT16] = {"float16", 2},       [EI_DTYPE_FLOAT64] = {"float64", 8},
-    [EI_DTYPE_UINT32] = {"uint32", 4},         [EI_DTYPE_UINT64] = {"uint64", 8},
-    [EI_DTYPE_COMPLEX64] = {"complex64", 8},   [EI_DTYPE_COMPLEX128] = {"complex128", 16},
-    [EI_DTYPE_BFLOAT16] = {"bfloat16", 2},     [EI_DTYPE_FLOAT8E4M3FN] = {"float8e4m3fn", 1},
+    [EI_DTYPE_UNDEFINED] = {"undefined", 0},
+    [EI_DTYPE_FLOAT32] = {"float32", 4},
+    [EI_DTYPE_UINT8] = {"uint8", 1},
+    [EI_DTYPE_INT8] = {"int8", 1},
+    [EI_DTYPE_UINT16] = {"uint16", 2},
+    [EI_DTYPE_INT16] = {"int16", 2},
+    [EI_DTYPE_INT32] = {"int32", 4},
+    [EI_DTYPE_INT64] = {"int64", 8},
+    [EI_DTYPE_STRING] = {"string", 0},
+    [EI_DTYPE_BOOL] = {"bool", 1},
+    [EI_DTYPE_FLOAT16] = {"float16", 2},
+    [EI_DTYPE_FLOAT64] = {"float64", 8},
+    [EI_DTYPE_UINT32] = {"uint32", 4},
+    [EI_DTYPE_UINT64] = {"uint64", 8},
+    [EI_DTYPE_COMPLEX64] = {"complex64", 8},
+    [EI_DTYPE_COMPLEX128] = {"complex128", 16},
+    [EI_DTYPE_BFLOAT16] = {"bfloat16", 2},
+    [EI_DTYPE_FLOAT8E4M3FN] = {"float8e4m3fn", 1},
     [EI_DTYPE_FLOAT8E4M3FNUZ] = {"float8e4m3fnuz", 1},
-    [EI_DTYPE_FLOAT8E5M2] = {"float8e5m2", 1}, [EI_DTYPE_FLOAT8E5M2FNUZ] = {"float8e5m2fnuz", 1},
-    [EI_DTYPE_UINT4] = {"uint4", 0},           [EI_DTYPE_INT4] = {"int4", 0},
+    [EI_DTYPE_FLOAT8E5M2] = {"float8e5m2", 1},
+    [EI_DTYPE_FLOAT8E5M2FNUZ] = {"float8e5m2fnuz", 1},
+    [EI_DTYPE_UINT4] = {"uint4", 0},
+    [EI_DTYPE_INT4] = {"int4", 0},
 };
 
 const char *ei_dtype_name(ei_dtype_t t)

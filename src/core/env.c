@@ -6,11 +6,11 @@
  * ei__env() creates everything with defaults on first use, under a mutex, so library calls work
  * without an explicit ei_global_init(); ei_global_init() just gets there first with options.
  */
+#include "core_internal.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "core_internal.h"
 
 const OrtApi *ei__ort;
 
@@ -182,7 +182,7 @@ static ei_code_t create_env(const ei_global_opts_t *opts, ei_error_t *err)
             st = ei__ort->SetGlobalInterOpNumThreads(tp, opts->global_inter_threads);
         if (st == NULL)
             st = ei__ort->CreateEnvWithCustomLoggerAndGlobalThreadPools(ort_logger, NULL, level,
-                                                                         "edgeinfer", tp, &env);
+                                                                        "edgeinfer", tp, &env);
         ei__ort->ReleaseThreadingOptions(tp);
     } else {
         st = ei__ort->CreateEnvWithCustomLogger(ort_logger, NULL, level, "edgeinfer", &env);

@@ -5,6 +5,10 @@
  * this works on models ORT would refuse. Not a validator: it reports what the file declares and
  * only refuses what cannot be a ModelProto.
  */
+#include "ei_util.h"
+#include "onnx.pb-c.h"
+
+#include <edgeinfer/model.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,11 +17,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <edgeinfer/model.h>
-
-#include "ei_util.h"
-#include "onnx.pb-c.h"
 
 /* Deeper nesting of subgraphs than this is refused rather than walked. */
 #define MAX_GRAPH_DEPTH 64

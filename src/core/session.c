@@ -7,12 +7,12 @@
  * created, so ei_session_run() does no ORT metadata calls and no allocation beyond the OrtValue
  * headers and the output tensors.
  */
+#include "core_internal.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#include "core_internal.h"
 
 typedef struct {
     ei_value_info_t pub;
@@ -121,8 +121,9 @@ static ei_code_t add_providers(ei_session_t *s, OrtSessionOptions *so, const ei_
         const char *long_name = ei__provider_long_name(p->name);
         if (long_name == NULL) {
             list_available(avail, sizeof(avail));
-            return ei__fail(err, EI_EINVAL, "unknown execution provider '%s' (this runtime has: %s)",
-                            p->name, avail);
+            return ei__fail(err, EI_EINVAL,
+                            "unknown execution provider '%s' (this runtime has: %s)", p->name,
+                            avail);
         }
         const char *short_name = ei__provider_short_name(long_name);
         if (strcmp(short_name, "cpu") == 0)
@@ -152,17 +153,19 @@ static ei_code_t add_providers(ei_session_t *s, OrtSessionOptions *so, const ei_
                                    p->n_options),
                                err);
         } else {
-            rc = ei__fail(err, EI_EUNSUPPORTED,
-                          "execution provider '%s' is available but edgeinfer cannot configure it yet",
-                          short_name);
+            rc = ei__fail(
+                err, EI_EUNSUPPORTED,
+                "execution provider '%s' is available but edgeinfer cannot configure it yet",
+                short_name);
         }
         if (rc != EI_OK) {
             if (p->required) {
                 ei__error_prefix(err, "execution provider '%s'", short_name);
                 return rc;
             }
-            EI_LOG(EI_LOG_WARN, "core", "execution provider '%s' failed to initialise, skipping it: %s",
-                   short_name, err ? err->msg : "");
+            EI_LOG(EI_LOG_WARN, "core",
+                   "execution provider '%s' failed to initialise, skipping it: %s", short_name,
+                   err ? err->msg : "");
             ei_error_clear(err);
             continue;
         }
@@ -201,7 +204,8 @@ static ei_code_t build_options(ei_session_t *s, const ei_session_opts_t *o, OrtS
             st = ei__ort->SetInterOpNumThreads(so, o->inter_op_threads);
     }
     if (st == NULL)
-        st = ei__ort->SetSessionExecutionMode(so, o->parallel_execution ? ORT_PARALLEL : ORT_SEQUENTIAL);
+        st = ei__ort->SetSessionExecutionMode(so, o->parallel_execution ? ORT_PARALLEL
+                                                                        : ORT_SEQUENTIAL);
     if (st == NULL) {
         GraphOptimizationLevel lvl = ORT_ENABLE_ALL;
         switch (o->graph_opt) {
@@ -386,7 +390,8 @@ static ei_code_t read_values(ei_session_t *s, bool inputs, ei_error_t *err)
 }
 
 static char *meta_string(OrtModelMetadata *m, OrtAllocator *alloc,
-                         OrtStatus *(ORT_API_CALL *get)(const OrtModelMetadata *, OrtAllocator *, char **))
+                         OrtStatus *(ORT_API_CALL *get)(const OrtModelMetadata *, OrtAllocator *,
+                                                        char **))
 {
     char *v = NULL;
     if (ei__ort_check(get(m, alloc, &v), NULL) != EI_OK || v == NULL)
@@ -441,8 +446,9 @@ static ei_code_t read_metadata(ei_session_t *s, ei_error_t *err)
             char *v = NULL;
             if (arrays && rc == EI_OK) {
                 s->custom_keys[i] = ei__strdup(keys[i]);
-                if (ei__ort_check(ei__ort->ModelMetadataLookupCustomMetadataMap(m, alloc, keys[i], &v),
-                                  NULL) == EI_OK &&
+                if (ei__ort_check(
+                        ei__ort->ModelMetadataLookupCustomMetadataMap(m, alloc, keys[i], &v),
+                        NULL) == EI_OK &&
                     v != NULL) {
                     s->custom_values[i] = ei__strdup(v);
                     ei__ort_check(ei__ort->AllocatorFree(alloc, v), NULL);
@@ -793,8 +799,9 @@ ei_code_t ei_session_run(ei_session_t *s, const char *const *input_names,
         return rc;
     if (output_names == NULL) {
         if (n_outputs != s->n_out)
-            return ei__fail(err, EI_EINVAL, "asked for all outputs into %zu slots; the model has %zu",
-                            n_outputs, s->n_out);
+            return ei__fail(err, EI_EINVAL,
+                            "asked for all outputs into %zu slots; the model has %zu", n_outputs,
+                            s->n_out);
         output_names = s->out_names;
     } else {
         for (size_t i = 0; i < n_outputs; i++) {

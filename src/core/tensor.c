@@ -3,10 +3,10 @@
  * Tensors: owned (aligned, zeroed) buffers, borrowed caller memory, and ORT-owned output values,
  * behind one opaque type; plus the bridge to and from OrtValue.
  */
+#include "core_internal.h"
+
 #include <stdio.h>
 #include <string.h>
-
-#include "core_internal.h"
 
 typedef struct {
     char *p;
@@ -107,8 +107,9 @@ ei_code_t ei_tensor_wrap(ei_dtype_t dtype, const int64_t *shape, size_t rank, vo
         return rc;
     size_t need = ei_dtype_nbytes(dtype, count);
     if (nbytes < need)
-        return ei__fail(err, EI_EINVAL, "buffer of %zu bytes is too small for %zu %s elements (%zu bytes)",
-                        nbytes, count, ei_dtype_name(dtype), need);
+        return ei__fail(err, EI_EINVAL,
+                        "buffer of %zu bytes is too small for %zu %s elements (%zu bytes)", nbytes,
+                        count, ei_dtype_name(dtype), need);
     if (data == NULL && need > 0)
         return ei__fail(err, EI_EINVAL, "data is NULL");
     ei_tensor_t *t = tensor_new(dtype, shape, rank, count);
@@ -170,8 +171,7 @@ bool ei_tensor_owns_data(const ei_tensor_t *t)
     return t->owns || t->ort != NULL;
 }
 
-ei_code_t ei_tensor_set_string(ei_tensor_t *t, size_t i, const char *s, size_t len,
-                               ei_error_t *err)
+ei_code_t ei_tensor_set_string(ei_tensor_t *t, size_t i, const char *s, size_t len, ei_error_t *err)
 {
     if (t->dtype != EI_DTYPE_STRING)
         return ei__fail(err, EI_EINVAL, "tensor is %s, not string", ei_dtype_name(t->dtype));
@@ -238,15 +238,15 @@ ei_code_t ei__tensor_to_ort(const ei_tensor_t *t, OrtValue **out, bool *borrowed
         if (rc != EI_OK)
             return rc;
         OrtValue *v = NULL;
-        rc = ei__ort_check(ei__ort->CreateTensorAsOrtValue(alloc, t->shape, t->rank,
-                                                           ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING, &v),
+        rc = ei__ort_check(ei__ort->CreateTensorAsOrtValue(
+                               alloc, t->shape, t->rank, ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING, &v),
                            err);
         if (rc != EI_OK)
             return rc;
         for (size_t i = 0; i < t->count; i++) {
             char *buf = NULL;
-            rc = ei__ort_check(ei__ort->GetResizedStringTensorElementBuffer(v, i, t->strs[i].len, &buf),
-                               err);
+            rc = ei__ort_check(
+                ei__ort->GetResizedStringTensorElementBuffer(v, i, t->strs[i].len, &buf), err);
             if (rc != EI_OK) {
                 ei__ort->ReleaseValue(v);
                 return rc;
@@ -276,8 +276,8 @@ ei_code_t ei__tensor_from_ort(OrtValue *v, ei_tensor_t **out, ei_error_t *err)
         ONNXType type = ONNX_TYPE_UNKNOWN;
         ei__ort_check(ei__ort->GetValueType(v, &type), NULL);
         return ei__fail(err, EI_EUNSUPPORTED, "output is a %s, not a tensor",
-                        type == ONNX_TYPE_SEQUENCE ? "sequence"
-                        : type == ONNX_TYPE_MAP    ? "map"
+                        type == ONNX_TYPE_SEQUENCE   ? "sequence"
+                        : type == ONNX_TYPE_MAP      ? "map"
                         : type == ONNX_TYPE_OPTIONAL ? "optional"
                                                      : "non-tensor value");
     }

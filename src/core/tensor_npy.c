@@ -6,15 +6,14 @@
  * before anything is allocated, and every message names the file. Not for .npz archives, object
  * arrays or structured dtypes, which are refused with EI_EUNSUPPORTED.
  */
+#include "ei_util.h"
+
 #include <ctype.h>
+#include <edgeinfer/tensor_io.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#include <edgeinfer/tensor_io.h>
-
-#include "ei_util.h"
 
 #define NPY_MAGIC "\x93NUMPY"
 #define NPY_MAGIC_LEN 6
@@ -27,10 +26,10 @@
 /* What the header's 'descr' maps to. */
 typedef struct npy_dtype {
     ei_dtype_t dtype;
-    size_t itemsize;   /* bytes per element in the file */
-    size_t swap_unit;  /* bytes per byte-swapped unit (itemsize, half of it for complex); 1: none */
+    size_t itemsize;  /* bytes per element in the file */
+    size_t swap_unit; /* bytes per byte-swapped unit (itemsize, half of it for complex); 1: none */
     bool big_endian;
-    char kind;         /* 'S' / 'U' for strings, 0 otherwise */
+    char kind; /* 'S' / 'U' for strings, 0 otherwise */
 } npy_dtype_t;
 
 typedef struct npy_header {
@@ -148,8 +147,7 @@ static ei_code_t parse_header(const char *text, size_t len, const char *what, np
     while (!eat(&c, '}')) {
         char key[32];
         if (!parse_str(&c, key, sizeof(key)) || !eat(&c, ':'))
-            return ei__fail(err, EI_EFORMAT, "%s: npy header: expected a quoted key and ':'",
-                            what);
+            return ei__fail(err, EI_EFORMAT, "%s: npy header: expected a quoted key and ':'", what);
         if (strcmp(key, "descr") == 0) {
             skip_ws(&c);
             if (c.p < c.end && c.p[0] == '[')
@@ -184,7 +182,9 @@ static ei_code_t parse_header(const char *text, size_t len, const char *what, np
     }
     if (!h->have_descr || !h->have_fortran || !h->have_shape)
         return ei__fail(err, EI_EFORMAT, "%s: npy header lacks '%s'", what,
-                        !h->have_descr ? "descr" : !h->have_fortran ? "fortran_order" : "shape");
+                        !h->have_descr     ? "descr"
+                        : !h->have_fortran ? "fortran_order"
+                                           : "shape");
     return EI_OK;
 }
 
@@ -220,11 +220,11 @@ static ei_code_t map_descr(const char *descr, const char *what, npy_dtype_t *out
         int size;
         ei_dtype_t dtype;
     } table[] = {
-        {'b', 1, EI_DTYPE_BOOL},       {'i', 1, EI_DTYPE_INT8},       {'u', 1, EI_DTYPE_UINT8},
-        {'i', 2, EI_DTYPE_INT16},      {'u', 2, EI_DTYPE_UINT16},     {'i', 4, EI_DTYPE_INT32},
-        {'u', 4, EI_DTYPE_UINT32},     {'i', 8, EI_DTYPE_INT64},      {'u', 8, EI_DTYPE_UINT64},
-        {'f', 2, EI_DTYPE_FLOAT16},    {'f', 4, EI_DTYPE_FLOAT32},    {'f', 8, EI_DTYPE_FLOAT64},
-        {'c', 8, EI_DTYPE_COMPLEX64},  {'c', 16, EI_DTYPE_COMPLEX128},
+        {'b', 1, EI_DTYPE_BOOL},      {'i', 1, EI_DTYPE_INT8},        {'u', 1, EI_DTYPE_UINT8},
+        {'i', 2, EI_DTYPE_INT16},     {'u', 2, EI_DTYPE_UINT16},      {'i', 4, EI_DTYPE_INT32},
+        {'u', 4, EI_DTYPE_UINT32},    {'i', 8, EI_DTYPE_INT64},       {'u', 8, EI_DTYPE_UINT64},
+        {'f', 2, EI_DTYPE_FLOAT16},   {'f', 4, EI_DTYPE_FLOAT32},     {'f', 8, EI_DTYPE_FLOAT64},
+        {'c', 8, EI_DTYPE_COMPLEX64}, {'c', 16, EI_DTYPE_COMPLEX128},
     };
     if (kind == 'S' || kind == 'a' || kind == 'U') {
         out->dtype = EI_DTYPE_STRING;
@@ -341,8 +341,8 @@ static ei_code_t load_string(ei_tensor_t *t, size_t dst, const unsigned char *sr
         uint32_t cp = read_u32(src + 4 * i, nd->big_endian);
         size_t n = utf8_put(cp, buf + len);
         if (n == 0) {
-            rc = ei__fail(err, EI_EFORMAT, "%s: element %zu holds an invalid code point U+%X",
-                          what, dst, (unsigned)cp);
+            rc = ei__fail(err, EI_EFORMAT, "%s: element %zu holds an invalid code point U+%X", what,
+                          dst, (unsigned)cp);
             goto out;
         }
         len += n;
@@ -409,8 +409,7 @@ ei_code_t ei_tensor_parse_npy(const void *data, size_t size, const char *what, e
         rc = ei__fail(err, EI_EFORMAT, "%s: truncated in the npy preamble (%zu bytes)", what, size);
         goto out;
     }
-    size_t hlen = major == 1 ? (size_t)b[8] | (size_t)b[9] << 8
-                             : (size_t)read_u32(b + 8, false);
+    size_t hlen = major == 1 ? (size_t)b[8] | (size_t)b[9] << 8 : (size_t)read_u32(b + 8, false);
     if (hlen > NPY_MAX_HEADER) {
         rc = ei__fail(err, EI_EFORMAT, "%s: npy header length %zu is over the limit of %u", what,
                       hlen, NPY_MAX_HEADER);
@@ -467,8 +466,8 @@ ei_code_t ei_tensor_parse_npy(const void *data, size_t size, const char *what, e
         unsigned char *dst = ei_tensor_data(t);
         if (reorder) {
             for (size_t i = 0; i < count; i++)
-                memcpy(dst + i * nd.itemsize,
-                       src + fortran_index(i, h.shape, h.rank) * nd.itemsize, nd.itemsize);
+                memcpy(dst + i * nd.itemsize, src + fortran_index(i, h.shape, h.rank) * nd.itemsize,
+                       nd.itemsize);
         } else if (need > 0) {
             memcpy(dst, src, need);
         }
@@ -486,7 +485,6 @@ out:
     ei_tensor_destroy(t);
     return rc;
 }
-
 
 ei_code_t ei_tensor_load_npy(const char *path, ei_tensor_t **out, ei_error_t *err)
 {
@@ -635,7 +633,15 @@ ei_code_t ei_tensor_save_npy(const ei_tensor_t *t, const char *path, ei_error_t 
     memset(header + n, ' ', pad);
     header[(size_t)n + pad] = '\n';
     hlen += pad;
-    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hlen & 0xFF),
+    unsigned char pre[10] = {0x93,
+                             'N',
+                             'U',
+                             'M',
+                             'P',
+                             'Y',
+                             1,
+                             0,
+                             (unsigned char)(hlen & 0xFF),
                              (unsigned char)(hlen >> 8)};
     const void *data = body != NULL ? (const void *)body : ei_tensor_data(t);
     const void *parts[] = {pre, header, data};

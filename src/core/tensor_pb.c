@@ -372,7 +372,6 @@ out:
     return EI_OK;
 }
 
-
 ei_code_t ei_tensor_load_pb(const char *path, ei_tensor_t **out, char **name, ei_error_t *err)
 {
     uint8_t *data = NULL;

@@ -8,11 +8,11 @@
  * libjpeg's, which PIL uses, so a full-size decode matches PIL's pixel for pixel. CMYK is converted
  * the way PIL's convert("RGB") does it (Adobe-inverted samples, no colour management).
  */
-#include <string.h>
-#include <turbojpeg.h>
-
 #include "ei_util.h"
 #include "image_internal.h"
+
+#include <string.h>
+#include <turbojpeg.h>
 
 /*
  * Walks the marker segments up to the first SOS, noting the orientation from an APP1
@@ -97,9 +97,9 @@ static void cmyk_to_rgb(const uint8_t *src, int32_t w, int32_t h, uint8_t *dst)
     }
 }
 
-ei_code_t ei__decode_jpeg(struct ei__decoder *d, const uint8_t *data, size_t size,
-                          const char *name, const struct ei__decode_req *rq, ei_image_t *img,
-                          int *orient, ei_error_t *err)
+ei_code_t ei__decode_jpeg(struct ei__decoder *d, const uint8_t *data, size_t size, const char *name,
+                          const struct ei__decode_req *rq, ei_image_t *img, int *orient,
+                          ei_error_t *err)
 {
     ei_code_t rc = EI_OK;
     int w = 0, h = 0, subsamp = 0, cs = 0;
@@ -118,21 +118,25 @@ ei_code_t ei__decode_jpeg(struct ei__decoder *d, const uint8_t *data, size_t siz
     if (tjDecompressHeader3(tj, data, (unsigned long)size, &w, &h, &subsamp, &cs) != 0) {
         const char *m = tjGetErrorStr2(tj);
         if (!complete || strstr(m, "Premature end") != NULL)
-            return ei__fail(err, EI_EFORMAT, "%s: truncated JPEG (the file ends inside its "
-                                             "headers)", name);
+            return ei__fail(err, EI_EFORMAT,
+                            "%s: truncated JPEG (the file ends inside its "
+                            "headers)",
+                            name);
         return ei__fail(err, EI_EFORMAT, "%s: corrupt JPEG header: %s", name, m);
     }
     if (w <= 0 || h <= 0) { /* TurboJPEG accepts a tables-only stream */
         if (!complete)
-            return ei__fail(err, EI_EFORMAT, "%s: truncated JPEG (the file ends inside its "
-                                             "headers)", name);
+            return ei__fail(err, EI_EFORMAT,
+                            "%s: truncated JPEG (the file ends inside its "
+                            "headers)",
+                            name);
         return ei__fail(err, EI_EFORMAT, "%s: JPEG has no image frame", name);
     }
     uint64_t npix = (uint64_t)w * (uint64_t)h;
     if (npix > rq->max_pixels)
         return ei__fail(err, EI_ELIMIT,
-                        "%s: image is %dx%d (%llu pixels), above the limit of %llu pixels", name,
-                        w, h, (unsigned long long)npix, (unsigned long long)rq->max_pixels);
+                        "%s: image is %dx%d (%llu pixels), above the limit of %llu pixels", name, w,
+                        h, (unsigned long long)npix, (unsigned long long)rq->max_pixels);
 
     /* Pick the smallest 1/2^k scale whose upright size still covers what the resize needs. */
     int denom = 1;

@@ -5,11 +5,11 @@
  * byte (PIL's "RGB;16B" unpacking). The EXIF orientation comes from an eXIf chunk. Not for
  * writing PNG.
  */
-#include <spng.h>
-#include <string.h>
-
 #include "ei_util.h"
 #include "image_internal.h"
+
+#include <spng.h>
+#include <string.h>
 
 ei_code_t ei__decode_png(struct ei__decoder *d, const uint8_t *data, size_t size, const char *name,
                          const struct ei__decode_req *rq, ei_image_t *img, int *orient,
@@ -34,8 +34,7 @@ ei_code_t ei__decode_png(struct ei__decoder *d, const uint8_t *data, size_t size
             rc = ei__fail(err, EI_EFORMAT, "%s: truncated PNG header", name);
         else if (r == SPNG_EWIDTH || r == SPNG_EHEIGHT || r == SPNG_EUSER_WIDTH ||
                  r == SPNG_EUSER_HEIGHT)
-            rc = ei__fail(err, EI_ELIMIT, "%s: PNG size out of range: %s", name,
-                          spng_strerror(r));
+            rc = ei__fail(err, EI_ELIMIT, "%s: PNG size out of range: %s", name, spng_strerror(r));
         else
             rc = ei__fail(err, EI_EFORMAT, "%s: corrupt PNG header: %s", name, spng_strerror(r));
         goto out;

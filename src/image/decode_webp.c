@@ -4,11 +4,11 @@
  * convert("RGB") does, and the orientation comes from the EXIF chunk of the extended format.
  * Animated WebP is refused. Not for writing WebP.
  */
-#include <string.h>
-#include <webp/decode.h>
-
 #include "ei_util.h"
 #include "image_internal.h"
+
+#include <string.h>
+#include <webp/decode.h>
 
 /* Walks the RIFF chunks for "EXIF" and reads its orientation (1 when there is none). */
 static int webp_orientation(const uint8_t *d, size_t size)
@@ -32,9 +32,9 @@ static int webp_orientation(const uint8_t *d, size_t size)
     return 1;
 }
 
-ei_code_t ei__decode_webp(struct ei__decoder *d, const uint8_t *data, size_t size,
-                          const char *name, const struct ei__decode_req *rq, ei_image_t *img,
-                          int *orient, ei_error_t *err)
+ei_code_t ei__decode_webp(struct ei__decoder *d, const uint8_t *data, size_t size, const char *name,
+                          const struct ei__decode_req *rq, ei_image_t *img, int *orient,
+                          ei_error_t *err)
 {
     WebPBitstreamFeatures feat;
     (void)d;

@@ -5,18 +5,17 @@
  * themselves live in decode_{jpeg,png,webp}.c; resizing and normalisation in resample.c and
  * pipeline.c.
  */
+#include "ei_util.h"
+#include "image_internal.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
-
 #include <turbojpeg.h>
-
-#include "ei_util.h"
-#include "image_internal.h"
+#include <unistd.h>
 
 void ei_image_decode_opts_init(ei_image_decode_opts_t *o)
 {
@@ -67,8 +66,8 @@ void ei__decoder_dispose(struct ei__decoder *d)
  */
 #define MAP_THRESHOLD (512u * 1024u)
 
-ei_code_t ei__read_file(struct ei__decoder *d, const char *path, const uint8_t **data,
-                        size_t *size, ei_error_t *err)
+ei_code_t ei__read_file(struct ei__decoder *d, const char *path, const uint8_t **data, size_t *size,
+                        ei_error_t *err)
 {
     ei_code_t rc = EI_OK;
     struct stat st;
@@ -268,8 +267,8 @@ static bool is_webp(const uint8_t *d, size_t n)
 }
 
 ei_code_t ei__image_decode_into(struct ei__decoder *d, const uint8_t *data, size_t size,
-                                const char *name, const struct ei__decode_req *rq,
-                                ei_image_t *img, ei_error_t *err)
+                                const char *name, const struct ei__decode_req *rq, ei_image_t *img,
+                                ei_error_t *err)
 {
     ei_code_t rc;
     int orient = 1;
@@ -288,8 +287,7 @@ ei_code_t ei__image_decode_into(struct ei__decoder *d, const uint8_t *data, size
         return ei__fail(err, EI_EFORMAT, "%s: BMP images are not supported (JPEG, PNG, WebP)",
                         name);
     else
-        return ei__fail(err, EI_EFORMAT, "%s: unknown image format (not JPEG, PNG or WebP)",
-                        name);
+        return ei__fail(err, EI_EFORMAT, "%s: unknown image format (not JPEG, PNG or WebP)", name);
     if (rc != EI_OK)
         return rc;
     if (!rq->orient || orient == 1)

@@ -7,11 +7,10 @@
 #ifndef EI_IMAGE_INTERNAL_H
 #define EI_IMAGE_INTERNAL_H
 
+#include <edgeinfer/image.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <edgeinfer/image.h>
 
 /* A decoded RGB image. The pixel buffer may be larger than needed so that a pipeline can reuse it
  * for the next image without reallocating. */
@@ -36,12 +35,12 @@ struct ei__decode_req {
 
 /* Reusable decoder state (TurboJPEG handle, file buffer, scratch for the raw decode). */
 struct ei__decoder {
-    void *tj;          /* tjhandle, created lazily */
-    uint8_t *file;     /* the last small file read */
+    void *tj;      /* tjhandle, created lazily */
+    uint8_t *file; /* the last small file read */
     size_t file_cap;
-    void *map;         /* the last large file, mapped until ei__file_done() */
+    void *map; /* the last large file, mapped until ei__file_done() */
     size_t map_len;
-    uint8_t *raw;      /* the decoder's output before orientation or colour conversion */
+    uint8_t *raw; /* the decoder's output before orientation or colour conversion */
     size_t raw_cap;
 };
 
@@ -49,8 +48,8 @@ void ei__decoder_dispose(struct ei__decoder *d);
 
 /* Reads (or maps) a whole file: *data and *size stay valid until ei__file_done() or the next
  * read. EI_ENOENT, EI_EIO, EI_EFORMAT (empty file). */
-ei_code_t ei__read_file(struct ei__decoder *d, const char *path, const uint8_t **data,
-                        size_t *size, ei_error_t *err);
+ei_code_t ei__read_file(struct ei__decoder *d, const char *path, const uint8_t **data, size_t *size,
+                        ei_error_t *err);
 
 /* Releases a mapping made by ei__read_file() (no-op otherwise). */
 void ei__file_done(struct ei__decoder *d);
@@ -58,8 +57,8 @@ void ei__file_done(struct ei__decoder *d);
 /* Decodes `data` into `img` (whose buffer is grown as needed). `name` is the file name, or
  * "buffer", used in messages. `d` may not be NULL. */
 ei_code_t ei__image_decode_into(struct ei__decoder *d, const uint8_t *data, size_t size,
-                                const char *name, const struct ei__decode_req *rq,
-                                ei_image_t *img, ei_error_t *err);
+                                const char *name, const struct ei__decode_req *rq, ei_image_t *img,
+                                ei_error_t *err);
 
 /* Bytes allocated past the end of every pixel buffer, so vector loads may overrun a row. */
 #define EI__PIXEL_SLACK 32
@@ -72,15 +71,15 @@ ei_code_t ei__image_reserve(ei_image_t *img, size_t n, ei_error_t *err);
 
 /* Per-format decoders: fill `img` as stored (not yet upright) and return the EXIF orientation
  * they found (1 when none) in *orient; ei__image_decode_into() applies it. */
-ei_code_t ei__decode_jpeg(struct ei__decoder *d, const uint8_t *data, size_t size,
-                          const char *name, const struct ei__decode_req *rq, ei_image_t *img,
-                          int *orient, ei_error_t *err);
+ei_code_t ei__decode_jpeg(struct ei__decoder *d, const uint8_t *data, size_t size, const char *name,
+                          const struct ei__decode_req *rq, ei_image_t *img, int *orient,
+                          ei_error_t *err);
 ei_code_t ei__decode_png(struct ei__decoder *d, const uint8_t *data, size_t size, const char *name,
                          const struct ei__decode_req *rq, ei_image_t *img, int *orient,
                          ei_error_t *err);
-ei_code_t ei__decode_webp(struct ei__decoder *d, const uint8_t *data, size_t size,
-                          const char *name, const struct ei__decode_req *rq, ei_image_t *img,
-                          int *orient, ei_error_t *err);
+ei_code_t ei__decode_webp(struct ei__decoder *d, const uint8_t *data, size_t size, const char *name,
+                          const struct ei__decode_req *rq, ei_image_t *img, int *orient,
+                          ei_error_t *err);
 
 /* Reads the orientation tag (0x0112) from a TIFF-structured EXIF block (starting at "II" or
  * "MM"). Returns 1..8, or 1 when absent or malformed. */
@@ -134,7 +133,6 @@ void ei__hpass_row(const uint8_t *src, uint8_t *dst, const struct ei__coeffs *c,
 ei_code_t ei__coeffs_pack(struct ei__coeffs *c, ei_error_t *err);
 
 /* Vertical pass: acc[i] = round + sum_j rows[j][i] * k[j] for i < n3 (kernel.c). */
-void ei__vpass_row(const uint8_t *const *rows, const int32_t *k, int32_t yn, int32_t *acc,
-                   int n3);
+void ei__vpass_row(const uint8_t *const *rows, const int32_t *k, int32_t yn, int32_t *acc, int n3);
 
 #endif

@@ -10,12 +10,12 @@
  * past its last pixel (vector loads and stores; EI__PIXEL_SLACK is more than that): every pixel
  * buffer of the layer is allocated with that slack.
  */
+#include "ei_util.h"
+#include "image_internal.h"
+
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "ei_util.h"
-#include "image_internal.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define EI__HAVE_AVX2_KERNEL 1
@@ -73,13 +73,12 @@ static void vpass_c(const uint8_t *const *rows, const int32_t *k, int32_t yn, in
  */
 #define KP_MAX_TAPS 512
 
-__attribute__((target("avx2"))) static void hpass_avx2(const uint8_t *src, uint8_t *dst,
-                                                       const struct ei__coeffs *c, int32_t x0,
-                                                       int32_t n)
+__attribute__((target("avx2"))) static void
+hpass_avx2(const uint8_t *src, uint8_t *dst, const struct ei__coeffs *c, int32_t x0, int32_t n)
 {
-    const __m256i spread = _mm256_setr_epi8(0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1,
-                                            -1, 6, -1, 9, -1, 7, -1, 10, -1, 8, -1, 11, -1, -1,
-                                            -1, -1, -1);
+    const __m256i spread =
+        _mm256_setr_epi8(0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1, 6, -1, 9, -1, 7,
+                         -1, 10, -1, 8, -1, 11, -1, -1, -1, -1, -1);
     const __m128i round = _mm_set1_epi32(1 << (EI__PRECISION_BITS - 1));
     const int qs = c->qstride;
     for (int32_t x = 0; x < n; x++) {
@@ -107,9 +106,8 @@ __attribute__((target("avx2"))) static void hpass_avx2(const uint8_t *src, uint8
 }
 
 /* Vertical accumulation, 16 values per step (two 8-lane int32 vectors). */
-__attribute__((target("avx2"))) static void vpass_avx2(const uint8_t *const *rows,
-                                                       const int32_t *k, int32_t yn,
-                                                       int32_t *acc, int n3)
+__attribute__((target("avx2"))) static void vpass_avx2(const uint8_t *const *rows, const int32_t *k,
+                                                       int32_t yn, int32_t *acc, int n3)
 {
     const __m256i round = _mm256_set1_epi32(1 << (EI__PRECISION_BITS - 1));
     int i = 0;

@@ -4,11 +4,11 @@
  * H, W and the layout from a model input shape, filter names, and validation. The pipeline that
  * uses them is in pipeline.c.
  */
-#include <math.h>
-#include <string.h>
-
 #include "ei_util.h"
 #include "image_internal.h"
+
+#include <math.h>
+#include <string.h>
 
 static const char *const filter_names[] = {"nearest", "bilinear", "bicubic", "area"};
 
@@ -90,8 +90,8 @@ ei_code_t ei_image_opts_preset(ei_image_opts_t *o, const char *name, ei_error_t 
         }
         t.pad_value = 0.0f;
     } else {
-        return ei__fail(err, EI_ENOTFOUND,
-                        "image preset '%s' unknown (imagenet, raw, unit, ppocr)", name);
+        return ei__fail(err, EI_ENOTFOUND, "image preset '%s' unknown (imagenet, raw, unit, ppocr)",
+                        name);
     }
     *o = t;
     return EI_OK;
@@ -103,8 +103,10 @@ ei_code_t ei_image_opts_from_shape(ei_image_opts_t *o, const int64_t *shape, siz
     if (o == NULL || shape == NULL)
         return ei__fail(err, EI_EINVAL, "image shape: NULL argument");
     if (rank != 4)
-        return ei__fail(err, EI_EINVAL, "image input: expected rank 4 ([N,3,H,W] or [N,H,W,3]), "
-                                        "got rank %zu", rank);
+        return ei__fail(err, EI_EINVAL,
+                        "image input: expected rank 4 ([N,3,H,W] or [N,H,W,3]), "
+                        "got rank %zu",
+                        rank);
     int64_t h, w;
     if (shape[1] == 3) {
         o->layout = EI_LAYOUT_NCHW;
@@ -116,8 +118,7 @@ ei_code_t ei_image_opts_from_shape(ei_image_opts_t *o, const int64_t *shape, siz
         w = shape[2];
     } else {
         char buf[128];
-        return ei__fail(err, EI_EINVAL,
-                        "image input: expected [N,3,H,W] or [N,H,W,3], got %s",
+        return ei__fail(err, EI_EINVAL, "image input: expected [N,3,H,W] or [N,H,W,3], got %s",
                         ei_shape_format(shape, rank, buf, sizeof(buf)));
     }
     if (h > 65535 || w > 65535)
@@ -143,10 +144,11 @@ ei_code_t ei__image_opts_validate(const ei_image_opts_t *o, ei_error_t *err)
         return ei__fail(err, EI_EINVAL, "image opts: unknown layout %d", (int)o->layout);
     if ((int)o->order < 0 || (int)o->order > EI_ORDER_BGR)
         return ei__fail(err, EI_EINVAL, "image opts: unknown channel order %d", (int)o->order);
-    if (o->dtype != EI_DTYPE_FLOAT32 && o->dtype != EI_DTYPE_FLOAT16 &&
-        o->dtype != EI_DTYPE_UINT8)
-        return ei__fail(err, EI_EINVAL, "image opts: dtype %s not supported (float32, float16, "
-                                        "uint8)", ei_dtype_name(o->dtype));
+    if (o->dtype != EI_DTYPE_FLOAT32 && o->dtype != EI_DTYPE_FLOAT16 && o->dtype != EI_DTYPE_UINT8)
+        return ei__fail(err, EI_EINVAL,
+                        "image opts: dtype %s not supported (float32, float16, "
+                        "uint8)",
+                        ei_dtype_name(o->dtype));
     if (o->resize_shorter < 0 || o->resize_shorter > 65535)
         return ei__fail(err, EI_EINVAL, "image opts: resize_shorter %d out of range",
                         (int)o->resize_shorter);

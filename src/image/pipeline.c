@@ -6,11 +6,11 @@
  * Options and presets are in opts.c, decoding in image.c and decode_*.c, coefficient tables in
  * resample.c and the inner loops in kernel.c.
  */
-#include <math.h>
-#include <string.h>
-
 #include "ei_util.h"
 #include "image_internal.h"
+
+#include <math.h>
+#include <string.h>
 
 /* Coefficient tables kept per pipeline: horizontal and vertical for a few recent source sizes. */
 #define COEFF_CACHE 8
@@ -320,8 +320,8 @@ static void fill_elems(uint8_t *q, const uint8_t *v, size_t es, size_t step, int
 }
 
 /* Writes the pad into pixels [x0, x0 + n) of output row y, every channel. */
-static void fill_span(const ei_image_pipeline_t *p, const struct pad *pv, uint8_t *slot,
-                      int32_t y, int32_t x0, int32_t n)
+static void fill_span(const ei_image_pipeline_t *p, const struct pad *pv, uint8_t *slot, int32_t y,
+                      int32_t x0, int32_t n)
 {
     if (n <= 0)
         return;
@@ -506,9 +506,10 @@ ei_code_t ei_image_pipeline_run(ei_image_pipeline_t *p, const ei_image_t *img, v
     /* A 1 x 60000 strip asks for a 256 x 15 million resize; refuse rather than build tables of
      * that size (PIL would allocate the whole resized image). */
     if (L.rw > EI__MAX_RESIZED || L.rh > EI__MAX_RESIZED)
-        return ei__fail(err, EI_ELIMIT, "image pipeline: %dx%d image would be resized to %dx%d, "
-                                        "above the %d limit", (int)sw, (int)sh, (int)L.rw,
-                        (int)L.rh, EI__MAX_RESIZED);
+        return ei__fail(err, EI_ELIMIT,
+                        "image pipeline: %dx%d image would be resized to %dx%d, "
+                        "above the %d limit",
+                        (int)sw, (int)sh, (int)L.rw, (int)L.rh, EI__MAX_RESIZED);
     uint8_t *slot = (uint8_t *)dst + batch_index * p->slot_bytes;
     if (L.ww < p->o.width || L.wh < p->o.height)
         fill_pad(p, &L, slot);
@@ -549,8 +550,7 @@ static ei_code_t check_tensor(const ei_image_pipeline_t *p, const ei_tensor_t *t
         want[0] = rank == 4 ? s[0] : 1;
         return ei__fail(err, EI_EINVAL, "image input: expected shape %s %s, got %s %s",
                         ei_shape_format(want, 4, a, sizeof(a)), ei_dtype_name(p->o.dtype),
-                        ei_shape_format(s, rank, b, sizeof(b)),
-                        ei_dtype_name(ei_tensor_dtype(t)));
+                        ei_shape_format(s, rank, b, sizeof(b)), ei_dtype_name(ei_tensor_dtype(t)));
     }
     if ((int64_t)batch_index >= s[0])
         return ei__fail(err, EI_EINVAL, "image input: batch index %zu out of range (batch %lld)",

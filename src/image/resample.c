@@ -11,11 +11,11 @@
  * rounded to fixed point with EI__PRECISION_BITS fractional bits (away from zero, as PIL does).
  * Nearest sampling is expressed as a one-tap table so the same passes serve every filter.
  */
-#include <math.h>
-#include <string.h>
-
 #include "ei_util.h"
 #include "image_internal.h"
+
+#include <math.h>
+#include <string.h>
 
 static double box_filter(double x)
 {

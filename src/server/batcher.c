@@ -7,12 +7,13 @@
  * buffers (one per input, grown as needed, reused across batches), so batching allocates only the
  * per-request result tensors and the tensor views over those buffers.
  */
+#include "batcher.h"
+
+#include "ei_util.h"
+
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
-
-#include "batcher.h"
-#include "ei_util.h"
 
 typedef struct worker {
     struct ei__batcher *b;
@@ -20,8 +21,8 @@ typedef struct worker {
     bool started;
     unsigned char **bufs; /* per input: gather buffer */
     size_t *caps;
-    ei_tensor_t **views;  /* per input: tensor over bufs[i] */
-    ei_tensor_t **outs;   /* per output: whole-batch outputs */
+    ei_tensor_t **views; /* per input: tensor over bufs[i] */
+    ei_tensor_t **outs;  /* per output: whole-batch outputs */
     ei__infer_req_t **batch;
     size_t batch_cap;
 } worker_t;
@@ -33,10 +34,10 @@ struct ei__batcher {
     char *log_id;
     const char **in_names;  /* config input names, config order */
     const char **out_names; /* config output names, config order */
-    size_t n_in;            /* config inputs (kept: the config may be gone when the batcher is freed) */
-    bool batching;          /* dynamic batching and every tensor is numeric */
+    size_t n_in;   /* config inputs (kept: the config may be gone when the batcher is freed) */
+    bool batching; /* dynamic batching and every tensor is numeric */
     bool in_reshape, out_reshape;
-    size_t cap;             /* queue bound */
+    size_t cap; /* queue bound */
 
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -51,7 +52,8 @@ struct ei__batcher {
 
 static _Atomic int detached_live;
 
-/* Requests -------------------------------------------------------------------------------------- */
+/* Requests --------------------------------------------------------------------------------------
+ */
 
 static ei_tensor_t *req_input(const ei__infer_req_t *r, const char *name)
 {
@@ -105,8 +107,7 @@ static ei_code_t validate(const ei__batcher_t *b, ei__infer_req_t *req, ei_error
         const ei__config_io_t *io = &c->inputs[i];
         const ei_tensor_t *t = req_input(req, io->name);
         if (t == NULL)
-            return ei__fail(err, EI_EINVAL, "missing input '%s' for model '%s'", io->name,
-                            c->name);
+            return ei__fail(err, EI_EINVAL, "missing input '%s' for model '%s'", io->name, c->name);
         if (ei_tensor_dtype(t) != io->dtype)
             return ei__fail(err, EI_EINVAL, "input '%s': expected datatype %s, got %s", io->name,
                             ei_dtype_name(io->dtype), ei_dtype_name(ei_tensor_dtype(t)));
@@ -120,14 +121,15 @@ static ei_code_t validate(const ei__batcher_t *b, ei__infer_req_t *req, ei_error
             char want[200], got[200];
             expected_shape(c, io, want, sizeof(want));
             ei_shape_format(shape, rank, got, sizeof(got));
-            return ei__fail(err, EI_EINVAL, "input '%s': expected shape %s, got %s", io->name,
-                            want, got);
+            return ei__fail(err, EI_EINVAL, "input '%s': expected shape %s, got %s", io->name, want,
+                            got);
         }
         if (first == 1) {
             if (shape[0] < 1 || shape[0] > c->max_batch_size)
-                return ei__fail(err, EI_EINVAL,
-                                "input '%s': batch size %lld out of range (1 to max_batch_size %lld)",
-                                io->name, (long long)shape[0], (long long)c->max_batch_size);
+                return ei__fail(
+                    err, EI_EINVAL,
+                    "input '%s': batch size %lld out of range (1 to max_batch_size %lld)", io->name,
+                    (long long)shape[0], (long long)c->max_batch_size);
             if (batch >= 0 && shape[0] != batch)
                 return ei__fail(err, EI_EINVAL,
                                 "input '%s': batch size %lld differs from the other inputs' %lld",
@@ -221,7 +223,8 @@ ei_code_t ei__batcher_submit(ei__batcher_t *b, ei__infer_req_t *req, ei_error_t 
     return rc;
 }
 
-/* Scheduling ------------------------------------------------------------------------------------ */
+/* Scheduling ------------------------------------------------------------------------------------
+ */
 
 /* Unlinks `r` (whose predecessor is `prev`, NULL for the head) from the queue. */
 static void unlink_req(ei__batcher_t *b, ei__infer_req_t *prev, ei__infer_req_t *r)
@@ -307,7 +310,8 @@ static size_t pick(ei__batcher_t *b, worker_t *w, uint64_t now, ei__infer_req_t 
     return k;
 }
 
-/* Execution ------------------------------------------------------------------------------------- */
+/* Execution -------------------------------------------------------------------------------------
+ */
 
 static void finish(ei__batcher_t *b, ei__infer_req_t *r, ei_code_t code, const ei_error_t *err)
 {
@@ -349,8 +353,8 @@ static ei_code_t slice(const ei_tensor_t *src, int64_t total, int64_t off, int64
     size_t n_src = ei_tensor_count(src), per = total > 0 ? n_src / (size_t)total : 0;
     if (ei_tensor_count(t) != per * (size_t)count) {
         ei_tensor_destroy(t);
-        return ei__fail(err, EI_ERUNTIME, "output has %zu elements, cannot split %lld items",
-                        n_src, (long long)total);
+        return ei__fail(err, EI_ERUNTIME, "output has %zu elements, cannot split %lld items", n_src,
+                        (long long)total);
     }
     if (dt == EI_DTYPE_STRING) {
         for (size_t i = 0; rc == EI_OK && i < per * (size_t)count; i++) {
@@ -614,9 +618,8 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-ei_code_t ei__batcher_create(const ei__model_config_t *c, ei_session_t *s,
-                             ei__model_stats_t *stats, const char *log_id, ei__batcher_t **out,
-                             ei_error_t *err)
+ei_code_t ei__batcher_create(const ei__model_config_t *c, ei_session_t *s, ei__model_stats_t *stats,
+                             const char *log_id, ei__batcher_t **out, ei_error_t *err)
 {
     *out = NULL;
     ei_code_t rc = EI_OK;

@@ -21,9 +21,8 @@ typedef struct ei__batcher ei__batcher_t;
  * Starts the workers. `c`, `s` and `stats` are borrowed and must outlive the batcher; `log_id`
  * ("name@version") is copied.
  */
-ei_code_t ei__batcher_create(const ei__model_config_t *c, ei_session_t *s,
-                             ei__model_stats_t *stats, const char *log_id, ei__batcher_t **out,
-                             ei_error_t *err);
+ei_code_t ei__batcher_create(const ei__model_config_t *c, ei_session_t *s, ei__model_stats_t *stats,
+                             const char *log_id, ei__batcher_t **out, ei_error_t *err);
 
 /** Validates and queues a request; see ei__model_submit(). */
 ei_code_t ei__batcher_submit(ei__batcher_t *b, ei__infer_req_t *req, ei_error_t *err);

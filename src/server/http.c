@@ -12,17 +12,16 @@
  * set", so the connection is suspended exactly when no response exists yet. on_completed() writes
  * the access log line, updates the counters and frees the request. Not the protocol (kserve_v2.c).
  */
+#include "server_internal.h"
+
 #include <arpa/inet.h>
+#include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <microhttpd.h>
-
-#include "server_internal.h"
 
 unsigned ei__http_status_for(ei_code_t code)
 {
@@ -94,8 +93,7 @@ static enum MHD_Result queue_response(ei__http_req_t *r)
     return ret;
 }
 
-void ei__http_respond(ei__http_req_t *r, unsigned status, const char *ctype, char *body,
-                      size_t len)
+void ei__http_respond(ei__http_req_t *r, unsigned status, const char *ctype, char *body, size_t len)
 {
     pthread_mutex_lock(&r->mu);
     if (r->responded) {
@@ -212,9 +210,8 @@ static void dispatch(ei__http_req_t *r)
 }
 
 static enum MHD_Result on_request(ei_server_t *s, bool metrics, struct MHD_Connection *conn,
-                                  const char *url, const char *method,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *url, const char *method, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     ei__http_req_t *r = *con_cls;
     if (!r) {
@@ -233,8 +230,8 @@ static enum MHD_Result on_request(ei_server_t *s, bool metrics, struct MHD_Conne
         *con_cls = r;
         gate(s, r);
         /* Refuse an announced oversized body before reading it. */
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *cl =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         int64_t n = 0;
         if (cl && ei__parse_i64(cl, &n) && n > 0 && (uint64_t)n > s->o.limits.max_body_bytes) {
             r->too_large = true;
@@ -288,9 +285,8 @@ static enum MHD_Result on_http(void *cls, struct MHD_Connection *conn, const cha
 }
 
 static enum MHD_Result on_metrics(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     return on_request(cls, true, conn, url, method, upload_data, upload_data_size, con_cls);
@@ -315,8 +311,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
             inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, client,
                       sizeof client);
         else if (sa->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-                      client, sizeof client);
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, client,
+                      sizeof client);
     }
     if (!r->responded)
         r->status = 0; /* the client went away before we answered */
@@ -324,8 +320,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         ei__http_stats_t *hs = &s->http_stats;
         atomic_fetch_add_explicit(&hs->requests, 1, memory_order_relaxed);
         if (r->status >= 100 && r->status < 600)
-            atomic_fetch_add_explicit(&hs->status_class[r->status / 100], 1,
-                                      memory_order_relaxed);
+            atomic_fetch_add_explicit(&hs->status_class[r->status / 100], 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&hs->bytes_in, r->body_len, memory_order_relaxed);
         atomic_fetch_add_explicit(&hs->bytes_out, r->resp_len, memory_order_relaxed);
         ei__histogram_add(&hs->duration, dur);
@@ -341,9 +336,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     req_free(r);
 }
 
-static struct MHD_Daemon *start_daemon(ei_server_t *s, const char *addr, int port,
-                                       unsigned threads, bool metrics, int *bound,
-                                       ei_error_t *err)
+static struct MHD_Daemon *start_daemon(ei_server_t *s, const char *addr, int port, unsigned threads,
+                                       bool metrics, int *bound, ei_error_t *err)
 {
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
@@ -371,8 +365,8 @@ static struct MHD_Daemon *start_daemon(ei_server_t *s, const char *addr, int por
     size_t n = 0;
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s};
-    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)L->max_connections,
-                                        NULL};
+    opts[n++] =
+        (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)L->max_connections, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
                                         (intptr_t)L->connection_timeout_secs, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)pool, NULL};
@@ -380,12 +374,13 @@ static struct MHD_Daemon *start_daemon(ei_server_t *s, const char *addr, int por
     if (threads > 1)
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-    struct MHD_Daemon *d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL,
-                                            metrics ? on_metrics : on_http, s,
-                                            MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    struct MHD_Daemon *d =
+        MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, metrics ? on_metrics : on_http, s,
+                         MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!d) {
-        ei__fail(err, EI_EIO, "cannot listen on %s port %d (in use, or not an address of this host?)",
-                 addr, port);
+        ei__fail(err, EI_EIO,
+                 "cannot listen on %s port %d (in use, or not an address of this host?)", addr,
+                 port);
         return NULL;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);

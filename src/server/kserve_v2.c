@@ -6,16 +6,15 @@
  * batcher's worker thread: the handler returns without a response, the HTTP glue suspends the
  * connection, and infer_done() responds (which resumes it).
  */
-#include <stdio.h>
-#include <string.h>
-
-#include <jansson.h>
-
 #include "server_internal.h"
 #include "v2_infer.h"
 
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
 #define V2_EXTENSIONS                                                                              \
-    "[\"classification\",\"model_repository\",\"model_configuration\",\"binary_tensor_data\","    \
+    "[\"classification\",\"model_repository\",\"model_configuration\",\"binary_tensor_data\","     \
     "\"parameters\",\"statistics\",\"schedule_policy\"]"
 
 /* Path segments of the URL (at most 8; extra ones make the route unknown). */
@@ -134,9 +133,8 @@ static void note_model(ei__http_req_t *r, const char *name, int64_t version)
 
 static void server_metadata(ei__http_req_t *r)
 {
-    json_t *doc = json_pack("{s:s, s:s, s:o}", "name", "edgeinfer", "version",
-                            ei_version_string(), "extensions",
-                            json_loads(V2_EXTENSIONS, 0, NULL));
+    json_t *doc = json_pack("{s:s, s:s, s:o}", "name", "edgeinfer", "version", ei_version_string(),
+                            "extensions", json_loads(V2_EXTENSIONS, 0, NULL));
     respond_json(r, 200, doc);
 }
 
@@ -212,20 +210,20 @@ static json_t *model_stats_json(ei__model_t *m)
         "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "success",
         cn(LD(st->success_count), LD(st->success_ns)), "fail",
         cn(LD(st->fail_count), LD(st->fail_ns)), "queue", cn(LD(st->queue_count), LD(st->queue_ns)),
-        "compute_input", cn(LD(st->compute_input_count), LD(st->compute_input_ns)),
-        "compute_infer", cn(LD(st->compute_infer_count), LD(st->compute_infer_ns)),
-        "compute_output", cn(LD(st->compute_output_count), LD(st->compute_output_ns)), "cache_hit",
-        cn(0, 0), "cache_miss", cn(0, 0));
+        "compute_input", cn(LD(st->compute_input_count), LD(st->compute_input_ns)), "compute_infer",
+        cn(LD(st->compute_infer_count), LD(st->compute_infer_ns)), "compute_output",
+        cn(LD(st->compute_output_count), LD(st->compute_output_ns)), "cache_hit", cn(0, 0),
+        "cache_miss", cn(0, 0));
     json_t *batches = json_array();
     for (size_t b = 0; b < EI__STATS_MAX_BATCH; b++) {
         uint64_t c = LD(st->batch_count[b]);
         if (!c)
             continue;
-        json_array_append_new(
-            batches, json_pack("{s:I, s:o, s:o, s:o}", "batch_size", (json_int_t)(b + 1),
-                               "compute_input", cn(c, LD(st->batch_input_ns[b])), "compute_infer",
-                               cn(c, LD(st->batch_infer_ns[b])), "compute_output",
-                               cn(c, LD(st->batch_output_ns[b]))));
+        json_array_append_new(batches,
+                              json_pack("{s:I, s:o, s:o, s:o}", "batch_size", (json_int_t)(b + 1),
+                                        "compute_input", cn(c, LD(st->batch_input_ns[b])),
+                                        "compute_infer", cn(c, LD(st->batch_infer_ns[b])),
+                                        "compute_output", cn(c, LD(st->batch_output_ns[b]))));
     }
     return json_pack("{s:s, s:s, s:I, s:I, s:I, s:o, s:o, s:[]}", "name", ei__model_name(m),
                      "version", v, "last_inference", (json_int_t)LD(st->last_inference_ms),
@@ -396,10 +394,9 @@ static void infer_done(ei__infer_req_t *req)
     char *body = NULL;
     size_t len = 0, jlen = 0;
     ei_error_t e = {0};
-    ei_code_t rc = ei__v2_write_response(&c->rq, ei__model_name(c->model),
-                                         ei__model_version(c->model), ei__model_config(c->model),
-                                         req->results, req->result_names, req->n_results, &body,
-                                         &len, &jlen, &e);
+    ei_code_t rc = ei__v2_write_response(
+        &c->rq, ei__model_name(c->model), ei__model_version(c->model), ei__model_config(c->model),
+        req->results, req->result_names, req->n_results, &body, &len, &jlen, &e);
     if (rc != EI_OK) {
         respond_code(r, &e);
     } else if (jlen) {

@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The server's access and error log lines, as text (`<ts> <LEVEL> <stream> <message> key=value`)
- * or as one JSON object per line. Every line carries the request id (`req`) and `model=<name>@<ver>`
- * when a model was involved ("-" when none), so one request can be followed across both streams.
- * Lines go to the options' log callback, or to the library log sink when there is none.
+ * or as one JSON object per line. Every line carries the request id (`req`) and
+ * `model=<name>@<ver>` when a model was involved ("-" when none), so one request can be followed
+ * across both streams. Lines go to the options' log callback, or to the library log sink when there
+ * is none.
  */
+#include "server_internal.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-#include "server_internal.h"
 
 static void timestamp(char *buf, size_t size)
 {
@@ -40,8 +41,7 @@ static const char *level_upper(ei_log_level_t l)
     return "INFO";
 }
 
-static void emit(ei_server_t *s, ei_server_log_stream_t stream, ei_log_level_t level,
-                 ei__sbuf_t *b)
+static void emit(ei_server_t *s, ei_server_log_stream_t stream, ei_log_level_t level, ei__sbuf_t *b)
 {
     if (b->oom || !b->data) {
         ei__sbuf_free(b);

@@ -5,12 +5,12 @@
  * (ei_*_duration_seconds, ei_batch_size), HTTP counters and the process's resident memory. Every
  * family is written once with all its samples, as the format requires.
  */
+#include "server_internal.h"
+
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-#include "server_internal.h"
 
 #define LD(x) atomic_load_explicit(&(x), memory_order_relaxed)
 

@@ -5,10 +5,10 @@
  * instance count, platform) and refuses what contradicts the model (unknown names, dtype, rank or
  * fixed-dim mismatches, a batch dim the model does not have). Parsing is in model_config.c.
  */
-#include <string.h>
-
 #include "ei_util.h"
 #include "model_config.h"
+
+#include <string.h>
 
 static ei_code_t io_from_model(ei__config_io_t *io, const ei_value_info_t *v, bool batched,
                                ei_error_t *err)
@@ -37,9 +37,9 @@ static ei_code_t check_io(const ei__model_config_t *c, const ei__config_io_t *io
         return ei__fail(err, EI_EMODEL, "%s '%s': only tensor values are supported", what,
                         io->name);
     if (io->dtype != v->dtype)
-        return ei__fail(err, EI_EMODEL, "%s '%s': config data_type %s does not match the model's %s",
-                        what, io->name, ei__config_type_name(io->dtype),
-                        ei__config_type_name(v->dtype));
+        return ei__fail(err, EI_EMODEL,
+                        "%s '%s': config data_type %s does not match the model's %s", what,
+                        io->name, ei__config_type_name(io->dtype), ei__config_type_name(v->dtype));
     if (!v->rank_known)
         return EI_OK;
     size_t first = c->max_batch_size > 0 ? 1 : 0;
@@ -48,18 +48,20 @@ static ei_code_t check_io(const ei__model_config_t *c, const ei__config_io_t *io
                         "%s '%s': max_batch_size %lld needs a batch dim, the model's is a scalar",
                         what, io->name, (long long)c->max_batch_size);
     if (first == 1 && v->shape[0] != -1 && !(v->shape[0] == 1 && c->max_batch_size == 1))
-        return ei__fail(err, EI_EMODEL,
-                        "%s '%s': max_batch_size %lld needs a variable first dim, the model's is %lld",
-                        what, io->name, (long long)c->max_batch_size, (long long)v->shape[0]);
+        return ei__fail(
+            err, EI_EMODEL,
+            "%s '%s': max_batch_size %lld needs a variable first dim, the model's is %lld", what,
+            io->name, (long long)c->max_batch_size, (long long)v->shape[0]);
     const int64_t *dims = io->has_reshape ? io->reshape : io->dims;
     size_t nd = io->has_reshape ? io->n_reshape : io->n_dims;
     char want[160], got[160];
     ei_shape_format(dims, nd, want, sizeof(want));
     ei_shape_format(v->shape + first, v->rank - first, got, sizeof(got));
     if (nd != v->rank - first)
-        return ei__fail(err, EI_EMODEL,
-                        "%s '%s': config dims %s (without the batch dim) do not match the model's %s",
-                        what, io->name, want, got);
+        return ei__fail(
+            err, EI_EMODEL,
+            "%s '%s': config dims %s (without the batch dim) do not match the model's %s", what,
+            io->name, want, got);
     for (size_t i = 0; i < nd; i++) {
         if (dims[i] != -1 && v->shape[first + i] != -1 && dims[i] != v->shape[first + i])
             return ei__fail(err, EI_EMODEL,
@@ -89,8 +91,8 @@ ei_code_t ei__model_config_complete(ei__model_config_t *c, const ei_session_t *s
             return ei__fail(err, EI_ENOMEM, "out of memory");
         for (size_t i = 0; i < ni; i++) {
             c->n_inputs = i + 1;
-            ei_code_t rc = io_from_model(&c->inputs[i], ei_session_input(s, i),
-                                         c->max_batch_size > 0, err);
+            ei_code_t rc =
+                io_from_model(&c->inputs[i], ei_session_input(s, i), c->max_batch_size > 0, err);
             if (rc != EI_OK)
                 return rc;
         }
@@ -101,8 +103,8 @@ ei_code_t ei__model_config_complete(ei__model_config_t *c, const ei_session_t *s
             return ei__fail(err, EI_ENOMEM, "out of memory");
         for (size_t i = 0; i < no; i++) {
             c->n_outputs = i + 1;
-            ei_code_t rc = io_from_model(&c->outputs[i], ei_session_output(s, i),
-                                         c->max_batch_size > 0, err);
+            ei_code_t rc =
+                io_from_model(&c->outputs[i], ei_session_output(s, i), c->max_batch_size > 0, err);
             if (rc != EI_OK)
                 return rc;
         }
@@ -120,8 +122,7 @@ ei_code_t ei__model_config_complete(ei__model_config_t *c, const ei_session_t *s
     for (size_t i = 0; i < ni; i++) {
         const ei_value_info_t *v = ei_session_input(s, i);
         if (ei__model_config_input(c, v->name) == NULL)
-            return ei__fail(err, EI_EMODEL, "model input '%s' is missing from the config",
-                            v->name);
+            return ei__fail(err, EI_EMODEL, "model input '%s' is missing from the config", v->name);
     }
     for (size_t i = 0; i < c->n_outputs; i++) {
         int k = ei_session_output_index(s, c->outputs[i].name);

@@ -6,14 +6,16 @@
  * file:line (Triton would refuse some of them; a warning keeps a config written for Triton
  * usable); wrong types and bad numbers are errors naming file:line:column.
  */
+#include "model_config.h"
+
+#include "ei_util.h"
+#include "pbtxt.h"
+
 #include <stdio.h>
 #include <string.h>
 
-#include "ei_util.h"
-#include "model_config.h"
-#include "pbtxt.h"
-
-/* Types ----------------------------------------------------------------------------------------- */
+/* Types -----------------------------------------------------------------------------------------
+ */
 
 static const struct {
     ei_dtype_t dtype;
@@ -46,7 +48,8 @@ ei_dtype_t ei__config_type_parse(const char *name)
     return EI_DTYPE_UNDEFINED;
 }
 
-/* Freeing --------------------------------------------------------------------------------------- */
+/* Freeing ---------------------------------------------------------------------------------------
+ */
 
 static void io_free(ei__config_io_t *io)
 {
@@ -96,7 +99,8 @@ void ei__model_config_destroy(ei__model_config_t *c)
     ei__free(c);
 }
 
-/* Reading the tree ------------------------------------------------------------------------------ */
+/* Reading the tree ------------------------------------------------------------------------------
+ */
 
 typedef struct {
     const char *path;
@@ -608,7 +612,6 @@ ei_code_t ei__model_config_parse(const char *text, size_t len, const char *path,
     return EI_OK;
 }
 
-
 ei_code_t ei__model_config_load(const char *model_dir, const char *name, ei__model_config_t **out,
                                 ei_error_t *err)
 {
@@ -635,8 +638,8 @@ ei_code_t ei__model_config_load(const char *model_dir, const char *name, ei__mod
             c->num_versions = 1;
     }
     if (rc == EI_OK && c->name != NULL && strcmp(c->name, name) != 0)
-        rc = ei__fail(err, EI_EFORMAT, "%s: name '%s' does not match the directory name '%s'",
-                      path, c->name, name);
+        rc = ei__fail(err, EI_EFORMAT, "%s: name '%s' does not match the directory name '%s'", path,
+                      c->name, name);
     if (rc == EI_OK && c->name == NULL) {
         c->name = ei__strdup(name);
         if (c->name == NULL)
@@ -649,8 +652,7 @@ ei_code_t ei__model_config_load(const char *model_dir, const char *name, ei__mod
                       c->platform);
     if (rc == EI_OK && c->backend != NULL && strcmp(c->backend, "onnxruntime") != 0)
         rc = ei__fail(err, EI_EUNSUPPORTED,
-                      "%s: backend '%s' is not supported (expected onnxruntime)", path,
-                      c->backend);
+                      "%s: backend '%s' is not supported (expected onnxruntime)", path, c->backend);
     ei__free(text);
     if (rc != EI_OK) {
         ei__model_config_destroy(c);
@@ -668,9 +670,10 @@ ei_code_t ei__model_config_load_labels(ei__model_config_t *c, const char *model_
         if (io->label_filename == NULL || io->labels != NULL)
             continue;
         if (strstr(io->label_filename, "..") != NULL || io->label_filename[0] == '/')
-            return ei__fail(err, EI_EFORMAT,
-                            "output '%s': label_filename '%s' must be a file in the model directory",
-                            io->name, io->label_filename);
+            return ei__fail(
+                err, EI_EFORMAT,
+                "output '%s': label_filename '%s' must be a file in the model directory", io->name,
+                io->label_filename);
         char path[4096];
         int pn = snprintf(path, sizeof(path), "%s/%s", model_dir, io->label_filename);
         if (pn < 0 || (size_t)pn >= sizeof(path))
@@ -757,7 +760,8 @@ void ei__model_config_session_opts(const ei__model_config_t *c, ei_session_opts_
 {
     opts->intra_op_threads = param_int(c, "intra_op_thread_count", opts->intra_op_threads);
     opts->inter_op_threads = param_int(c, "inter_op_thread_count", opts->inter_op_threads);
-    opts->parallel_execution = param_int(c, "execution_mode", opts->parallel_execution ? 1 : 0) == 1;
+    opts->parallel_execution =
+        param_int(c, "execution_mode", opts->parallel_execution ? 1 : 0) == 1;
     const char *arena = ei__model_config_param(c, "enable_mem_arena");
     if (arena != NULL && strcmp(arena, "0") == 0)
         opts->disable_mem_arena = true;

@@ -10,15 +10,13 @@
 #ifndef EI_SERVER_MODEL_CONFIG_H
 #define EI_SERVER_MODEL_CONFIG_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <jansson.h>
-
 #include <edgeinfer/session.h>
 #include <edgeinfer/status.h>
 #include <edgeinfer/tensor.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /** One input or output. `dims` exclude the batch dim when max_batch_size > 0; -1 = variable. */
 typedef struct ei__config_io {
@@ -44,7 +42,7 @@ typedef struct ei__config_kv {
 /** One execution accelerator (optimization.execution_accelerators). */
 typedef struct ei__config_accel {
     char *name;
-    bool gpu; /**< gpu_execution_accelerator (else cpu_execution_accelerator) */
+    bool gpu;    /**< gpu_execution_accelerator (else cpu_execution_accelerator) */
     char **keys; /**< parameters, as parallel arrays (the shape ei_provider_opts_t wants) */
     char **values;
     size_t n_params;
@@ -69,7 +67,7 @@ typedef struct ei__model_config {
     size_t n_preferred;
     uint64_t max_queue_delay_us;
     bool preserve_ordering;
-    uint64_t max_queue_size;     /**< default_queue_policy; 0 = unbounded (an internal cap applies) */
+    uint64_t max_queue_size; /**< default_queue_policy; 0 = unbounded (an internal cap applies) */
     uint64_t default_timeout_us; /**< 0 = none */
     bool timeout_action_delay;   /**< DELAY instead of REJECT */
     bool allow_timeout_override;
@@ -104,7 +102,8 @@ typedef struct ei__model_config {
 ei_code_t ei__model_config_parse(const char *text, size_t len, const char *path,
                                  ei__model_config_t **out, ei_error_t *err);
 
-/** Reads `<model_dir>/config.pbtxt` if it exists (an empty config otherwise); name defaults to `name`. */
+/** Reads `<model_dir>/config.pbtxt` if it exists (an empty config otherwise); name defaults to
+ * `name`. */
 ei_code_t ei__model_config_load(const char *model_dir, const char *name, ei__model_config_t **out,
                                 ei_error_t *err);
 
@@ -122,7 +121,8 @@ ei_code_t ei__model_config_load_labels(ei__model_config_t *c, const char *model_
                                        ei_error_t *err);
 
 /** Session options from the config (threads, execution mode, graph level, accelerators). The
- * arrays in `opts` point into `c` and into `storage` (caller-provided, at least c->n_accels + 1). */
+ * arrays in `opts` point into `c` and into `storage` (caller-provided, at least c->n_accels + 1).
+ */
 void ei__model_config_session_opts(const ei__model_config_t *c, ei_session_opts_t *opts,
                                    ei_provider_opts_t *storage, size_t storage_cap);
 
@@ -132,7 +132,8 @@ void ei__model_config_destroy(ei__model_config_t *c);
 /** Triton's ModelConfig JSON (new reference; NULL on OOM). */
 json_t *ei__model_config_json(const struct ei__model_config *c);
 
-/** The value of config parameter `key` (parameters { key: .. value: { string_value: .. } }), or NULL. */
+/** The value of config parameter `key` (parameters { key: .. value: { string_value: .. } }), or
+ * NULL. */
 const char *ei__model_config_param(const struct ei__model_config *c, const char *key);
 
 /** The input/output called `name`, or NULL. */

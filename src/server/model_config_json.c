@@ -4,9 +4,9 @@
  * as strings, int64 fields as JSON numbers (as Triton prints them), defaults filled in the way
  * Triton shows an auto-completed config. Rendering only; see model_config.c for the struct.
  */
-#include <stdio.h>
-
 #include "model_config.h"
+
+#include <stdio.h>
 
 static json_t *dims_json(const int64_t *d, size_t n)
 {
@@ -99,8 +99,9 @@ json_t *ei__model_config_json(const struct ei__model_config *c)
         for (size_t i = 0; i < c->n_accels; i++) {
             json_t *a = json_object();
             json_object_set_new(a, "name", json_string(c->accels[i].name));
-            json_object_set_new(a, "parameters", kv_map_json(c->accels[i].keys, c->accels[i].values,
-                                                             c->accels[i].n_params, false));
+            json_object_set_new(
+                a, "parameters",
+                kv_map_json(c->accels[i].keys, c->accels[i].values, c->accels[i].n_params, false));
             json_array_append_new(c->accels[i].gpu ? gpu : cpu, a);
         }
         json_object_set_new(ea, "gpu_execution_accelerator", gpu);
@@ -138,9 +139,9 @@ json_t *ei__model_config_json(const struct ei__model_config *c)
     json_object_set_new(g, "gpus", json_array());
     json_array_append_new(ig, g);
     json_object_set_new(o, "instance_group", ig);
-    json_object_set_new(o, "default_model_filename",
-                        json_string(c->default_model_filename != NULL ? c->default_model_filename
-                                                                      : "model.onnx"));
+    json_object_set_new(
+        o, "default_model_filename",
+        json_string(c->default_model_filename != NULL ? c->default_model_filename : "model.onnx"));
     json_object_set_new(o, "cc_model_filenames", json_object());
     json_object_set_new(o, "metric_tags", json_object());
     json_t *params = json_object();

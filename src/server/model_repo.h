@@ -12,16 +12,15 @@
 #ifndef EI_SERVER_MODEL_REPO_H
 #define EI_SERVER_MODEL_REPO_H
 
-#include <stdatomic.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
+#include "model_config.h"
 
 #include <edgeinfer/session.h>
 #include <edgeinfer/status.h>
 #include <edgeinfer/tensor.h>
-
-#include "model_config.h"
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /** The model repository and every loaded model. */
 typedef struct ei__repo ei__repo_t;
@@ -33,12 +32,12 @@ typedef enum { EI__CONTROL_NONE, EI__CONTROL_POLL, EI__CONTROL_EXPLICIT } ei__co
 
 /** Repository options. New fields only ever go at the end; zero-initialise unknown ones. */
 typedef struct ei__repo_opts {
-    const char *path;               /**< repository directory */
+    const char *path; /**< repository directory */
     ei__control_mode_t mode;
     int poll_secs;                  /**< POLL mode interval (<= 0: 15) */
     const char *const *load_models; /**< EXPLICIT mode start-up list ("*" = all) */
     size_t n_load_models;
-    int default_max_batch_size;     /**< auto-complete default (Triton: 4); 0 = 4, < 0 = no batching */
+    int default_max_batch_size; /**< auto-complete default (Triton: 4); 0 = 4, < 0 = no batching */
     /** Sessions use the runtime's global thread pools (the caller did ei_global_init with them). */
     bool use_global_threads;
 } ei__repo_opts_t;
@@ -51,7 +50,8 @@ typedef struct ei__repo_opts {
         2500000, 5000000
 /** Number of finite bucket bounds (the +Inf bucket is index EI__STATS_NBUCKETS). */
 #define EI__STATS_NBUCKETS 15
-/** Batch sizes 1..EI__STATS_MAX_BATCH have their own execution counters (larger ones count in the last). */
+/** Batch sizes 1..EI__STATS_MAX_BATCH have their own execution counters (larger ones count in the
+ * last). */
 #define EI__STATS_MAX_BATCH 64
 
 /** Non-cumulative histogram: bucket[i] counts durations <= bound[i] and > bound[i-1]. */
@@ -76,7 +76,8 @@ typedef struct ei__model_stats {
     _Atomic uint64_t execution_count;   /**< session runs */
     _Atomic uint64_t last_inference_ms; /**< unix ms of the last finished request */
     _Atomic uint64_t pending;           /**< requests queued now (gauge) */
-    /** batch_stats: index b-1 counts runs of batch size b (the last one: >= EI__STATS_MAX_BATCH). */
+    /** batch_stats: index b-1 counts runs of batch size b (the last one: >= EI__STATS_MAX_BATCH).
+     */
     _Atomic uint64_t batch_count[EI__STATS_MAX_BATCH];
     _Atomic uint64_t batch_input_ns[EI__STATS_MAX_BATCH];
     _Atomic uint64_t batch_infer_ns[EI__STATS_MAX_BATCH];
@@ -123,9 +124,9 @@ ei__model_stats_t *ei__model_stats(ei__model_t *m);
 /** One row of the repository index. Strings are valid during the callback only. */
 typedef struct {
     const char *name;
-    int64_t version;   /**< -1 when the model has no usable version at all */
-    const char *state; /**< "READY" | "UNAVAILABLE" | "LOADING" | "UNLOADING" */
-    const char *reason;/**< "" when none */
+    int64_t version;    /**< -1 when the model has no usable version at all */
+    const char *state;  /**< "READY" | "UNAVAILABLE" | "LOADING" | "UNLOADING" */
+    const char *reason; /**< "" when none */
 } ei__repo_entry_t;
 
 /**
@@ -171,18 +172,21 @@ struct ei__infer_req {
     /* Set by the caller (W), owned by the caller: */
     size_t n_inputs;
     const char *const *input_names;
-    ei_tensor_t *const *inputs;         /**< with max_batch_size > 0 the first dim is the batch */
-    size_t n_outputs;                   /**< 0 = all outputs in model order */
+    ei_tensor_t *const *inputs; /**< with max_batch_size > 0 the first dim is the batch */
+    size_t n_outputs;           /**< 0 = all outputs in model order */
     const char *const *output_names;
-    uint64_t timeout_us;                /**< 0 = the model's default queue policy */
-    uint64_t received_ns;               /**< ei__now_ns() when the request arrived */
-    void (*done)(ei__infer_req_t *req); /**< exactly once, from a worker thread, after the fields below */
+    uint64_t timeout_us;  /**< 0 = the model's default queue policy */
+    uint64_t received_ns; /**< ei__now_ns() when the request arrived */
+    void (*done)(
+        ei__infer_req_t *req); /**< exactly once, from a worker thread, after the fields below */
     void *user;
     /* Set by the model side before done(): */
-    ei_code_t code; /**< EI_OK, EI_EINVAL (400), EI_EBUSY (503 queue full), EI_ETIMEDOUT, EI_ERUNTIME */
+    ei_code_t
+        code; /**< EI_OK, EI_EINVAL (400), EI_EBUSY (503 queue full), EI_ETIMEDOUT, EI_ERUNTIME */
     ei_error_t err;
     size_t n_results;
-    ei_tensor_t **results; /**< owned by the request after done(): destroy each, ei__free the array */
+    ei_tensor_t *
+        *results; /**< owned by the request after done(): destroy each, ei__free the array */
     const char *const *result_names; /**< valid while the caller holds the model */
     uint64_t queue_ns, compute_input_ns, compute_infer_ns, compute_output_ns;
     /* Internal to the scheduler; do not touch. */

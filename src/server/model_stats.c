@@ -5,10 +5,10 @@
  * readers (the /stats and /metrics renderers) see each counter consistently, not all counters as
  * one snapshot.
  */
-#include <time.h>
-
 #include "batcher.h"
 #include "ei_util.h"
+
+#include <time.h>
 
 const uint64_t ei__stats_bucket_us[EI__STATS_NBUCKETS] = {EI__STATS_BUCKETS_US};
 

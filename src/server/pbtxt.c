@@ -7,10 +7,11 @@
  * ModelConfig. Every error carries path:line:column; nesting is bounded so hostile input cannot
  * exhaust the stack.
  */
-#include <string.h>
+#include "pbtxt.h"
 
 #include "ei_util.h"
-#include "pbtxt.h"
+
+#include <string.h>
 
 typedef struct {
     const char *s, *end, *path;
@@ -132,15 +133,35 @@ static ei_code_t read_quoted(lexer_t *lx, sbuf_t *b)
                 continue; /* reported as unterminated on the next turn */
             advance(lx);
             switch (e) {
-            case 'n': c = '\n'; break;
-            case 't': c = '\t'; break;
-            case 'r': c = '\r'; break;
-            case 'a': c = '\a'; break;
-            case 'b': c = '\b'; break;
-            case 'f': c = '\f'; break;
-            case 'v': c = '\v'; break;
-            case '\\': case '\'': case '"': case '?': c = e; break;
-            case 'x': case 'X': {
+            case 'n':
+                c = '\n';
+                break;
+            case 't':
+                c = '\t';
+                break;
+            case 'r':
+                c = '\r';
+                break;
+            case 'a':
+                c = '\a';
+                break;
+            case 'b':
+                c = '\b';
+                break;
+            case 'f':
+                c = '\f';
+                break;
+            case 'v':
+                c = '\v';
+                break;
+            case '\\':
+            case '\'':
+            case '"':
+            case '?':
+                c = e;
+                break;
+            case 'x':
+            case 'X': {
                 int v = 0, k = 0;
                 while (k < 2 && hexval(peekc(lx)) >= 0) {
                     v = v * 16 + hexval(peekc(lx));
@@ -205,8 +226,9 @@ static ei_code_t read_scalar(lexer_t *lx, ei__pb_node_t *n)
         advance(lx);
         for (;;) {
             int d = peekc(lx);
-            bool exp_sign = (d == '-' || d == '+') && (lx->s[-1] == 'e' || lx->s[-1] == 'E') &&
-                            !(start[0] == '0' && lx->s - start > 1 && (start[1] == 'x' || start[1] == 'X'));
+            bool exp_sign =
+                (d == '-' || d == '+') && (lx->s[-1] == 'e' || lx->s[-1] == 'E') &&
+                !(start[0] == '0' && lx->s - start > 1 && (start[1] == 'x' || start[1] == 'X'));
             if (is_ident_char(d) || d == '.' || exp_sign)
                 advance(lx);
             else

@@ -8,10 +8,9 @@
 #ifndef EI_SERVER_PBTXT_H
 #define EI_SERVER_PBTXT_H
 
+#include <edgeinfer/status.h>
 #include <stdbool.h>
 #include <stddef.h>
-
-#include <edgeinfer/status.h>
 
 /** Scalar token kinds. */
 typedef enum { EI__PB_STRING, EI__PB_NUMBER, EI__PB_IDENT, EI__PB_MESSAGE } ei__pb_kind_t;

@@ -11,6 +11,10 @@
  * requests in flight keep theirs and finish on it, and the last release frees the session.
  * Changes are detected with a signature of the files (name, size, mtime, inode).
  */
+#include "batcher.h"
+#include "ei_util.h"
+#include "model_repo.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
@@ -20,10 +24,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-
-#include "batcher.h"
-#include "ei_util.h"
-#include "model_repo.h"
 
 struct ei__model {
     _Atomic long refs;
@@ -42,7 +42,7 @@ typedef struct vslot {
     ei__model_t *model; /* the repository's reference; NULL when not ready */
     const char *state;  /* static string */
     char reason[EI_ERROR_MSG_SIZE];
-    uint64_t sig;       /* files of the last load attempt */
+    uint64_t sig; /* files of the last load attempt */
 } vslot_t;
 
 typedef struct entry {
@@ -73,9 +73,10 @@ struct ei__repo {
 static _Atomic long live_models;
 
 static const char *const ST_READY = "READY", *const ST_UNAVAILABLE = "UNAVAILABLE",
-                  *const ST_LOADING = "LOADING";
+                         *const ST_LOADING = "LOADING";
 
-/* Models ---------------------------------------------------------------------------------------- */
+/* Models ----------------------------------------------------------------------------------------
+ */
 
 static void model_free(ei__model_t *m)
 {
@@ -150,7 +151,8 @@ static bool fmt_path(char *buf, size_t size, const char *fmt, ...)
     return n >= 0 && (size_t)n < size;
 }
 
-/* Files ----------------------------------------------------------------------------------------- */
+/* Files -----------------------------------------------------------------------------------------
+ */
 
 static uint64_t mix(uint64_t h, uint64_t v)
 {
@@ -315,9 +317,8 @@ static ei_code_t load_version(ei__repo_t *r, const char *name, const char *model
     rc = ei__model_config_load(model_dir, name, &m->config, err);
     if (rc != EI_OK)
         goto out;
-    const char *file = m->config->default_model_filename != NULL
-                           ? m->config->default_model_filename
-                           : "model.onnx";
+    const char *file = m->config->default_model_filename != NULL ? m->config->default_model_filename
+                                                                 : "model.onnx";
     if (strchr(file, '/') != NULL || strcmp(file, "..") == 0) {
         rc = ei__fail(err, EI_EFORMAT, "default_model_filename '%s' must be a plain file name",
                       file);
@@ -368,7 +369,8 @@ out:
     return EI_OK;
 }
 
-/* Entries --------------------------------------------------------------------------------------- */
+/* Entries ---------------------------------------------------------------------------------------
+ */
 
 /* Under r->lock. */
 static entry_t *find_entry(ei__repo_t *r, const char *name)
@@ -615,8 +617,10 @@ static ei_code_t load_model(ei__repo_t *r, const char *name, bool force, ei_erro
             s->reason[0] = '\0';
         } else if (s->model != NULL) {
             /* A changed file that fails to load: the old one keeps serving. */
-            snprintf(s->reason, sizeof(s->reason), "reload failed, still serving the previous "
-                                                   "files: %.440s", att[i].reason);
+            snprintf(s->reason, sizeof(s->reason),
+                     "reload failed, still serving the previous "
+                     "files: %.440s",
+                     att[i].reason);
         } else {
             s->state = ST_UNAVAILABLE;
             ei__strlcpy(s->reason, att[i].reason, sizeof(s->reason));
@@ -664,7 +668,8 @@ out:
     return rc;
 }
 
-/* Repository ------------------------------------------------------------------------------------ */
+/* Repository ------------------------------------------------------------------------------------
+ */
 
 /* Names of the model directories in the repository. */
 static ei_code_t list_models(const char *path, char ***out, size_t *n, ei_error_t *err)

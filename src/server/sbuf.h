@@ -7,11 +7,11 @@
 #ifndef EI_SERVER_SBUF_H
 #define EI_SERVER_SBUF_H
 
+#include "ei_util.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "ei_util.h"
 
 typedef struct ei__sbuf {
     char *data; /**< ei__malloc'd; always NUL-terminated when not NULL */
@@ -28,7 +28,8 @@ void ei__sbuf_addc(ei__sbuf_t *b, char c);
 void ei__sbuf_printf(ei__sbuf_t *b, const char *fmt, ...) EI__PRINTF(2, 3);
 /** Appends `n` bytes as a JSON string literal, quotes included (invalid UTF-8 bytes as \u00XX). */
 void ei__sbuf_json_str(ei__sbuf_t *b, const char *s, size_t n);
-/** Appends a double the way JSON needs it (shortest round-trip for `digits` 9 or 17; NaN/Inf as null). */
+/** Appends a double the way JSON needs it (shortest round-trip for `digits` 9 or 17; NaN/Inf as
+ * null). */
 void ei__sbuf_json_num(ei__sbuf_t *b, double v, int digits);
 /** Takes the buffer out (caller ei__free()s it); the sbuf is reset. NULL after an OOM. */
 char *ei__sbuf_take(ei__sbuf_t *b, size_t *len);

@@ -7,11 +7,11 @@
  * repository down first answers the still-queued requests (the batcher calls done() for each), so
  * no connection is left suspended when MHD stops (which it does not allow).
  */
+#include "server_internal.h"
+
 #include <errno.h>
 #include <string.h>
 #include <time.h>
-
-#include "server_internal.h"
 
 void ei_server_opts_init(ei_server_opts_t *o)
 {
@@ -139,9 +139,8 @@ ei_code_t ei_server_start(ei_server_t *s, ei_error_t *err)
     if (rc != EI_OK)
         return rc;
     s->started = true;
-    ei__log_event(s, EI_LOG_INFO, 0, NULL, -1, "serving http on %s:%d, metrics %s%d",
-                  s->address, s->http_port, s->metrics_port >= 0 ? "on port " : "off ",
-                  s->metrics_port);
+    ei__log_event(s, EI_LOG_INFO, 0, NULL, -1, "serving http on %s:%d, metrics %s%d", s->address,
+                  s->http_port, s->metrics_port >= 0 ? "on port " : "off ", s->metrics_port);
     return EI_OK;
 }
 

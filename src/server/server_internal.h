@@ -8,17 +8,16 @@
 #ifndef EI_SERVER_INTERNAL_H
 #define EI_SERVER_INTERNAL_H
 
+#include "ei_util.h"
+#include "model_repo.h"
+#include "sbuf.h"
+
+#include <edgeinfer/image.h>
+#include <edgeinfer/server.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
-
-#include <edgeinfer/image.h>
-#include <edgeinfer/server.h>
-
-#include "ei_util.h"
-#include "model_repo.h"
-#include "sbuf.h"
 
 struct MHD_Daemon;
 struct MHD_Connection;

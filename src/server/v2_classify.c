@@ -11,15 +11,14 @@
  * `image_output` (the output to read, default the first). Fixed H/W, layout and element type are
  * taken from the config's input. Labels are the output's label_filename labels.
  */
-#include <math.h>
-#include <stdio.h>
-#include <string.h>
+#include "server_internal.h"
 
 #include <edgeinfer/classify.h>
 #include <edgeinfer/image.h>
+#include <math.h>
 #include <microhttpd.h>
-
-#include "server_internal.h"
+#include <stdio.h>
+#include <string.h>
 
 typedef struct cls_ctx {
     ei__infer_req_t req;
@@ -90,8 +89,9 @@ static void cls_done(ei__infer_req_t *req)
     ei__sbuf_t b = {0};
     ei__sbuf_adds(&b, "{\"model_name\":");
     ei__sbuf_json_str(&b, ei__model_name(c->model), strlen(ei__model_name(c->model)));
-    ei__sbuf_printf(&b, ",\"model_version\":\"%lld\",\"image\":{\"width\":%d,\"height\":%d},"
-                        "\"softmax_applied\":%s,\"classes\":%zu,\"top\":[",
+    ei__sbuf_printf(&b,
+                    ",\"model_version\":\"%lld\",\"image\":{\"width\":%d,\"height\":%d},"
+                    "\"softmax_applied\":%s,\"classes\":%zu,\"top\":[",
                     (long long)ei__model_version(c->model), (int)c->src_w, (int)c->src_h,
                     softmaxed ? "true" : "false", row);
     for (size_t i = 0; i < k; i++) {
@@ -244,8 +244,9 @@ void ei__classify_handle(ei__http_req_t *r, ei__repo_t *repo, const char *name, 
     r->version = ei__model_version(c->model);
     cfg = ei__model_config(c->model);
     if (cfg->n_inputs != 1 || cfg->n_outputs < 1) {
-        ei__http_respond_error(r, 400, "model '%s': classify needs one input and an output, it has "
-                                       "%zu inputs",
+        ei__http_respond_error(r, 400,
+                               "model '%s': classify needs one input and an output, it has "
+                               "%zu inputs",
                                name, cfg->n_inputs);
         goto fail;
     }
@@ -256,8 +257,9 @@ void ei__classify_handle(ei__http_req_t *r, ei__repo_t *repo, const char *name, 
     if (out_param) {
         const ei__config_io_t *oio = ei__model_config_output(cfg, out_param);
         if (!oio) {
-            ei__http_respond_error(r, 500, "model '%s': parameter image_output names unknown "
-                                           "output '%s'",
+            ei__http_respond_error(r, 500,
+                                   "model '%s': parameter image_output names unknown "
+                                   "output '%s'",
                                    name, out_param);
             goto fail;
         }

@@ -12,22 +12,22 @@
  */
 #include "v2_infer.h"
 
+#include "ei_util.h"
+#include "sbuf.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ei_util.h"
-#include "sbuf.h"
-
 static const struct {
     const char *name;
     ei_dtype_t t;
 } v2_types[] = {
-    {"BOOL", EI_DTYPE_BOOL},     {"UINT8", EI_DTYPE_UINT8},     {"UINT16", EI_DTYPE_UINT16},
-    {"UINT32", EI_DTYPE_UINT32}, {"UINT64", EI_DTYPE_UINT64},   {"INT8", EI_DTYPE_INT8},
-    {"INT16", EI_DTYPE_INT16},   {"INT32", EI_DTYPE_INT32},     {"INT64", EI_DTYPE_INT64},
-    {"FP16", EI_DTYPE_FLOAT16},  {"FP32", EI_DTYPE_FLOAT32},    {"FP64", EI_DTYPE_FLOAT64},
+    {"BOOL", EI_DTYPE_BOOL},     {"UINT8", EI_DTYPE_UINT8},   {"UINT16", EI_DTYPE_UINT16},
+    {"UINT32", EI_DTYPE_UINT32}, {"UINT64", EI_DTYPE_UINT64}, {"INT8", EI_DTYPE_INT8},
+    {"INT16", EI_DTYPE_INT16},   {"INT32", EI_DTYPE_INT32},   {"INT64", EI_DTYPE_INT64},
+    {"FP16", EI_DTYPE_FLOAT16},  {"FP32", EI_DTYPE_FLOAT32},  {"FP64", EI_DTYPE_FLOAT64},
     {"BF16", EI_DTYPE_BFLOAT16}, {"BYTES", EI_DTYPE_STRING},
 };
 
@@ -102,8 +102,7 @@ static ei_code_t put_int(fill_t *f, double dv, bool is_int, long long iv)
     for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
         if (ranges[i].t != f->dtype)
             continue;
-        if ((double)iv < ranges[i].lo || (double)iv > ranges[i].hi ||
-            (ranges[i].lo == 0 && iv < 0))
+        if ((double)iv < ranges[i].lo || (double)iv > ranges[i].hi || (ranges[i].lo == 0 && iv < 0))
             return ei__fail(f->err, EI_EINVAL,
                             "input '%s': element %zu (%lld) is out of range for %s", f->name,
                             f->idx, iv, ei__v2_dtype_name(f->dtype));
@@ -212,8 +211,8 @@ static ei_code_t put_elem(fill_t *f, json_t *v)
             return ei__fail(f->err, EI_EINVAL,
                             "input '%s': element %zu is not a string, expected BYTES as strings",
                             f->name, f->idx);
-        rc = ei_tensor_set_string(f->t, f->idx, json_string_value(v), json_string_length(v),
-                                  f->err);
+        rc =
+            ei_tensor_set_string(f->t, f->idx, json_string_value(v), json_string_length(v), f->err);
         f->idx++;
         return rc;
     }
@@ -602,9 +601,8 @@ static ei_code_t tensor_from_binary(const char *name, ei_dtype_t t, const int64_
     if (n != need) {
         char sh[160];
         return ei__fail(err, EI_EINVAL,
-                        "input '%s': binary_data_size is %zu bytes, shape %s of %s needs %zu",
-                        name, n, ei_shape_format(shape, rank, sh, sizeof sh),
-                        ei__v2_dtype_name(t), need);
+                        "input '%s': binary_data_size is %zu bytes, shape %s of %s needs %zu", name,
+                        n, ei_shape_format(shape, rank, sh, sizeof sh), ei__v2_dtype_name(t), need);
     }
     /* Borrow the body when the bytes are naturally aligned for the element type; otherwise copy
      * (the JSON header length decides where they start). */
@@ -692,8 +690,8 @@ static ei_code_t parse_raw(const char *body, size_t len, size_t max_elements,
         count = len / es;
     }
     if (count > max_elements)
-        return ei__fail(err, EI_EINVAL, "input '%s': more than the limit of %zu elements",
-                        in->name, max_elements);
+        return ei__fail(err, EI_EINVAL, "input '%s': more than the limit of %zu elements", in->name,
+                        max_elements);
     out->raw = true;
     out->binary_output = true;
     out->inputs = ei__calloc(1, sizeof *out->inputs);
@@ -778,8 +776,9 @@ ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
         json_t *to = json_object_get(params, "timeout");
         if (to) {
             if (!json_is_integer(to) || json_integer_value(to) < 0)
-                return ei__fail(err, EI_EINVAL,
-                                "parameter 'timeout' must be a non-negative integer (microseconds)");
+                return ei__fail(
+                    err, EI_EINVAL,
+                    "parameter 'timeout' must be a non-negative integer (microseconds)");
             out->timeout_us = (uint64_t)json_integer_value(to);
         }
     }
@@ -814,8 +813,8 @@ ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
                             name, json_string_value(jt));
         int64_t shape[EI_MAX_RANK];
         size_t rank = 0, count = 0;
-        rc = read_shape(name, json_object_get(in, "shape"), shape, &rank, &count, max_elements,
-                        err);
+        rc =
+            read_shape(name, json_object_get(in, "shape"), shape, &rank, &count, max_elements, err);
         if (rc != EI_OK)
             return rc;
         json_t *ip = json_object_get(in, "parameters");
@@ -874,8 +873,8 @@ ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
         if (f.idx != count) {
             char sh[160];
             return ei__fail(err, EI_EINVAL,
-                            "input '%s': 'data' has %zu elements, shape %s needs %zu", name,
-                            f.idx, ei_shape_format(shape, rank, sh, sizeof sh), count);
+                            "input '%s': 'data' has %zu elements, shape %s needs %zu", name, f.idx,
+                            ei_shape_format(shape, rank, sh, sizeof sh), count);
         }
     }
     if (off != len)
@@ -950,8 +949,8 @@ static int ranked_cmp(const void *a, const void *b)
  * The classification extension: per batch item (when the model batches), the top K values of the
  * output as BYTES "value:index[:label]" (Triton prints the value with %f). NaNs sort last.
  */
-static ei_code_t classify(const ei_tensor_t *t, int64_t k, bool batched,
-                          const ei__config_io_t *io, ei_tensor_t **out, ei_error_t *err)
+static ei_code_t classify(const ei_tensor_t *t, int64_t k, bool batched, const ei__config_io_t *io,
+                          ei_tensor_t **out, ei_error_t *err)
 {
     ei_dtype_t dt = ei_tensor_dtype(t);
     if (dt == EI_DTYPE_STRING || dt == EI_DTYPE_BOOL)
@@ -1143,7 +1142,8 @@ ei_code_t ei__v2_write_response(const ei__v2_request_t *rq, const char *model, i
             ei__sbuf_addc(&b, ',');
         ei__sbuf_adds(&b, "{\"name\":");
         ei__sbuf_json_str(&b, names[i], strlen(names[i]));
-        ei__sbuf_printf(&b, ",\"datatype\":\"%s\",\"shape\":[", ei__v2_dtype_name(ei_tensor_dtype(t)));
+        ei__sbuf_printf(&b, ",\"datatype\":\"%s\",\"shape\":[",
+                        ei__v2_dtype_name(ei_tensor_dtype(t)));
         const int64_t *sh = ei_tensor_shape(t);
         for (size_t d = 0; d < ei_tensor_rank(t); d++)
             ei__sbuf_printf(&b, "%s%lld", d ? "," : "", (long long)sh[d]);

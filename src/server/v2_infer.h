@@ -8,15 +8,13 @@
 #ifndef EI_SERVER_V2_INFER_H
 #define EI_SERVER_V2_INFER_H
 
+#include "model_config.h"
+
+#include <edgeinfer/tensor.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <jansson.h>
-
-#include <edgeinfer/tensor.h>
-
-#include "model_config.h"
 
 /** One requested output. */
 typedef struct ei__v2_output {
@@ -27,8 +25,8 @@ typedef struct ei__v2_output {
 
 /** A parsed inference request. Everything it points to is owned by it. */
 typedef struct ei__v2_request {
-    json_t *doc;      /**< the JSON header (NULL for the raw binary form) */
-    char *id;         /**< "id" to echo, or NULL */
+    json_t *doc; /**< the JSON header (NULL for the raw binary form) */
+    char *id;    /**< "id" to echo, or NULL */
     size_t n_inputs;
     const char **input_names;
     ei_tensor_t **inputs;

@@ -6,14 +6,13 @@
  * the decode/resize/normalise work in the image layer. The CLI adds the pipelined (decode while
  * inferring) loop on top of ei_classifier_create_input() / ei_classifier_run_tensor().
  */
+#include "ei_util.h"
+
+#include <edgeinfer/classify.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <edgeinfer/classify.h>
-
-#include "ei_util.h"
 
 /* Tolerance of the "already a distribution" check. */
 #define DIST_TOL 1e-3
@@ -228,8 +227,8 @@ static void input_names(const ei_session_t *s, char *buf, size_t size)
     size_t used = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < ei_session_input_count(s) && used + 1 < size; i++) {
-        int w = snprintf(buf + used, size - used, "%s%s", i ? ", " : "",
-                         ei_session_input(s, i)->name);
+        int w =
+            snprintf(buf + used, size - used, "%s%s", i ? ", " : "", ei_session_input(s, i)->name);
         if (w < 0)
             break;
         used += (size_t)w;
@@ -277,7 +276,8 @@ static ei_code_t setup_model(ei_classifier_t *c, const ei_classifier_opts_t *o, 
         if (in->kind == EI_VALUE_TENSOR && in->rank_known)
             ei_shape_format(in->shape, in->rank, shape, sizeof(shape));
         else
-            snprintf(shape, sizeof(shape), "%s", in->kind == EI_VALUE_TENSOR ? "unknown" : "not a tensor");
+            snprintf(shape, sizeof(shape), "%s",
+                     in->kind == EI_VALUE_TENSOR ? "unknown" : "not a tensor");
         return ei__fail(err, EI_EMODEL,
                         "not an image classifier: input '%s' has shape %s, expected rank 4 "
                         "[N,3,H,W] or [N,H,W,3]",
@@ -326,9 +326,8 @@ static ei_code_t setup_model(ei_classifier_t *c, const ei_classifier_opts_t *o, 
                         ei_dtype_name(out->dtype));
     if (out->rank_known) {
         /* A free (-1) trailing dim of a rank-4 output is checked at run time. */
-        bool ok = out->rank == 2 || (out->rank == 4 && out->shape[2] <= 1 &&
-                                     out->shape[2] != 0 && out->shape[3] <= 1 &&
-                                     out->shape[3] != 0);
+        bool ok = out->rank == 2 || (out->rank == 4 && out->shape[2] <= 1 && out->shape[2] != 0 &&
+                                     out->shape[3] <= 1 && out->shape[3] != 0);
         if (!ok) {
             ei_shape_format(out->shape, out->rank, shape, sizeof(shape));
             return ei__fail(err, EI_EMODEL,
@@ -463,8 +462,7 @@ static void input_shape(const ei_classifier_t *c, size_t n, int64_t shape[4])
     }
 }
 
-ei_code_t ei_classifier_create_input(const ei_classifier_t *c, ei_tensor_t **out,
-                                     ei_error_t *err)
+ei_code_t ei_classifier_create_input(const ei_classifier_t *c, ei_tensor_t **out, ei_error_t *err)
 {
     if (out != NULL)
         *out = NULL;
@@ -553,8 +551,7 @@ ei_code_t ei_classifier_run_tensor(ei_classifier_t *c, ei_tensor_t *input, size_
         ei_shape_format(want, 4, a, sizeof(a));
         ei_shape_format(got, ei_tensor_rank(input), b, sizeof(b));
         return ei__fail(err, EI_EINVAL, "classify: input tensor must be %s %s, got %s %s",
-                        ei_dtype_name(c->input_dtype), a, ei_dtype_name(ei_tensor_dtype(input)),
-                        b);
+                        ei_dtype_name(c->input_dtype), a, ei_dtype_name(ei_tensor_dtype(input)), b);
     }
     if (n == 0 || n > c->batch)
         return ei__fail(err, EI_EINVAL, "classify: %zu images for a batch of %zu", n, c->batch);
@@ -605,8 +602,8 @@ ei_code_t ei_classifier_run_tensor(ei_classifier_t *c, ei_tensor_t *input, size_
         c->n_classes = n_classes;
         warn_label_count(c);
     } else if (c->n_classes != n_classes) {
-        rc = ei__fail(err, EI_EMODEL, "output '%s' has %zu classes, expected %zu",
-                      c->output_name, n_classes, c->n_classes);
+        rc = ei__fail(err, EI_EMODEL, "output '%s' has %zu classes, expected %zu", c->output_name,
+                      n_classes, c->n_classes);
         goto out;
     }
     row = ei__malloc(n_classes * sizeof(float));
@@ -661,8 +658,8 @@ ei_code_t ei_classifier_run(ei_classifier_t *c, const ei_image_t *const *images,
         size_t m = n - done < c->batch ? n - done : c->batch;
         for (size_t i = 0; i < m && rc == EI_OK; i++) {
             uint64_t t0 = ei__now_ns();
-            rc = ei_image_pipeline_run_tensor(c->pipeline, images[done + i], c->input, i, NULL,
-                                              err);
+            rc =
+                ei_image_pipeline_run_tensor(c->pipeline, images[done + i], c->input, i, NULL, err);
             if (rc != EI_OK)
                 ei__error_prefix(err, "image %zu", done + i);
             pre[i] = ei__now_ns() - t0;
@@ -684,8 +681,7 @@ ei_code_t ei_classifier_run(ei_classifier_t *c, const ei_image_t *const *images,
 }
 
 ei_code_t ei_classifier_run_files(ei_classifier_t *c, const char *const *paths, size_t n,
-                                  ei_classify_result_t *results, ei_code_t *codes,
-                                  ei_error_t *err)
+                                  ei_classify_result_t *results, ei_code_t *codes, ei_error_t *err)
 {
     size_t *map = NULL;
     uint64_t *dec = NULL; /* decode and preprocess time per slot */

@@ -5,14 +5,13 @@
  * or a newline/comma separated string. All labels live in one block of memory. Not for the
  * classification head itself (classify.c).
  */
+#include "ei_util.h"
+
+#include <edgeinfer/classify.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <edgeinfer/classify.h>
-
-#include "ei_util.h"
 
 /* A file this large is not a label list. */
 #define MAX_LABELS_BYTES ((size_t)64 << 20)
@@ -328,8 +327,8 @@ static ei_code_t read_string(struct lex *x, struct builder *b, ei_error_t *err)
             cp = (unsigned long)(ok ? c2 : 0);
         }
         if (!ok || cp == 0)
-            return ei__fail(err, EI_EFORMAT, "%s: bad escape in the string at offset %zu",
-                            x->what, start);
+            return ei__fail(err, EI_EFORMAT, "%s: bad escape in the string at offset %zu", x->what,
+                            start);
         if (!put_utf8(b, cp))
             return ei__fail(err, EI_ENOMEM, "%s: out of memory", x->what);
     }
@@ -396,8 +395,8 @@ static ei_code_t read_index(struct lex *x, long long *out, ei_error_t *err)
     while (peek(x) >= '0' && peek(x) <= '9') {
         v = v * 10 + (peek(x) - '0');
         if (v > MAX_DICT_INDEX)
-            return ei__fail(err, EI_EFORMAT, "%s: class index at offset %zu is above %d",
-                            x->what, start, MAX_DICT_INDEX);
+            return ei__fail(err, EI_EFORMAT, "%s: class index at offset %zu is above %d", x->what,
+                            start, MAX_DICT_INDEX);
         x->pos++;
         digits++;
     }

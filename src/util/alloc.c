@@ -2,13 +2,12 @@
 /*
  * The replaceable allocator behind ei__malloc and friends.
  */
+#include "ei_util.h"
+
+#include <edgeinfer/tensor_io.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <edgeinfer/tensor_io.h>
-
-#include "ei_util.h"
 
 static ei_malloc_fn hook_malloc = malloc;
 static ei_realloc_fn hook_realloc = realloc;

@@ -6,14 +6,13 @@
 #ifndef EI_UTIL_H
 #define EI_UTIL_H
 
+#include <edgeinfer/alloc.h>
+#include <edgeinfer/log.h>
+#include <edgeinfer/status.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <edgeinfer/alloc.h>
-#include <edgeinfer/log.h>
-#include <edgeinfer/status.h>
 
 #if defined(__GNUC__)
 #define EI__PRINTF(a, b) __attribute__((format(printf, a, b)))

@@ -4,12 +4,12 @@
  * path into bytes (tensor files, configs, labels) or bytes into a file. Not for large models or
  * images, which are mapped by their own modules.
  */
+#include "ei_util.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#include "ei_util.h"
 
 static ei_code_t open_error(const char *path, ei_error_t *err)
 {

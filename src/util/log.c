@@ -3,12 +3,12 @@
  * The log sink. The level check is a relaxed atomic load so that disabled logging costs nothing;
  * the sink itself is swapped under a mutex so a message never sees a half-updated (fn, user) pair.
  */
+#include "ei_util.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-
-#include "ei_util.h"
 
 static _Atomic int log_threshold = EI_LOG_WARN;
 static pthread_mutex_t sink_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -2,11 +2,11 @@
 /*
  * Status code names and messages (generated from EI_CODE_MAP), error filling and assertions.
  */
+#include "ei_util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "ei_util.h"
 
 static const char *const code_names[] = {
 #define XX(name, msg) "EI_" #name,

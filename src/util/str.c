@@ -2,12 +2,12 @@
 /*
  * Bounded string copy and checked number parsing (the replacements for strcpy and atoi).
  */
+#include "ei_util.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include "ei_util.h"
 
 size_t ei__strlcpy(char *dst, const char *src, size_t size)
 {

@@ -7,14 +7,14 @@
  * Each line of the case file has 12 or 13 fields separated by spaces:
  *   input output fit W H resize_shorter filter antialias order layout dtype dct [norm]
  * fit: stretch|crop|letterbox|padright; order: rgb|bgr; layout: nchw|nhwc;
- * dtype: float32|float16|uint8; antialias, dct: 0|1; norm: imagenet (default)|unit|raw. A preset name ("ppocr") may replace the fit,
- * and then the remaining fields are ignored. Errors go to stdout as "ERR <output> <CODE> <msg>".
+ * dtype: float32|float16|uint8; antialias, dct: 0|1; norm: imagenet (default)|unit|raw. A preset
+ * name ("ppocr") may replace the fit, and then the remaining fields are ignored. Errors go to
+ * stdout as "ERR <output> <CODE> <msg>".
  */
+#include <edgeinfer/image.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <edgeinfer/image.h>
 
 /* Splits `line` in place at spaces and tabs; returns the number of fields (at most max). */
 static int split(char *line, char **f, int max)
@@ -131,9 +131,9 @@ int main(int argc, char **argv)
                 }
                 if (of != NULL)
                     fclose(of);
-                printf("OK %s %d %d %d %d %.9g %.9g %.9g %.9g\n", out, g.src_width,
-                       g.src_height, g.resized_width, g.resized_height, g.scale_x, g.scale_y,
-                       g.offset_x, g.offset_y);
+                printf("OK %s %d %d %d %d %.9g %.9g %.9g %.9g\n", out, g.src_width, g.src_height,
+                       g.resized_width, g.resized_height, g.scale_x, g.scale_y, g.offset_x,
+                       g.offset_y);
             }
         }
         if (rc != EI_OK)

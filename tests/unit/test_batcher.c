@@ -6,16 +6,15 @@
  * validation errors are synchronous; queue-full, timeout, drain-on-destroy and destroy-from-done
  * paths. Run it under TSan too (cmake -DEI_SANITIZE=thread).
  */
-#include <pthread.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <edgeinfer/session.h>
-
 #include "batcher.h"
 #include "ei_util.h"
 #include "model_config.h"
 #include "test.h"
+
+#include <edgeinfer/session.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
 
 typedef struct {
     pthread_mutex_t mu;
@@ -426,9 +425,11 @@ TEST(reshape_in_and_out)
     ei_session_t *s = open_cls();
     ASSERT_NOT_NULL(s);
     ei__model_config_t *c = make_config(
-        s, "max_batch_size: 4 dynamic_batching { max_queue_delay_microseconds: 100000 }\n"
-           "input { name: \"x\" data_type: TYPE_FP32 dims: [ 9216 ] reshape { shape: [3, 48, 64] } }\n"
-           "output { name: \"softmax_0.tmp_0\" data_type: TYPE_FP32 dims: [1, 2] reshape { shape: [2] } }");
+        s,
+        "max_batch_size: 4 dynamic_batching { max_queue_delay_microseconds: 100000 }\n"
+        "input { name: \"x\" data_type: TYPE_FP32 dims: [ 9216 ] reshape { shape: [3, 48, 64] } }\n"
+        "output { name: \"softmax_0.tmp_0\" data_type: TYPE_FP32 dims: [1, 2] reshape { shape: [2] "
+        "} }");
     ASSERT_NOT_NULL(c);
     ei__model_stats_t *st = calloc(1, sizeof(*st));
     ei__batcher_t *b = NULL;
@@ -532,8 +533,7 @@ TEST(all_dtypes_identity)
                 ASSERT_STR_EQ(ei_tensor_string(o, 0, NULL), "héllo");
                 ASSERT_STR_EQ(ei_tensor_string(o, 1, NULL), "");
             } else {
-                ASSERT_EQ(memcmp(ei_tensor_data(o), ei_tensor_data(in[i]), ei_tensor_nbytes(o)),
-                          0);
+                ASSERT_EQ(memcmp(ei_tensor_data(o), ei_tensor_data(in[i]), ei_tensor_nbytes(o)), 0);
             }
         }
         for (size_t i = 0; i < t[j].req.n_results; i++)

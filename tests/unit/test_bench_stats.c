@@ -5,7 +5,6 @@
  * libedgeinfer, so the file under test is included directly. No timing is asserted.
  */
 #include "../../cli/bench_stats.c"
-
 #include "test.h"
 
 TEST(percentile_interpolates)
@@ -35,7 +34,7 @@ TEST(stats_unsorted_input)
 {
     /* 1..10 ms in nanoseconds, shuffled. */
     uint64_t ns[] = {7000000, 2000000, 10000000, 1000000, 5000000,
-                     3000000, 9000000, 4000000, 8000000, 6000000};
+                     3000000, 9000000, 4000000,  8000000, 6000000};
     ei_bench_stats_t st;
     ei_bench_stats_compute(ns, 10, &st);
     ASSERT_EQ(st.n, 10);

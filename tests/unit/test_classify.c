@@ -5,17 +5,16 @@
  * tests/classify/data (made by tests/classify/make_models.py: each averages its input over H and
  * W, so a solid red image scores class 0, green 1, blue 2).
  */
+#include "test.h"
+
+#include <edgeinfer/classify.h>
+#include <edgeinfer/edgeinfer.h>
+#include <edgeinfer/image.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <edgeinfer/classify.h>
-#include <edgeinfer/edgeinfer.h>
-#include <edgeinfer/image.h>
-
-#include "test.h"
 
 static char tmpdir[256];
 
@@ -224,7 +223,9 @@ TEST(labels_file)
 {
     char path[512];
     tmp_path(path, sizeof(path), "labels.txt");
-    const char text[] = "\xEF\xBB\xBF" "cat\r\n\r\ndog house\n" "zebra";
+    const char text[] = "\xEF\xBB\xBF"
+                        "cat\r\n\r\ndog house\n"
+                        "zebra";
     write_file(path, text, sizeof(text) - 1);
     ei_labels_t *l = NULL;
     ei_error_t err = {0};
@@ -296,9 +297,9 @@ TEST(labels_parse_forms)
     const char *one[] = {"traffic light"};
     ASSERT_TRUE(parse_ok("traffic light", 1, one));
 
-    static const char *const bad[] = {"[\"cat\", ", "['cat' 'dog']", "{0: 'a', 0: 'b'}",
-                                      "{x: 'a'}", "[1, 2]", "{0: 'a'} junk", "['a\\q']",
-                                      "{99999999999: 'a'}", "", "[]"};
+    static const char *const bad[] = {
+        "[\"cat\", ",    "['cat' 'dog']", "{0: 'a', 0: 'b'}",   "{x: 'a'}", "[1, 2]",
+        "{0: 'a'} junk", "['a\\q']",      "{99999999999: 'a'}", "",         "[]"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         ei_labels_t *l = NULL;
         ei_error_t err = {0};
@@ -602,7 +603,6 @@ TEST(classifier_run_files)
     ei_classifier_destroy(c);
 }
 
-
 TEST(out_of_memory)
 {
     ei_error_t err = {0};
@@ -620,7 +620,8 @@ TEST(out_of_memory)
         ei_test_oom_disarm();
         if (rc == EI_OK) {
             ok_at = budget;
-            ASSERT_STR_EQ(ei_labels_get(l, 1), "b\xC3\xA9" "e");
+            ASSERT_STR_EQ(ei_labels_get(l, 1), "b\xC3\xA9"
+                                               "e");
         } else {
             ASSERT_EQ(rc, EI_ENOMEM);
             ASSERT_NULL(l);

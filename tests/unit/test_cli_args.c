@@ -3,13 +3,13 @@
  * Unit tests for the CLI's shared session options (cli/session_args.c) and generated inputs
  * (cli/inputs.c). Linked against ei_cli (see tests/integration/cli_info_run.cmake).
  */
-#include <getopt.h>
-#include <stdio.h>
-#include <string.h>
-
 #include "inputs.h"
 #include "session_args.h"
 #include "test.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
 
 /*
  * Runs getopt_long over a copy of `args` (getopt wants writable strings) with the session options
@@ -48,10 +48,29 @@ TEST(session_args_all)
 {
     ei_cli_session_args_t a;
     ei_cli_session_args_init(&a);
-    static const char *const argv[] = {"x", "--threads", "3", "--inter-threads=2", "--parallel", "--opt-level",
-                    "basic", "--provider", "cuda!,cpu", "--dim", "batch=4", "--dim", "W=192",
-                    "--dim", "batch=2", "--no-arena", "--no-mem-pattern", "--profile", "prof",
-                    "--optimized-model", "opt.onnx", "--global-threads", NULL};
+    static const char *const argv[] = {"x",
+                                       "--threads",
+                                       "3",
+                                       "--inter-threads=2",
+                                       "--parallel",
+                                       "--opt-level",
+                                       "basic",
+                                       "--provider",
+                                       "cuda!,cpu",
+                                       "--dim",
+                                       "batch=4",
+                                       "--dim",
+                                       "W=192",
+                                       "--dim",
+                                       "batch=2",
+                                       "--no-arena",
+                                       "--no-mem-pattern",
+                                       "--profile",
+                                       "prof",
+                                       "--optimized-model",
+                                       "opt.onnx",
+                                       "--global-threads",
+                                       NULL};
     ASSERT_EQ(parse(&a, (int)(sizeof(argv) / sizeof(argv[0])) - 1, argv), EI_EXIT_OK);
     ei_cli_session_args_t copy = a; /* the opts must be rebuilt from the copy's own arrays */
     const ei_session_opts_t *o = ei_cli_session_opts(&copy);
@@ -96,11 +115,11 @@ TEST(session_args_defaults)
 TEST(session_args_bad_values)
 {
     static const char *bad[][2] = {
-        {"--threads", "-1"},    {"--threads", "two"},       {"--threads", "5000"},
-        {"--inter-threads", ""}, {"--opt-level", "max"},     {"--provider", ""},
-        {"--provider", ",cpu"}, {"--provider", "!"},        {"--dim", "batch"},
-        {"--dim", "=3"},        {"--dim", "batch=-1"},      {"--dim", "batch=x"},
-        {"--profile", ""},      {"--optimized-model", ""},
+        {"--threads", "-1"},     {"--threads", "two"},      {"--threads", "5000"},
+        {"--inter-threads", ""}, {"--opt-level", "max"},    {"--provider", ""},
+        {"--provider", ",cpu"},  {"--provider", "!"},       {"--dim", "batch"},
+        {"--dim", "=3"},         {"--dim", "batch=-1"},     {"--dim", "batch=x"},
+        {"--profile", ""},       {"--optimized-model", ""},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         ei_cli_session_args_t a;
@@ -169,8 +188,8 @@ TEST(parse_dim)
 /* A fake input description as ei_session_input() would give it. */
 static const int64_t fake_shape[] = {-1, 3, -1, -1};
 static const char *const fake_dims[] = {"N", "", "H", "W"};
-static const ei_value_info_t fake_input = {
-    "x", EI_VALUE_TENSOR, EI_DTYPE_FLOAT32, 4, true, fake_shape, fake_dims};
+static const ei_value_info_t fake_input = {"x",  EI_VALUE_TENSOR, EI_DTYPE_FLOAT32, 4,
+                                           true, fake_shape,      fake_dims};
 
 TEST(input_shape_rules)
 {
@@ -248,10 +267,9 @@ TEST(make_input_random_and_zeros)
 TEST(fill_every_dtype)
 {
     static const ei_dtype_t types[] = {
-        EI_DTYPE_FLOAT32, EI_DTYPE_UINT8,   EI_DTYPE_INT8,    EI_DTYPE_UINT16,
-        EI_DTYPE_INT16,   EI_DTYPE_INT32,   EI_DTYPE_INT64,   EI_DTYPE_STRING,
-        EI_DTYPE_BOOL,    EI_DTYPE_FLOAT16, EI_DTYPE_FLOAT64, EI_DTYPE_UINT32,
-        EI_DTYPE_UINT64,  EI_DTYPE_BFLOAT16};
+        EI_DTYPE_FLOAT32, EI_DTYPE_UINT8,  EI_DTYPE_INT8,   EI_DTYPE_UINT16,  EI_DTYPE_INT16,
+        EI_DTYPE_INT32,   EI_DTYPE_INT64,  EI_DTYPE_STRING, EI_DTYPE_BOOL,    EI_DTYPE_FLOAT16,
+        EI_DTYPE_FLOAT64, EI_DTYPE_UINT32, EI_DTYPE_UINT64, EI_DTYPE_BFLOAT16};
     int64_t shape[] = {7, 3};
     uint64_t seed = 1;
     for (size_t k = 0; k < sizeof(types) / sizeof(types[0]); k++) {
@@ -289,6 +307,6 @@ int main(void)
 {
     return RUN_TESTS(session_args_all, session_args_defaults, session_args_bad_values,
                      session_args_unknown_opt, session_args_too_many_dims, options_concat,
-                     parse_dim, input_shape_rules, input_shape_unknown,
-                     make_input_random_and_zeros, fill_every_dtype);
+                     parse_dim, input_shape_rules, input_shape_unknown, make_input_random_and_zeros,
+                     fill_every_dtype);
 }

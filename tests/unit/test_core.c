@@ -4,15 +4,14 @@
  * sessions (introspection, runs, input checks, providers, options), concurrency, and
  * out-of-memory handling through the allocator hook. Models: tests/data/core/ (add, identity).
  */
+#include "test.h"
+
+#include <edgeinfer/edgeinfer.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <edgeinfer/edgeinfer.h>
-
-#include "test.h"
 
 static char add_path[1024], identity_path[1024];
 
@@ -57,14 +56,14 @@ TEST(half_conversions)
     ASSERT_EQ(ei_f32_to_f16(1.0f), 0x3c00);
     ASSERT_EQ(ei_f32_to_f16(-2.0f), 0xc000);
     ASSERT_EQ(ei_f32_to_f16(65504.0f), 0x7bff);
-    ASSERT_EQ(ei_f32_to_f16(65520.0f), 0x7c00); /* rounds up to infinity */
+    ASSERT_EQ(ei_f32_to_f16(65520.0f), 0x7c00);               /* rounds up to infinity */
     ASSERT_EQ(ei_f32_to_f16(5.9604644775390625e-8f), 0x0001); /* smallest subnormal */
     ASSERT_EQ(ei_f32_to_f16(1.0f + 1.0f / 2048), 0x3c00);     /* tie rounds to even */
     ASSERT_EQ(ei_f32_to_f16(1.0f + 3.0f / 2048), 0x3c02);     /* tie rounds to even (up) */
     ASSERT_NEAR(ei_f16_to_f32(0x3555), 0.333251953125, 0);
     ASSERT_NEAR(ei_f16_to_f32(0x0001), 5.9604644775390625e-8, 0);
     ASSERT_TRUE(ei_f16_to_f32(0x7e00) != ei_f16_to_f32(0x7e00)); /* NaN */
-    for (uint32_t h = 0; h < 0x7c00; h++)                         /* every finite positive half */
+    for (uint32_t h = 0; h < 0x7c00; h++)                        /* every finite positive half */
         ASSERT_EQ(ei_f32_to_f16(ei_f16_to_f32((uint16_t)h)), h);
     ASSERT_EQ(ei_f32_to_bf16(1.0f), 0x3f80);
     ASSERT_NEAR(ei_bf16_to_f32(0x4049), 3.140625, 0);
@@ -84,7 +83,8 @@ TEST(tensor_create_wrap)
     for (int i = 0; i < 6; i++)
         ASSERT_EQ(f[i], 0);
     char buf[64];
-    ASSERT_STR_EQ(ei_shape_format(ei_tensor_shape(t), ei_tensor_rank(t), buf, sizeof(buf)), "[2,3]");
+    ASSERT_STR_EQ(ei_shape_format(ei_tensor_shape(t), ei_tensor_rank(t), buf, sizeof(buf)),
+                  "[2,3]");
     ASSERT_TRUE(ei_tensor_owns_data(t));
     ei_tensor_destroy(t);
 
@@ -450,7 +450,7 @@ TEST(session_options)
     ASSERT_OK(ei_session_create(add_path, &o, &s, &err), &err);
     ASSERT_EQ(ei_session_input(s, 0)->shape[0], 2); /* the free dim is now fixed */
     ASSERT_EQ(run_add(s, 2, 3, &err), 0);
-    ASSERT_NE(run_add(s, 3, 3, &err), 0);          /* batch 3 no longer fits */
+    ASSERT_NE(run_add(s, 3, 3, &err), 0); /* batch 3 no longer fits */
     ASSERT_CONTAINS(err.msg, "dim 0 must be 2");
     const char *trace = NULL;
     ASSERT_OK(ei_session_profile_end(s, &trace, &err), &err);
@@ -530,7 +530,6 @@ TEST(global_thread_pools)
     ei_global_cleanup();
 }
 
-
 TEST(out_of_memory)
 {
     ei_error_t err = {0};
@@ -575,8 +574,8 @@ int main(void)
 {
     paths_init();
     int rc = RUN_TESTS(dtype_table, half_conversions, tensor_create_wrap, tensor_strings,
-                       session_introspection, session_run, session_input_checks,
-                       session_all_types, session_load_errors, session_providers, session_options,
+                       session_introspection, session_run, session_input_checks, session_all_types,
+                       session_load_errors, session_providers, session_options,
                        session_concurrent_runs, global_thread_pools, out_of_memory);
     ei_global_cleanup();
     return rc;

@@ -6,6 +6,11 @@
  * the fused kernel on small known cases. Test images are made in-process with TurboJPEG, libspng
  * and libwebp, so nothing outside the build is needed. PIL fidelity is tests/image/fidelity.py.
  */
+#include "image_internal.h"
+#include "test.h"
+
+#include <edgeinfer/alloc.h>
+#include <edgeinfer/image.h>
 #include <spng.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +18,6 @@
 #include <turbojpeg.h>
 #include <unistd.h>
 #include <webp/encode.h>
-
-#include <edgeinfer/alloc.h>
-#include <edgeinfer/image.h>
-
-#include "image_internal.h"
-#include "test.h"
 
 #define TW 64
 #define TH 48
@@ -210,9 +209,9 @@ TEST(decode_files)
 /* A PNG whose IHDR declares 100000 x 100000 pixels (valid CRC), with no image data. */
 static size_t png_bomb(uint8_t *buf)
 {
-    static const uint8_t head[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0, 0, 13,
-                                   'I',  'H', 'D', 'R', 0,    1,    0x86, 0xA0, 0, 1, 0x86, 0xA0,
-                                   8,    2,   0,   0,   0};
+    static const uint8_t head[] = {0x89, 'P', 'N',  'G',  '\r', '\n', 0x1A, '\n', 0,    0,
+                                   0,    13,  'I',  'H',  'D',  'R',  0,    1,    0x86, 0xA0,
+                                   0,    1,   0x86, 0xA0, 8,    2,    0,    0,    0};
     memcpy(buf, head, sizeof(head));
     /* CRC-32 over "IHDR" + data, computed here to keep the test self-contained. */
     uint32_t c = 0xFFFFFFFFu;
@@ -248,8 +247,8 @@ TEST(decode_bombs)
     }
     ASSERT_TRUE(expect_fail(jpg, jn, EI_ELIMIT, "above the limit"));
     /* A lossless WebP whose VP8L header declares 16384 x 16384 (268 MP), and nothing else. */
-    uint8_t wb[64] = {'R', 'I', 'F', 'F', 52, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'L',
-                      40, 0, 0, 0, 0x2F};
+    uint8_t wb[64] = {'R', 'I', 'F', 'F', 52,  0,  0, 0, 'W', 'E', 'B',
+                      'P', 'V', 'P', '8', 'L', 40, 0, 0, 0,   0x2F};
     uint32_t bits = 16383u | (16383u << 14); /* width-1, height-1; no alpha, version 0 */
     wb[21] = (uint8_t)bits;
     wb[22] = (uint8_t)(bits >> 8);
@@ -276,7 +275,7 @@ TEST(exif_orientation_parse)
     ASSERT_EQ(ei__exif_orientation(le, sizeof(le)), 6);
     uint8_t be[] = {'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 3, 0, 0};
     ASSERT_EQ(ei__exif_orientation(be, sizeof(be)), 3);
-    ASSERT_EQ(ei__exif_orientation(le, 12), 1);  /* truncated entry */
+    ASSERT_EQ(ei__exif_orientation(le, 12), 1); /* truncated entry */
     le[18] = 9;
     ASSERT_EQ(ei__exif_orientation(le, sizeof(le)), 1); /* out of range */
     le[4] = 200;
@@ -475,8 +474,8 @@ TEST(pipeline_tensor)
     ASSERT_OK(ei_image_pipeline_decode(p, jpg, jn, t, 1, &g, &err), &err);
     ASSERT_EQ(g.src_width, TW);
     const float *d = ei_tensor_data(t);
-    ASSERT_TRUE(d[0] == 0.0f);                    /* slot 0 untouched */
-    ASSERT_TRUE(d[3 * 224 * 224] != 0.0f);        /* slot 1 written */
+    ASSERT_TRUE(d[0] == 0.0f);             /* slot 0 untouched */
+    ASSERT_TRUE(d[3 * 224 * 224] != 0.0f); /* slot 1 written */
     ASSERT_EQ(ei_image_pipeline_decode(p, jpg, jn, t, 2, &g, &err), EI_EINVAL);
     ASSERT_CONTAINS(err.msg, "batch index 2");
     ASSERT_EQ(ei_image_pipeline_load(p, "/nonexistent.png", t, 0, NULL, &err), EI_ENOENT);
@@ -573,7 +572,6 @@ TEST(decode_mutations)
     free(rgb);
 }
 
-
 TEST(oom_loop)
 {
     unsigned long jn;
@@ -590,11 +588,10 @@ TEST(oom_loop)
         if (rc == EI_OK)
             rc = ei_image_decode(jpg, jn, NULL, &img, &err);
         if (rc == EI_OK)
-            rc = ei_image_pipeline_run(p, img, buf, 3 * 224 * 224 * sizeof(float), 0, NULL,
-                                       &err);
+            rc = ei_image_pipeline_run(p, img, buf, 3 * 224 * 224 * sizeof(float), 0, NULL, &err);
         if (rc == EI_OK)
-            rc = ei_image_pipeline_load_raw(p, NULL, jpg, jn, buf, 3 * 224 * 224 * sizeof(float),
-                                            0, NULL, &err);
+            rc = ei_image_pipeline_load_raw(p, NULL, jpg, jn, buf, 3 * 224 * 224 * sizeof(float), 0,
+                                            NULL, &err);
         ei_test_oom_disarm();
         if (rc == EI_OK)
             ok_at = n;

@@ -5,18 +5,18 @@
  * output selection, the classification extension, response writing, and a small fuzz loop over
  * mutated and truncated bodies (nothing may crash or leak).
  */
-#include <jansson.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "ei_util.h"
 #include "model_config.h"
 #include "sbuf.h"
 #include "server_internal.h"
 #include "test.h"
 #include "v2_infer.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static const char *cfg_text = "name: \"m\"\n"
                               "max_batch_size: 4\n"
@@ -43,8 +43,9 @@ TEST(json_flat_and_nested)
 {
     ei__v2_request_t rq;
     ei_error_t err = {0};
-    const char *b = "{\"id\":\"r1\",\"inputs\":[{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[2,2],"
-                    "\"data\":[[1,2.5],[3,-4]]}],\"outputs\":[{\"name\":\"y\"}]}";
+    const char *b =
+        "{\"id\":\"r1\",\"inputs\":[{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[2,2],"
+        "\"data\":[[1,2.5],[3,-4]]}],\"outputs\":[{\"name\":\"y\"}]}";
     ASSERT_OK(parse(b, &rq, &err), &err);
     ASSERT_EQ(rq.n_inputs, 1);
     ASSERT_STR_EQ(rq.input_names[0], "x");
@@ -140,8 +141,8 @@ TEST(every_datatype_in_json)
     ASSERT_OK(parse(b, &rq, &err), &err);
     ASSERT_EQ(rq.n_inputs, 14);
     static const ei_dtype_t want[] = {
-        EI_DTYPE_BOOL,  EI_DTYPE_UINT8,   EI_DTYPE_UINT16,  EI_DTYPE_UINT32,  EI_DTYPE_UINT64,
-        EI_DTYPE_INT8,  EI_DTYPE_INT16,   EI_DTYPE_INT32,   EI_DTYPE_INT64,   EI_DTYPE_FLOAT16,
+        EI_DTYPE_BOOL,    EI_DTYPE_UINT8,   EI_DTYPE_UINT16,   EI_DTYPE_UINT32, EI_DTYPE_UINT64,
+        EI_DTYPE_INT8,    EI_DTYPE_INT16,   EI_DTYPE_INT32,    EI_DTYPE_INT64,  EI_DTYPE_FLOAT16,
         EI_DTYPE_FLOAT32, EI_DTYPE_FLOAT64, EI_DTYPE_BFLOAT16, EI_DTYPE_STRING};
     for (size_t i = 0; i < 14; i++)
         ASSERT_EQ(ei_tensor_dtype(rq.inputs[i]), want[i]);
@@ -253,8 +254,9 @@ TEST(response_json_binary_and_classification)
     const char *names[1] = {"y"};
 
     ei__v2_request_t rq;
-    const char *b = "{\"id\":\"q\",\"inputs\":[{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[1,3],"
-                    "\"data\":[1,2,3]}],\"outputs\":[{\"name\":\"y\"}]}";
+    const char *b =
+        "{\"id\":\"q\",\"inputs\":[{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[1,3],"
+        "\"data\":[1,2,3]}],\"outputs\":[{\"name\":\"y\"}]}";
     ASSERT_OK(parse(b, &rq, &err), &err);
     char *body = NULL;
     size_t len = 0, jlen = 0;
@@ -277,9 +279,9 @@ TEST(response_json_binary_and_classification)
     json_t *hdr = json_loadb(body, jlen, 0, NULL);
     ASSERT_NOT_NULL(hdr);
     json_t *o0 = json_array_get(json_object_get(hdr, "outputs"), 0);
-    ASSERT_EQ(json_integer_value(json_object_get(json_object_get(o0, "parameters"),
-                                                 "binary_data_size")),
-              24);
+    ASSERT_EQ(
+        json_integer_value(json_object_get(json_object_get(o0, "parameters"), "binary_data_size")),
+        24);
     json_decref(hdr);
     ei__free(body);
     ei__v2_request_dispose(&rq);
@@ -401,7 +403,8 @@ TEST(fuzz_mutated_and_truncated_bodies)
     const char *seeds[] = {
         "{\"id\":\"r\",\"parameters\":{\"timeout\":5,\"binary_data_output\":false},\"inputs\":"
         "[{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[2,3],\"data\":[[1,2,3],[4,5,6]]}],"
-        "\"outputs\":[{\"name\":\"y\",\"parameters\":{\"classification\":2,\"binary_data\":true}}]}",
+        "\"outputs\":[{\"name\":\"y\",\"parameters\":{\"classification\":2,\"binary_data\":true}}]"
+        "}",
         "{\"inputs\":[{\"name\":\"s\",\"datatype\":\"BYTES\",\"shape\":[2],\"data\":[\"a\",\"b\"]},"
         "{\"name\":\"b\",\"datatype\":\"BOOL\",\"shape\":[1,1],\"data\":[[[true]]]}]}",
         "{\"inputs\":[{\"name\":\"x\",\"datatype\":\"UINT16\",\"shape\":[2],\"parameters\":"
@@ -430,8 +433,8 @@ TEST(fuzz_mutated_and_truncated_bodies)
             for (int e = 0; e < edits; e++) {
                 seed = seed * 1103515245u + 12345u;
                 size_t pos = (seed >> 16) % n;
-                buf[pos] = kind == 1 ? alphabet[(seed >> 8) % (sizeof alphabet - 1)]
-                                     : (char)(seed >> 8);
+                buf[pos] =
+                    kind == 1 ? alphabet[(seed >> 8) % (sizeof alphabet - 1)] : (char)(seed >> 8);
             }
         }
         int64_t hlen = iter % 3 == 2 ? (int64_t)(len >= 4 ? len - 4 : 0) : -1;

@@ -6,15 +6,14 @@
  * It runs on the bundled models and on a synthetic model (subgraphs, custom domains, external and
  * sparse initializers, metadata) that the script writes. Without Python/onnx the test is skipped.
  */
+#include "test.h"
+
+#include <edgeinfer/edgeinfer.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <edgeinfer/edgeinfer.h>
-
-#include "test.h"
 
 static const char *python;
 static char script[1024];
@@ -265,7 +264,6 @@ TEST(every_prefix_is_safe)
     free(buf);
 }
 
-
 /* Every allocation failure is EI_ENOMEM with nothing leaked, until the budget suffices. */
 TEST(out_of_memory_loop)
 {
@@ -326,9 +324,9 @@ int main(void)
         cleanup();
         return 77;
     }
-    int rc = RUN_TESTS(cls_matches_onnx, silero_matches_onnx, det_matches_onnx,
-                       synthetic_matches_onnx, cls_known_numbers, not_models,
-                       every_prefix_is_safe, out_of_memory_loop);
+    int rc =
+        RUN_TESTS(cls_matches_onnx, silero_matches_onnx, det_matches_onnx, synthetic_matches_onnx,
+                  cls_known_numbers, not_models, every_prefix_is_safe, out_of_memory_loop);
     cleanup();
     return rc;
 }

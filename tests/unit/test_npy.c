@@ -5,14 +5,13 @@
  * save/load round trips of every type NumPy has, and every way a file can be broken: each prefix of
  * a valid file, garbage, lying headers, trailing bytes.
  */
+#include "test.h"
+
+#include <edgeinfer/edgeinfer.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <edgeinfer/edgeinfer.h>
-
-#include "test.h"
 
 static char fixture_dir[1024];
 
@@ -126,7 +125,12 @@ TEST(load_scalar_empty_versions)
     }
 }
 
-static const char *const want_strs[] = {"a", "bc", ("d\xc3\xa9" "f"), "", "x",
+static const char *const want_strs[] = {"a",
+                                        "bc",
+                                        ("d\xc3\xa9"
+                                         "f"),
+                                        "",
+                                        "x",
                                         "\xe2\x82\xac\xf0\x9f\x98\x80"};
 
 TEST(load_strings)
@@ -305,9 +309,9 @@ TEST(garbage_and_lying_lengths)
 
 TEST(round_trip_every_numpy_type)
 {
-    static const ei_dtype_t types[] = {EI_DTYPE_BOOL,   EI_DTYPE_INT8,    EI_DTYPE_UINT8,
-                                       EI_DTYPE_INT16,  EI_DTYPE_UINT16,  EI_DTYPE_INT32,
-                                       EI_DTYPE_UINT32, EI_DTYPE_INT64,   EI_DTYPE_UINT64,
+    static const ei_dtype_t types[] = {EI_DTYPE_BOOL,    EI_DTYPE_INT8,    EI_DTYPE_UINT8,
+                                       EI_DTYPE_INT16,   EI_DTYPE_UINT16,  EI_DTYPE_INT32,
+                                       EI_DTYPE_UINT32,  EI_DTYPE_INT64,   EI_DTYPE_UINT64,
                                        EI_DTYPE_FLOAT16, EI_DTYPE_FLOAT32, EI_DTYPE_FLOAT64};
     int64_t shapes[][3] = {{2, 3, 5}, {7, 0, 0}, {0, 0, 0}};
     size_t ranks[] = {3, 1, 0};
@@ -404,7 +408,6 @@ TEST(save_refuses_types_numpy_lacks)
     ASSERT_CONTAINS(err.msg, "/nonexistent-dir/x.npy");
     ei_tensor_destroy(t);
 }
-
 
 /* Every allocation failure while loading or saving is EI_ENOMEM, with nothing leaked. */
 TEST(out_of_memory_loop)

@@ -4,17 +4,16 @@
  * ModelConfig mapping (every field of the subset, unknown-field warnings, type errors), plus the
  * auto-complete/validation against the PP-OCR classifier and the JSON form.
  */
-#include <stdlib.h>
-#include <string.h>
-
-#include <edgeinfer/alloc.h>
-#include <edgeinfer/log.h>
-#include <edgeinfer/session.h>
-
 #include "ei_util.h"
 #include "model_config.h"
 #include "pbtxt.h"
 #include "test.h"
+
+#include <edgeinfer/alloc.h>
+#include <edgeinfer/log.h>
+#include <edgeinfer/session.h>
+#include <stdlib.h>
+#include <string.h>
 
 static char warn_buf[4096];
 
@@ -33,30 +32,30 @@ static ei_code_t parse(const char *text, ei__model_config_t **c, ei_error_t *err
 }
 
 static const char *const full_text =
-        "# a comment\n"
-        "name: \"resnet\"\n"
-        "platform: \"onnxruntime_onnx\"\n"
-        "max_batch_size: 8\n"
-        "input [\n"
-        "  { name: \"in\" data_type: TYPE_FP32 dims: [ 3, -1, 224 ] reshape { shape: [3, 224] } },\n"
-        "  { name: 'ids', data_type: TYPE_INT64; dims: 4 dims: 5 }\n"
-        "]\n"
-        "output { name: \"probs\" data_type: TYPE_FP16 dims: [1000] label_filename: \"labels.txt\" }\n"
-        "dynamic_batching {\n"
-        "  preferred_batch_size: [ 4, 8 ]\n"
-        "  max_queue_delay_microseconds: 100\n"
-        "  default_queue_policy { max_queue_size: 16 default_timeout_microseconds: 5000\n"
-        "                         timeout_action: DELAY allow_timeout_override: true }\n"
-        "}\n"
-        "instance_group [ { count: 2 kind: KIND_CPU } ]\n"
-        "version_policy: { specific: { versions: [1, 3] } }\n"
-        "optimization { execution_accelerators { gpu_execution_accelerator : [ { name : "
-        "\"tensorrt\" parameters { key: \"precision_mode\" value: \"FP16\" } } ]\n"
-        "  cpu_execution_accelerator: [{ name: \"openvino\" }] }\n"
-        "  graph: { level: 1 } }\n"
-        "parameters { key: \"intra_op_thread_count\" value: { string_value: \"2\" } }\n"
-        "parameters: { key: \"execution_mode\" value { string_value: \"1\" } }\n"
-        "default_model_filename: \"net\" \".onnx\"\n";
+    "# a comment\n"
+    "name: \"resnet\"\n"
+    "platform: \"onnxruntime_onnx\"\n"
+    "max_batch_size: 8\n"
+    "input [\n"
+    "  { name: \"in\" data_type: TYPE_FP32 dims: [ 3, -1, 224 ] reshape { shape: [3, 224] } },\n"
+    "  { name: 'ids', data_type: TYPE_INT64; dims: 4 dims: 5 }\n"
+    "]\n"
+    "output { name: \"probs\" data_type: TYPE_FP16 dims: [1000] label_filename: \"labels.txt\" }\n"
+    "dynamic_batching {\n"
+    "  preferred_batch_size: [ 4, 8 ]\n"
+    "  max_queue_delay_microseconds: 100\n"
+    "  default_queue_policy { max_queue_size: 16 default_timeout_microseconds: 5000\n"
+    "                         timeout_action: DELAY allow_timeout_override: true }\n"
+    "}\n"
+    "instance_group [ { count: 2 kind: KIND_CPU } ]\n"
+    "version_policy: { specific: { versions: [1, 3] } }\n"
+    "optimization { execution_accelerators { gpu_execution_accelerator : [ { name : "
+    "\"tensorrt\" parameters { key: \"precision_mode\" value: \"FP16\" } } ]\n"
+    "  cpu_execution_accelerator: [{ name: \"openvino\" }] }\n"
+    "  graph: { level: 1 } }\n"
+    "parameters { key: \"intra_op_thread_count\" value: { string_value: \"2\" } }\n"
+    "parameters: { key: \"execution_mode\" value { string_value: \"1\" } }\n"
+    "default_model_filename: \"net\" \".onnx\"\n";
 
 TEST(full_config)
 {
@@ -250,9 +249,9 @@ TEST(huge_nesting_and_nul)
 
 TEST(type_names)
 {
-    const ei_dtype_t all[] = {EI_DTYPE_BOOL,  EI_DTYPE_UINT8,   EI_DTYPE_UINT16,  EI_DTYPE_UINT32,
-                              EI_DTYPE_UINT64, EI_DTYPE_INT8,   EI_DTYPE_INT16,   EI_DTYPE_INT32,
-                              EI_DTYPE_INT64, EI_DTYPE_FLOAT16, EI_DTYPE_FLOAT32, EI_DTYPE_FLOAT64,
+    const ei_dtype_t all[] = {EI_DTYPE_BOOL,   EI_DTYPE_UINT8,   EI_DTYPE_UINT16,  EI_DTYPE_UINT32,
+                              EI_DTYPE_UINT64, EI_DTYPE_INT8,    EI_DTYPE_INT16,   EI_DTYPE_INT32,
+                              EI_DTYPE_INT64,  EI_DTYPE_FLOAT16, EI_DTYPE_FLOAT32, EI_DTYPE_FLOAT64,
                               EI_DTYPE_STRING, EI_DTYPE_BFLOAT16};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
         const char *n = ei__config_type_name(all[i]);
@@ -310,9 +309,10 @@ TEST(autocomplete_from_model)
     ei__model_config_destroy(c);
 
     /* Partial config: inputs given, outputs completed. */
-    ASSERT_OK(parse("max_batch_size: 2 input { name: \"x\" data_type: TYPE_FP32 dims: [3, 48, -1] }",
-                    &c, &err),
-              &err);
+    ASSERT_OK(
+        parse("max_batch_size: 2 input { name: \"x\" data_type: TYPE_FP32 dims: [3, 48, -1] }", &c,
+              &err),
+        &err);
     ASSERT_OK(ei__model_config_complete(c, s, 4, &err), &err);
     ASSERT_EQ(c->n_outputs, 1);
     ASSERT_STR_EQ(c->outputs[0].name, "softmax_0.tmp_0");
@@ -327,8 +327,10 @@ TEST(autocomplete_from_model)
          "config data_type TYPE_INT64 does not match the model's TYPE_FP32"},
         {"input { name: \"x\" data_type: TYPE_FP32 dims: [4, -1, -1] }", "do not match"},
         {"input { name: \"x\" data_type: TYPE_FP32 dims: [3, -1] }", "do not match"},
-        {"output { name: \"y\" data_type: TYPE_FP32 dims: [2] }", "config output 'y' does not exist"},
-        {"max_batch_size: 2 dynamic_batching { preferred_batch_size: 3 }", "exceeds max_batch_size"},
+        {"output { name: \"y\" data_type: TYPE_FP32 dims: [2] }",
+         "config output 'y' does not exist"},
+        {"max_batch_size: 2 dynamic_batching { preferred_batch_size: 3 }",
+         "exceeds max_batch_size"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         ASSERT_OK(parse(bad[i].text, &c, &err), &err);
@@ -402,7 +404,6 @@ TEST(mutations_never_crash)
     ASSERT_TRUE(ok > 0 && bad > 0);
 }
 
-
 /* Out of memory at every allocation of a full parse: EI_ENOMEM, no leak, no crash. */
 TEST(out_of_memory_loop)
 {
@@ -435,6 +436,6 @@ TEST(out_of_memory_loop)
 int main(void)
 {
     return RUN_TESTS(full_config, escapes_and_version_policies, unknown_fields_warn, malformed,
-                     huge_nesting_and_nul, type_names, autocomplete_from_model, mutations_never_crash,
-                     out_of_memory_loop);
+                     huge_nesting_and_nul, type_names, autocomplete_from_model,
+                     mutations_never_crash, out_of_memory_loop);
 }

@@ -8,6 +8,11 @@
  * unloads a removed model.
  */
 #define _XOPEN_SOURCE 700
+#include "ei_util.h"
+#include "model_repo.h"
+#include "test.h"
+
+#include <edgeinfer/runtime.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -15,12 +20,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <edgeinfer/runtime.h>
-
-#include "ei_util.h"
-#include "model_repo.h"
-#include "test.h"
 
 static char root[256];
 
@@ -192,8 +191,8 @@ TEST(failures_are_isolated)
 {
     new_root();
     copy_cls("good/1");
-    mkdirs("good/01");      /* leading zero: ignored */
-    mkdirs("good/latest");  /* not numeric: ignored */
+    mkdirs("good/01");     /* leading zero: ignored */
+    mkdirs("good/latest"); /* not numeric: ignored */
     write_file("good/labels.txt", "0\n180\n");
     write_file("good/config.pbtxt",
                "name: \"good\"\noutput { name: \"softmax_0.tmp_0\" data_type: TYPE_FP32 dims: [2] "
