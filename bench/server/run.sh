@@ -6,6 +6,11 @@
 # (VmHWM, a fresh server per row); plus `edgeinfer bench` on the same models as the ONNX Runtime
 # ceiling, idle memory and time to ready.
 # Usage: bench/server/run.sh [BUILD_DIR] [SECONDS]     (needs wrk: scripts/setup.sh full)
+#        PAIRED=N bench/server/run.sh [BUILD_DIR] [SECONDS]
+#   PAIRED=N: instead of the table, N rounds that alternate, against one long-running server, wrk at
+#   32 connections (SECONDS) and the ORT ceiling (`edgeinfer bench --batch 8 --threads 2`,
+#   SECONDS - 2) on the same model, and print each round's ratio server/ceiling: the ratio the
+#   issue's targets ask for, with the machine's drift falling on both sides alike.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-build}
@@ -52,6 +57,38 @@ stop_server() {
     wait $pid || true
 }
 vm() { awk -v k="$1:" '$1 == k { printf "%.0f", $2 / 1024 }' "/proc/$pid/status"; }
+
+if [ -n "${PAIRED:-}" ]; then
+    start_server
+    cls_dims=(--dim p2o.DynamicDimension.1=48 --dim p2o.DynamicDimension.2=192)
+    printf '%-10s %-9s %5s %12s %14s %6s\n' model endpoint round "server req/s" "ceiling items/s" ratio
+    for round in $(seq "$PAIRED"); do
+        for pair in "ppocr_cls binary" "resnet50 classify" "resnet50 binary"; do
+            set -- $pair
+            model=$1 ep=$2
+            case $ep in
+                binary) body="$work/$model.bin"; ctype=application/octet-stream
+                        hlen=$(cat "$work/$model.bin.hlen"); path=infer ;;
+                classify) body=$photo; ctype=image/jpeg; hlen=; path=classify ;;
+            esac
+            [ -n "$body" ] || continue
+            rps=$(EI_BODY=$body EI_CTYPE=$ctype EI_HLEN=$hlen wrk -t 2 -c 32 -d ${secs}s --timeout 30s \
+                -s "$top/bench/server/post.lua" "http://127.0.0.1:$port/v2/models/$model/$path" |
+                awk '/Requests\/sec/ { print $2 }')
+            if [ "$model" = ppocr_cls ]; then
+                mfile="$models/ppocr/cls.onnx"; extra=("${cls_dims[@]}")
+            else
+                mfile="$models/torch/resnet50.onnx"; extra=()
+            fi
+            ceil=$("$ei" bench "$mfile" --batch 8 --threads 2 --warmup 1 --duration $(( secs > 3 ? secs - 2 : 1 )) \
+                "${extra[@]}" --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["throughput"]["items_per_s"])')
+            awk -v m="$model" -v e="$ep" -v r="$round" -v a="$rps" -v b="$ceil" \
+                'BEGIN { printf "%-10s %-9s %5d %12.2f %14.2f %6.2f\n", m, e, r, a, b, a / b }'
+        done
+    done
+    stop_server
+    exit 0
+fi
 
 printf '%-10s %-9s %5s %10s %9s %9s %8s %6s\n' model endpoint conns "req/s" "p50 ms" "p99 ms" "peak MB" errors
 for model in ppocr_cls resnet50; do
