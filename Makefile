@@ -6,6 +6,7 @@
 #   make test       set-up + build + the whole test suite, then again under ASan+UBSan
 #   make test-full  make test + the slow end-to-end checks (PyTorch export, fidelity vs torch)
 #   make bench      the benchmarks (see docs/BENCHMARKS.md)
+#   make fuzz       the libFuzzer targets, FUZZ_SECS (60) each (see fuzz/README.md)
 #   make install PREFIX=/usr/local
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -16,7 +17,7 @@ WERROR     ?= $(if $(CI),ON,OFF)
 CTEST_ARGS ?=
 
 .PHONY: all build configure setup setup-test setup-full run test test-unit test-asan test-full \
-        bench install clean distclean format
+        bench fuzz install clean distclean format
 
 all: build
 
@@ -63,6 +64,10 @@ test-full: setup-full
 bench: setup-full
 	@$(MAKE) --no-print-directory build
 	@scripts/bench.sh $(BUILD)
+
+FUZZ_SECS ?= 60
+fuzz: setup-test
+	@fuzz/run.sh $(FUZZ_SECS)
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

@@ -16,6 +16,10 @@ function(ei_target_sanitize tgt)
                            -fno-omit-frame-pointer -g)
     target_link_options(${tgt} PRIVATE -fsanitize=${EI_SANITIZE})
   endif()
+  if(EI_FUZZ)
+    # Coverage feedback for libFuzzer in the library itself (the fuzz targets add -fsanitize=fuzzer).
+    target_compile_options(${tgt} PRIVATE -fsanitize=fuzzer-no-link)
+  endif()
 endfunction()
 
 # A layer: an object library with warnings, sanitizers and the include directories of the layers

@@ -22,6 +22,8 @@
  * dims fits in far less, so anything beyond 1 MiB is garbage rather than a header.
  */
 #define NPY_MAX_HEADER (1u << 20)
+/* Most elements of a zero-width dtype accepted (see ei_tensor_parse_npy). */
+#define NPY_MAX_EMPTY_ELEMENTS 65536u
 
 /* What the header's 'descr' maps to. */
 typedef struct npy_dtype {
@@ -437,6 +439,15 @@ ei_code_t ei_tensor_parse_npy(const void *data, size_t size, const char *what, e
     }
     if (ei__mul_overflow(count, nd.itemsize, &need)) {
         rc = ei__fail(err, EI_EFORMAT, "%s: npy data size overflows", what);
+        goto out;
+    }
+    /* Zero-width strings ('<U0', '|S0') are the one case where the element count is not bounded
+     * by the data the file holds: a 100-byte header could ask for billions of tensor entries. */
+    if (nd.itemsize == 0 && count > NPY_MAX_EMPTY_ELEMENTS) {
+        rc = ei__fail(err, EI_ELIMIT,
+                      "%s: %zu zero-width '%s' elements: more than %u, and the file holds no data "
+                      "for them",
+                      what, count, h.descr, (unsigned)NPY_MAX_EMPTY_ELEMENTS);
         goto out;
     }
     size_t avail = size - pre - hlen;

@@ -410,6 +410,35 @@ TEST(save_refuses_types_numpy_lacks)
 }
 
 /* Every allocation failure while loading or saving is EI_ENOMEM, with nothing leaked. */
+/* Found by fuzz/fuzz_tensor_files: a 100-byte file declaring 35 million zero-width strings. */
+TEST(zero_width_bomb_is_refused)
+{
+    static const char hdr[] = "{'descr': '|U0', 'fortran_order': False, 'shape': (852, 3, 4, 3, 4, "
+                              "3, 4, 3, 4), }";
+    unsigned char buf[256];
+    size_t hlen = sizeof(hdr) - 1 + 1;
+    memcpy(buf, "\x93NUMPY\x01\x00", 8);
+    buf[8] = (unsigned char)hlen;
+    buf[9] = 0;
+    memcpy(buf + 10, hdr, sizeof(hdr) - 1);
+    buf[10 + hlen - 1] = '\n';
+    ei_tensor_t *t = NULL;
+    ei_error_t err = {0};
+    ASSERT_EQ(ei_tensor_parse_npy(buf, 10 + hlen, "bomb.npy", &t, &err), EI_ELIMIT);
+    ASSERT_NULL(t);
+    ASSERT_CONTAINS(err.msg, "zero-width");
+    /* A small zero-width array is still fine: three empty strings. */
+    static const char small[] = "{'descr': '|S0', 'fortran_order': False, 'shape': (3,), }";
+    hlen = sizeof(small) - 1 + 1;
+    buf[8] = (unsigned char)hlen;
+    memcpy(buf + 10, small, sizeof(small) - 1);
+    buf[10 + hlen - 1] = '\n';
+    ASSERT_OK(ei_tensor_parse_npy(buf, 10 + hlen, "small.npy", &t, &err), &err);
+    ASSERT_EQ(ei_tensor_count(t), 3);
+    ASSERT_STR_EQ(ei_tensor_string(t, 2, NULL), "");
+    ei_tensor_destroy(t);
+}
+
 TEST(out_of_memory_loop)
 {
     const char *files[] = {"str_U.npy", "fortran_f4.npy"};
@@ -447,9 +476,9 @@ int main(void)
 {
     const char *src = getenv("EI_SOURCE_DIR");
     snprintf(fixture_dir, sizeof(fixture_dir), "%s/tests/data/npy", src ? src : ".");
-    return RUN_TESTS(load_every_dtype_both_orders, load_complex_is_refused, load_fortran_order,
-                     load_scalar_empty_versions, load_strings, load_unsupported_kinds,
-                     every_truncation_fails, bad_headers, garbage_and_lying_lengths,
-                     round_trip_every_numpy_type, round_trip_strings,
-                     save_refuses_types_numpy_lacks, out_of_memory_loop);
+    return RUN_TESTS(
+        load_every_dtype_both_orders, load_complex_is_refused, load_fortran_order,
+        load_scalar_empty_versions, load_strings, load_unsupported_kinds, every_truncation_fails,
+        bad_headers, garbage_and_lying_lengths, round_trip_every_numpy_type, round_trip_strings,
+        save_refuses_types_numpy_lacks, zero_width_bomb_is_refused, out_of_memory_loop);
 }

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libFuzzer target: the server's parsers — config.pbtxt (ei__model_config_parse) and KServe v2
+ * inference requests (ei__v2_parse_request, JSON and binary forms) against a fixed config with
+ * several datatypes. The first byte picks the parser and, for requests, the binary header length.
+ */
+#include "model_config.h"
+#include "v2_infer.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char cfg_text[] = "name: \"m\"\n"
+                               "max_batch_size: 4\n"
+                               "input [ { name: \"x\" data_type: TYPE_FP32 dims: [ 3 ] },\n"
+                               "        { name: \"s\" data_type: TYPE_STRING dims: [ -1 ] },\n"
+                               "        { name: \"h\" data_type: TYPE_FP16 dims: [ 2, 2 ] } ]\n"
+                               "output [ { name: \"y\" data_type: TYPE_FP32 dims: [ 3 ] } ]\n";
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static ei__model_config_t *cfg;
+    ei_error_t err = {0};
+    if (cfg == NULL &&
+        ei__model_config_parse(cfg_text, strlen(cfg_text), "fuzz.pbtxt", &cfg, &err) != EI_OK)
+        __builtin_trap();
+    if (size < 1)
+        return 0;
+    const char *body = (const char *)data + 1;
+    size_t len = size - 1;
+    if (data[0] == 0xff) {
+        ei__model_config_t *c = NULL;
+        if (ei__model_config_parse(body, len, "fuzz.pbtxt", &c, &err) == EI_OK)
+            ei__model_config_destroy(c);
+        return 0;
+    }
+    /* 0: JSON only; otherwise the JSON header is that many bytes, the rest binary tensors. */
+    int64_t header_len = data[0] == 0 ? -1 : (int64_t)(data[0] - 1) * 4;
+    if (header_len > (int64_t)len)
+        header_len = (int64_t)len;
+    ei__v2_request_t rq;
+    memset(&rq, 0, sizeof(rq));
+    (void)!ei__v2_parse_request(body, len, header_len, 1u << 20, (data[0] & 1) ? cfg : NULL, &rq,
+                                &err);
+    ei__v2_request_dispose(&rq);
+    return 0;
+}
