@@ -39,7 +39,7 @@ esac
 
 missing=""
 for p in $want; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
         missing="$missing $p"
     fi
 done
@@ -65,7 +65,7 @@ if [ -n "$missing" ]; then
 fi
 
 # The StringNormalizer conformance cases need the en_US.UTF-8 locale.
-if [ "$level" != base ] && ! locale -a 2>/dev/null | grep -qi '^en_US\.utf-\?8$'; then
+if [ "$level" != base ] && ! grep -qi '^en_US\.utf-\?8$' <<<"$(locale -a 2>/dev/null)"; then
     say "generating the en_US.UTF-8 locale"
     if [ -f /etc/locale.gen ] && [ "$(id -u)" = 0 ]; then
         sed -i 's/^# *en_US.UTF-8 UTF-8/en_US.UTF-8 UTF-8/' /etc/locale.gen

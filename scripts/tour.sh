@@ -19,7 +19,7 @@ step "$ei" info "$m/vad/silero_vad.onnx"
 }
 
 # Last stop: the server, in the foreground, on the bundled repository (Ctrl-C stops it).
-if "$ei" help | grep -q '^  serve '; then
+if grep -q '^  serve ' <<<"$("$ei" help)"; then
     repo="$top/.deps/repo"
     step "$top/scripts/make_default_repo.sh" "$repo"
     http=${EI_HTTP_PORT:-8000}

@@ -15,7 +15,9 @@ unset LD_LIBRARY_PATH
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 
 # The installed CLI runs.
-"$prefix/bin/edgeinfer" --version | grep -q '^edgeinfer ' || { echo "installed edgeinfer does not run"; exit 1; }
+# (Output is captured before grep throughout: under pipefail, `cmd | grep -q` fails at random when
+# grep's early exit kills cmd with SIGPIPE.)
+grep -q '^edgeinfer ' <<<"$("$prefix/bin/edgeinfer" --version)" || { echo "installed edgeinfer does not run"; exit 1; }
 
 # pkg-config, shared.
 cc -std=c11 -Wall -Wextra -Werror "$src/examples/hello.c" $(pkg-config --cflags --libs edgeinfer) -o "$tmp/hello"
@@ -27,14 +29,14 @@ cc -std=c11 "$src/examples/hello.c" $(pkg-config --cflags edgeinfer) "$prefix/li
     $(pkg-config --static --libs-only-other --libs-only-L edgeinfer) \
     -lonnxruntime -lprotobuf-c -lturbojpeg -lspng -lwebp -lmicrohttpd -ljansson -lpthread -lm \
     -Wl,-rpath,"$prefix/lib" -o "$tmp/hello_static"
-"$tmp/hello_static" "$model" | grep -q '^output y float32'
-! ldd "$tmp/hello_static" | grep -q libedgeinfer
+grep -q '^output y float32' <<<"$("$tmp/hello_static" "$model")"
+if grep -q libedgeinfer <<<"$(ldd "$tmp/hello_static")"; then echo "hello_static links libedgeinfer.so"; exit 1; fi
 
 # CMake find_package.
 cmake -S "$src/examples" -B "$tmp/ex" -DCMAKE_PREFIX_PATH="$prefix" >"$tmp/cmake.log" 2>&1 || { cat "$tmp/cmake.log"; exit 1; }
 cmake --build "$tmp/ex" >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; exit 1; }
-"$tmp/ex/hello" "$model" | grep -q '^output y float32'
-"$tmp/ex/hello_static" "$model" | grep -q '^output y float32'
+grep -q '^output y float32' <<<"$("$tmp/ex/hello" "$model")"
+grep -q '^output y float32' <<<"$("$tmp/ex/hello_static" "$model")"
 
 # A bad path through the installed library still gets a clear error.
 if "$tmp/hello" /nonexistent.onnx 2>"$tmp/err"; then echo "expected failure"; exit 1; fi

@@ -20,7 +20,9 @@ ONNXRUNTIME_ROOT="$tmp/ort-release" cmake -S "$src" -B "$tmp/b1" -DEI_BUILD_TEST
     { cat "$tmp/c1.log"; exit 1; }
 grep -q "ONNX Runtime: $tmp/ort-release" "$tmp/c1.log" || { echo "ONNXRUNTIME_ROOT was not used"; cat "$tmp/c1.log"; exit 1; }
 cmake --build "$tmp/b1" --target bare_ort >"$tmp/b1.log" 2>&1 || { cat "$tmp/b1.log"; exit 1; }
-ldd "$tmp/b1/bench/core/bare_ort" | grep -q "libonnxruntime.so.1 => $tmp/ort-release/lib/" ||
+# (capture first: with pipefail, `ldd | grep -q` fails whenever grep's early exit kills ldd by SIGPIPE)
+deps=$(ldd "$tmp/b1/bench/core/bare_ort")
+grep -q "libonnxruntime.so.1 => $tmp/ort-release/lib/" <<<"$deps" ||
     { echo "bare_ort does not resolve the ONNXRUNTIME_ROOT library"; ldd "$tmp/b1/bench/core/bare_ort"; exit 1; }
 
 # 2. A pkg-config entry, distribution layout.
@@ -42,6 +44,7 @@ PKG_CONFIG_PATH="$tmp/ort-pc/lib/pkgconfig" EI_ORT_FROM_PKGCONFIG=1 \
 grep -q "ONNX Runtime:  (lib dir $tmp/ort-pc/lib)" "$tmp/c2.log" || { echo "pkg-config was not used"; cat "$tmp/c2.log"; exit 1; }
 cmake --build "$tmp/b2" --target bare_ort >"$tmp/b2.log" 2>&1 || { cat "$tmp/b2.log"; exit 1; }
 "$tmp/b2/bench/core/bare_ort" --help >/dev/null 2>&1 || true
-ldd "$tmp/b2/bench/core/bare_ort" | grep -q "libonnxruntime.so.1 => $tmp/ort-pc/lib/" ||
+deps=$(ldd "$tmp/b2/bench/core/bare_ort")
+grep -q "libonnxruntime.so.1 => $tmp/ort-pc/lib/" <<<"$deps" ||
     { echo "bare_ort does not resolve the pkg-config library"; ldd "$tmp/b2/bench/core/bare_ort"; exit 1; }
 echo "ort override: ok"
