@@ -42,7 +42,11 @@ endif()
 message(STATUS "ONNX Runtime: ${ONNXRUNTIME_ROOT} (lib dir ${EI_ORT_LIBDIR})")
 
 pkg_check_modules(PROTOBUFC REQUIRED IMPORTED_TARGET libprotobuf-c)
-pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
+# libjpeg-turbo through its libjpeg API (partial decodes); the tests make JPEGs with TurboJPEG.
+pkg_check_modules(JPEG REQUIRED IMPORTED_TARGET libjpeg)
+if(EI_BUILD_TESTS)
+  pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
+endif()
 pkg_check_modules(SPNG REQUIRED IMPORTED_TARGET spng)
 pkg_check_modules(WEBP REQUIRED IMPORTED_TARGET libwebp)
 pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)

@@ -63,7 +63,7 @@ for r in $(seq 1 "$rounds"); do
 done
 
 echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(getconf _NPROCESSORS_ONLN) CPUs, load average $load0 at the start and $(cut -d' ' -f1-3 /proc/loadavg) at the end;" \
-     "libjpeg-turbo $(pkg-config --modversion libturbojpeg), Pillow $("$py" -c 'import PIL; print(PIL.__version__)')," \
+     "libjpeg-turbo $(pkg-config --modversion libjpeg), Pillow $("$py" -c 'import PIL; print(PIL.__version__)')," \
      "OpenCV $("$py" -c 'import cv2; print(cv2.__version__)'), sharp $sharp_ver" \
      "(libvips $(node -e "console.log(require('$node_dir/node_modules/sharp').versions.vips)"))."
 echo

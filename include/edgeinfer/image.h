@@ -274,7 +274,10 @@ EI_API EI_NODISCARD ei_code_t ei_image_pipeline_run_tensor(ei_image_pipeline_t *
 
 /**
  * Decodes a file and runs the pipeline into slot `batch_index` of tensor `t`, using DCT-domain
- * scaling if the options allow it. Errors as ei_image_load() and ei_image_pipeline_run_tensor().
+ * scaling if the options allow it. A JPEG is decoded only where the crop and the resize filter
+ * read it (the values are the same as from a whole decode; rows below that are not decoded, so
+ * damage confined to them goes unnoticed, though a cut file is still refused). Errors as
+ * ei_image_load() and ei_image_pipeline_run_tensor().
  */
 EI_API EI_NODISCARD ei_code_t ei_image_pipeline_load(ei_image_pipeline_t *p, const char *path,
                                                      ei_tensor_t *t, size_t batch_index,

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <turbojpeg.h>
 #include <unistd.h>
 
 void ei_image_decode_opts_init(ei_image_decode_opts_t *o)
@@ -55,8 +54,7 @@ void ei__decoder_dispose(struct ei__decoder *d)
     ei__file_done(d);
     ei__free(d->file);
     ei__free(d->raw);
-    if (d->tj != NULL)
-        tjDestroy(d->tj);
+    ei__jpeg_state_destroy(d->jpeg);
     memset(d, 0, sizeof(*d));
 }
 
@@ -356,7 +354,7 @@ static ei_code_t decode_new(const uint8_t *data, size_t size, const char *path, 
         goto out;
     }
     struct ei__decode_req rq = {opts->max_pixels ? opts->max_pixels : EI_IMAGE_DEFAULT_MAX_PIXELS,
-                                opts->apply_orientation, NULL, NULL};
+                                opts->apply_orientation, NULL, NULL, NULL};
     /* Fixed minimum sizes become a constant need function through a small adaptor. */
     int32_t need[2] = {opts->min_width, opts->min_height};
     if (need[0] > 0 && need[1] > 0) {

@@ -25,17 +25,27 @@ struct ei_image {
 /* Computes, for an upright source of w x h, the smallest size the decoder may scale down to. */
 typedef void (*ei__need_fn)(void *ctx, int32_t w, int32_t h, int32_t *need_w, int32_t *need_h);
 
-/* What the caller wants from a decode. `need` may be NULL (full-size decode). */
+/*
+ * Computes, for an image that will decode to an upright w x h (src_w x src_h before DCT-domain
+ * scaling), the upright rectangle r = {x0, y0, x1, y1} (ends exclusive) of the pixels the caller
+ * will read. Returns false for the whole image. Pixels outside r may be left undecoded.
+ */
+typedef bool (*ei__region_fn)(void *ctx, int32_t w, int32_t h, int32_t src_w, int32_t src_h,
+                              int32_t r[4]);
+
+/* What the caller wants from a decode. `need` and `region` may be NULL (full-size, whole image);
+ * both get `need_ctx`. Only the JPEG decoder uses `region`. */
 struct ei__decode_req {
     uint64_t max_pixels;
     bool orient;
     ei__need_fn need;
     void *need_ctx;
+    ei__region_fn region;
 };
 
-/* Reusable decoder state (TurboJPEG handle, file buffer, scratch for the raw decode). */
+/* Reusable decoder state (libjpeg decompressor, file buffer, scratch for the raw decode). */
 struct ei__decoder {
-    void *tj;      /* tjhandle, created lazily */
+    void *jpeg;    /* decode_jpeg.c's libjpeg state, created lazily */
     uint8_t *file; /* the last small file read */
     size_t file_cap;
     void *map; /* the last large file, mapped until ei__file_done() */
@@ -45,6 +55,9 @@ struct ei__decoder {
 };
 
 void ei__decoder_dispose(struct ei__decoder *d);
+
+/* Frees decoder->jpeg (decode_jpeg.c). */
+void ei__jpeg_state_destroy(void *state);
 
 /* Reads (or maps) a whole file: *data and *size stay valid until ei__file_done() or the next
  * read. EI_ENOENT, EI_EIO, EI_EFORMAT (empty file). */

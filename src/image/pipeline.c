@@ -220,6 +220,20 @@ static void need_fn(void *ctx, int32_t w, int32_t h, int32_t *nw, int32_t *nh)
     *nh = (int32_t)ceil((double)L.rh * f);
 }
 
+/* The input samples [lo, hi) that outputs first .. first+n-1 of table `c` read. */
+static void support(const struct ei__coeffs *c, int32_t first, int32_t n, int32_t *lo, int32_t *hi)
+{
+    *lo = INT32_MAX;
+    *hi = 0;
+    for (int32_t i = first; i < first + n; i++) {
+        int32_t a = c->bounds[2 * i], b = a + c->bounds[2 * i + 1];
+        if (a < *lo)
+            *lo = a;
+        if (b > *hi)
+            *hi = b;
+    }
+}
+
 /* A cached coefficient table for in -> out with the pipeline's filter. */
 static ei_code_t coeffs_get(ei_image_pipeline_t *p, int32_t in, int32_t out,
                             const struct ei__coeffs **c, ei_error_t *err)
@@ -242,6 +256,27 @@ static ei_code_t coeffs_get(ei_image_pipeline_t *p, int32_t in, int32_t out,
     }
     *c = slot;
     return EI_OK;
+}
+
+/*
+ * The decoder's region callback: the source pixels run_kernel() will read from an upright w x h
+ * decode of a src_w x src_h image — the crop window's rows and columns plus the filter's support.
+ * The tables built here are the ones run_kernel() then finds in the cache.
+ */
+static bool region_fn(void *ctx, int32_t w, int32_t h, int32_t src_w, int32_t src_h, int32_t r[4])
+{
+    ei_image_pipeline_t *p = ctx;
+    struct layout L;
+    plan_layout(p, src_w, src_h, &L);
+    if (L.rw > EI__MAX_RESIZED || L.rh > EI__MAX_RESIZED || L.ww <= 0 || L.wh <= 0)
+        return false; /* ei_image_pipeline_run() refuses it with a proper message */
+    const struct ei__coeffs *hc = NULL, *vc = NULL;
+    ei_error_t e;
+    if (coeffs_get(p, w, L.rw, &hc, &e) != EI_OK || coeffs_get(p, h, L.rh, &vc, &e) != EI_OK)
+        return false;
+    support(hc, L.wx, L.ww, &r[0], &r[2]);
+    support(vc, L.wy, L.wh, &r[1], &r[3]);
+    return r[2] > r[0] && r[3] > r[1];
 }
 
 static ei_code_t grow(void **buf, size_t *cap, size_t n, ei_error_t *err)
@@ -442,14 +477,8 @@ static ei_code_t run_kernel(ei_image_pipeline_t *p, const ei_image_t *img, const
     if (rc != EI_OK)
         return rc;
     int32_t ww = L->ww, wh = L->wh;
-    int32_t ylo = INT32_MAX, yhi = 0;
-    for (int32_t y = L->wy; y < L->wy + wh; y++) {
-        int32_t a = vc->bounds[2 * y], b = a + vc->bounds[2 * y + 1];
-        if (a < ylo)
-            ylo = a;
-        if (b > yhi)
-            yhi = b;
-    }
+    int32_t ylo, yhi;
+    support(vc, L->wy, wh, &ylo, &yhi);
     if (yhi <= ylo)
         return ei__fail(err, EI_EINVAL, "image pipeline: empty resize window");
     size_t nrows = (size_t)(yhi - ylo);
@@ -590,11 +619,11 @@ ei_code_t ei_image_pipeline_load_raw(ei_image_pipeline_t *p, const char *path, c
         data = fdata;
         name = path;
     }
-    struct ei__decode_req rq = {p->o.max_pixels, true, NULL, NULL};
-    if (p->o.dct_scaling) {
+    /* Decode only the pixels the resize reads (JPEG; identical values), at reduced DCT scale if
+     * asked. */
+    struct ei__decode_req rq = {p->o.max_pixels, true, NULL, p, region_fn};
+    if (p->o.dct_scaling)
         rq.need = need_fn;
-        rq.need_ctx = p;
-    }
     rc = ei__image_decode_into(&p->dec, data, size, name, &rq, &p->img, err);
     ei__file_done(&p->dec);
     if (rc != EI_OK)

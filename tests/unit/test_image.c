@@ -6,6 +6,7 @@
  * the fused kernel on small known cases. Test images are made in-process with TurboJPEG, libspng
  * and libwebp, so nothing outside the build is needed. PIL fidelity is tests/image/fidelity.py.
  */
+#include "ei_util.h"
 #include "image_internal.h"
 #include "test.h"
 
@@ -519,6 +520,118 @@ TEST(dct_scaling_size)
     tjFree(jpg);
 }
 
+/* Region decoding (decode_jpeg.c): what the test's region and need callbacks return. */
+struct region_req {
+    int32_t rect[4]; /* upright x0, y0, x1, y1, clamped to the decoded size */
+    int denom;       /* the DCT scale to force through the need callback */
+};
+
+static void region_need(void *ctx, int32_t w, int32_t h, int32_t *nw, int32_t *nh)
+{
+    const struct region_req *q = ctx;
+    *nw = (w + q->denom - 1) / q->denom;
+    *nh = (h + q->denom - 1) / q->denom;
+}
+
+static bool region_cb(void *ctx, int32_t w, int32_t h, int32_t sw, int32_t sh, int32_t r[4])
+{
+    const struct region_req *q = ctx;
+    (void)sw;
+    (void)sh;
+    r[0] = q->rect[0] < w ? q->rect[0] : w - 1;
+    r[1] = q->rect[1] < h ? q->rect[1] : h - 1;
+    r[2] = q->rect[2] < w ? q->rect[2] : w;
+    r[3] = q->rect[3] < h ? q->rect[3] : h;
+    return true;
+}
+
+/* A JPEG with an EXIF APP1 segment carrying orientation `o`, spliced in after SOI. */
+static unsigned char *with_orientation(const unsigned char *jpg, unsigned long n, int o,
+                                       unsigned long *out_n)
+{
+    static const uint8_t app1[] = {0xFF, 0xE1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0,    0,    'I', 'I',
+                                   42,   0,    8,    0,    0,   0,   1,   0,   0x12, 0x01, 3,   0,
+                                   1,    0,    0,    0,    0,   0,   0,   0,   0,    0,    0,   0};
+    unsigned char *out = malloc(n + sizeof(app1));
+    memcpy(out, jpg, 2);
+    memcpy(out + 2, app1, sizeof(app1));
+    out[2 + 26] = (uint8_t)o; /* the SHORT value of the orientation entry */
+    memcpy(out + 2 + sizeof(app1), jpg + 2, n - 2);
+    *out_n = n + sizeof(app1);
+    return out;
+}
+
+/* Pixels decoded for a region must equal the whole-image decode's pixels, for every chroma
+ * subsampling, progressive and CMYK files, every EXIF orientation and DCT scale, and rectangles
+ * at the edges, in the middle and of one pixel. */
+TEST(jpeg_region_decode_is_exact)
+{
+    const int W = 333, H = 251; /* odd sizes: partial iMCUs on both edges */
+    uint8_t *rgb = malloc((size_t)W * H * 4);
+    uint32_t seed = 12345;
+    for (int i = 0; i < W * H * 4; i++) { /* texture with edges: stresses the upsampling */
+        seed = seed * 1103515245u + 12345u;
+        int x = (i / 4) % W, y = (i / 4) / W;
+        rgb[i] = (uint8_t)(((x / 7 + y / 5) & 1) * 120 + (seed >> 26) + (i % 4) * 30);
+    }
+    static const int samps[] = {TJSAMP_444, TJSAMP_422, TJSAMP_420,
+                                TJSAMP_440, TJSAMP_411, TJSAMP_GRAY};
+    static const int32_t rects[][4] = {{0, 0, 1000, 1000}, {40, 30, 200, 180}, {0, 17, 90, 60},
+                                       {150, 0, 1000, 40}, {101, 77, 102, 78}, {5, 90, 1000, 1000}};
+    struct ei__decoder dec = {0};
+    ei_image_t whole = {0}, part = {0};
+    int cases = 0;
+    for (int f = 0; f < 8; f++) { /* 6 subsamplings, then progressive 4:2:0, then CMYK */
+        tjhandle tj = tjInitCompress();
+        unsigned char *jpg = NULL;
+        unsigned long jn = 0;
+        int samp = f < 6 ? samps[f] : f == 6 ? TJSAMP_420 : TJSAMP_444;
+        ASSERT_EQ(tjCompress2(tj, rgb, W, 0, H, f == 7 ? TJPF_CMYK : TJPF_RGBX, &jpg, &jn, samp, 85,
+                              f == 6 ? TJFLAG_PROGRESSIVE : 0),
+                  0);
+        tjDestroy(tj);
+        for (int o = 1; o <= 8; o++) {
+            unsigned long on = 0;
+            unsigned char *oj = with_orientation(jpg, jn, o, &on);
+            for (int denom = 1; denom <= 8; denom *= 2) {
+                for (size_t k = 0; k < sizeof(rects) / sizeof(rects[0]); k++) {
+                    struct region_req q = {{rects[k][0], rects[k][1], rects[k][2], rects[k][3]},
+                                           denom};
+                    struct ei__decode_req all = {1u << 30, true, region_need, &q, NULL};
+                    struct ei__decode_req reg = {1u << 30, true, region_need, &q, region_cb};
+                    ei_error_t err = {0};
+                    ASSERT_OK(ei__image_decode_into(&dec, oj, on, "whole", &all, &whole, &err),
+                              &err);
+                    ASSERT_OK(ei__image_decode_into(&dec, oj, on, "part", &reg, &part, &err), &err);
+                    ASSERT_EQ(part.w, whole.w);
+                    ASSERT_EQ(part.h, whole.h);
+                    int32_t r[4];
+                    region_cb(&q, whole.w, whole.h, 0, 0, r);
+                    for (int32_t y = r[1]; y < r[3]; y++) {
+                        const uint8_t *a = whole.px + (size_t)y * whole.stride + (size_t)r[0] * 3;
+                        const uint8_t *b = part.px + (size_t)y * part.stride + (size_t)r[0] * 3;
+                        if (memcmp(a, b, (size_t)(r[2] - r[0]) * 3) != 0) {
+                            fprintf(
+                                stderr,
+                                "file %d orientation %d 1/%d rect %d,%d-%d,%d: row %d differs\n", f,
+                                o, denom, r[0], r[1], r[2], r[3], (int)y);
+                            ASSERT_TRUE(0);
+                        }
+                    }
+                    cases++;
+                }
+            }
+            free(oj);
+        }
+        tjFree(jpg);
+    }
+    ASSERT_EQ(cases, 8 * 8 * 4 * 6);
+    ei__decoder_dispose(&dec);
+    ei__free(whole.px);
+    ei__free(part.px);
+    free(rgb);
+}
+
 /* Decodes `n` mutated copies of `src` (random bytes overwritten, random truncation): every
  * result must be EI_OK, EI_EFORMAT or EI_ELIMIT, never a crash (run under ASan/UBSan in CI). */
 static int mutate_decode(const uint8_t *src, size_t len, int n, uint32_t seed)
@@ -611,5 +724,6 @@ int main(void)
     return RUN_TESTS(decode_valid_formats, decode_truncated, decode_garbage, decode_files,
                      decode_bombs, exif_orientation_parse, orientation_copy,
                      geometry_crop_and_letterbox, kernel_values, opts_presets_and_shapes,
-                     pipeline_tensor, dct_scaling_size, oom_loop, decode_mutations);
+                     pipeline_tensor, dct_scaling_size, jpeg_region_decode_is_exact, oom_loop,
+                     decode_mutations);
 }
