@@ -234,9 +234,13 @@ static void support(const struct ei__coeffs *c, int32_t first, int32_t n, int32_
     }
 }
 
-/* A cached coefficient table for in -> out with the pipeline's filter. */
+/*
+ * A cached coefficient table for in -> out with the pipeline's filter. A miss replaces the oldest
+ * entry, but never `keep` (the table the caller already holds for the other axis).
+ */
 static ei_code_t coeffs_get(ei_image_pipeline_t *p, int32_t in, int32_t out,
-                            const struct ei__coeffs **c, ei_error_t *err)
+                            const struct ei__coeffs *keep, const struct ei__coeffs **c,
+                            ei_error_t *err)
 {
     for (int i = 0; i < COEFF_CACHE; i++) {
         if (p->cache[i].k != NULL && p->cache[i].in == in && p->cache[i].out == out) {
@@ -244,6 +248,8 @@ static ei_code_t coeffs_get(ei_image_pipeline_t *p, int32_t in, int32_t out,
             return EI_OK;
         }
     }
+    if (&p->cache[p->cache_next] == keep)
+        p->cache_next = (p->cache_next + 1) % COEFF_CACHE;
     struct ei__coeffs *slot = &p->cache[p->cache_next];
     p->cache_next = (p->cache_next + 1) % COEFF_CACHE;
     ei__coeffs_dispose(slot);
@@ -272,7 +278,8 @@ static bool region_fn(void *ctx, int32_t w, int32_t h, int32_t src_w, int32_t sr
         return false; /* ei_image_pipeline_run() refuses it with a proper message */
     const struct ei__coeffs *hc = NULL, *vc = NULL;
     ei_error_t e;
-    if (coeffs_get(p, w, L.rw, &hc, &e) != EI_OK || coeffs_get(p, h, L.rh, &vc, &e) != EI_OK)
+    if (coeffs_get(p, w, L.rw, NULL, &hc, &e) != EI_OK ||
+        coeffs_get(p, h, L.rh, hc, &vc, &e) != EI_OK)
         return false;
     support(hc, L.wx, L.ww, &r[0], &r[2]);
     support(vc, L.wy, L.wh, &r[1], &r[3]);
@@ -470,10 +477,10 @@ static ei_code_t run_kernel(ei_image_pipeline_t *p, const ei_image_t *img, const
 {
     ei_code_t rc;
     const struct ei__coeffs *hc = NULL, *vc = NULL;
-    rc = coeffs_get(p, img->w, L->rw, &hc, err);
+    rc = coeffs_get(p, img->w, L->rw, NULL, &hc, err);
     if (rc != EI_OK)
         return rc;
-    rc = coeffs_get(p, img->h, L->rh, &vc, err);
+    rc = coeffs_get(p, img->h, L->rh, hc, &vc, err);
     if (rc != EI_OK)
         return rc;
     int32_t ww = L->ww, wh = L->wh;

@@ -459,6 +459,40 @@ TEST(opts_presets_and_shapes)
     ei_image_destroy(NULL);
 }
 
+/* One pipeline fed images of many sizes must give what a fresh pipeline gives for each: its cache
+ * of coefficient tables once evicted the table for one axis while fetching the other's. */
+TEST(pipeline_many_sizes)
+{
+    ei_error_t err = {0};
+    ei_image_opts_t o;
+    ei_image_opts_init(&o);
+    ei_image_pipeline_t *p = NULL;
+    ASSERT_OK(ei_image_pipeline_create(&o, &p, &err), &err);
+    size_t n = ei_image_pipeline_slot_bytes(p);
+    uint8_t *a = malloc(n), *b = malloc(n);
+    uint32_t seed = 7;
+    for (int i = 0; i < 300; i++) {
+        seed = seed * 1103515245u + 12345u;
+        int w = 240 + (int)((seed >> 16) % 12) * 17, h = 240 + (int)((seed >> 8) % 12) * 13;
+        ei_image_t *img = grey_ramp(w, h);
+        ASSERT_TRUE(img != NULL);
+        ei_image_pipeline_t *fresh = NULL;
+        ASSERT_OK(ei_image_pipeline_create(&o, &fresh, &err), &err);
+        ASSERT_OK(ei_image_pipeline_run(p, img, a, n, 0, NULL, &err), &err);
+        ASSERT_OK(ei_image_pipeline_run(fresh, img, b, n, 0, NULL, &err), &err);
+        if (memcmp(a, b, n) != 0) {
+            fprintf(stderr, "image %d (%dx%d): long-lived pipeline differs from a fresh one\n", i,
+                    w, h);
+            ASSERT_TRUE(0);
+        }
+        ei_image_pipeline_destroy(fresh);
+        ei_image_destroy(img);
+    }
+    free(a);
+    free(b);
+    ei_image_pipeline_destroy(p);
+}
+
 TEST(pipeline_tensor)
 {
     ei_error_t err = {0};
@@ -724,6 +758,6 @@ int main(void)
     return RUN_TESTS(decode_valid_formats, decode_truncated, decode_garbage, decode_files,
                      decode_bombs, exif_orientation_parse, orientation_copy,
                      geometry_crop_and_letterbox, kernel_values, opts_presets_and_shapes,
-                     pipeline_tensor, dct_scaling_size, jpeg_region_decode_is_exact, oom_loop,
-                     decode_mutations);
+                     pipeline_tensor, pipeline_many_sizes, dct_scaling_size,
+                     jpeg_region_decode_is_exact, oom_loop, decode_mutations);
 }
