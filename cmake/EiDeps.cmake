@@ -51,6 +51,7 @@ pkg_check_modules(SPNG REQUIRED IMPORTED_TARGET spng)
 pkg_check_modules(WEBP REQUIRED IMPORTED_TARGET libwebp)
 pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)
 pkg_check_modules(JANSSON REQUIRED IMPORTED_TARGET jansson)
+pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
 find_program(PROTOC_C protoc-c REQUIRED)
 find_file(EI_ONNX_PROTO onnx.proto PATHS /usr/include/onnx REQUIRED)
 

@@ -2,9 +2,12 @@
 /*
  * libFuzzer target: the server's parsers — config.pbtxt (ei__model_config_parse) and KServe v2
  * inference requests (ei__v2_parse_request, JSON and binary forms) against a fixed config with
- * several datatypes. The first byte picks the parser and, for requests, the binary header length.
+ * several datatypes, and the gzip/deflate request-body inflater (ei__inflate, 64 KiB limit). The
+ * first byte picks the parser (0xff config, 0xfe gzip, 0xfd deflate) and, for requests, the
+ * binary header length.
  */
 #include "model_config.h"
+#include "server_internal.h"
 #include "v2_infer.h"
 
 #include <stddef.h>
@@ -31,6 +34,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     const char *body = (const char *)data + 1;
     size_t len = size - 1;
+    if (data[0] == 0xfe || data[0] == 0xfd) {
+        char *out = NULL;
+        size_t n = 0;
+        if (ei__inflate(data[0] == 0xfe ? EI__ENC_GZIP : EI__ENC_DEFLATE, body, len, 65536, &out,
+                        &n, &err) == EI_OK &&
+            (n > 65536 || out[n] != '\0'))
+            __builtin_trap();
+        ei__free(out);
+        return 0;
+    }
     if (data[0] == 0xff) {
         ei__model_config_t *c = NULL;
         if (ei__model_config_parse(body, len, "fuzz.pbtxt", &c, &err) == EI_OK)

@@ -4,7 +4,6 @@
  * replay as ordinary tests (under ASan/UBSan in `make test`): every file named, or found in a
  * directory named, is read and handed to LLVMFuzzerTestOneInput once.
  */
-#define _GNU_SOURCE
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -22,7 +22,7 @@ status=0
 for t in $targets; do
     corpus="$out/corpus/$t" artifacts="$out/artifacts/$t"
     mkdir -p "$corpus" "$artifacts"
-    [ -n "$(ls -A "$corpus")" ] || tar -xzf "$here/corpus/$t.tar.gz" -C "$corpus"
+    tar -xzf "$here/corpus/$t.tar.gz" -C "$corpus" # the checked-in inputs, plus what earlier runs found
     echo "== $t: ${secs}s from $(ls "$corpus" | wc -l) inputs"
     if ! UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$out/fuzz/$t" -max_total_time="$secs" \
         -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$artifacts/" \

@@ -86,6 +86,11 @@ static enum MHD_Result queue_response(ei__http_req_t *r)
     }
     if (r->allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    if (r->resp_enc != EI__ENC_IDENTITY)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING,
+                                ei__encoding_name(r->resp_enc));
+    if (r->accept_enc != EI__ENC_IDENTITY)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
     if (r->rejected || r->too_large)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(r->conn, r->status, resp);
@@ -93,8 +98,26 @@ static enum MHD_Result queue_response(ei__http_req_t *r)
     return ret;
 }
 
+/* Below this, compressing a response saves less than it costs. */
+#define MIN_COMPRESS_BYTES 512
+
 void ei__http_respond(ei__http_req_t *r, unsigned status, const char *ctype, char *body, size_t len)
 {
+    int enc = EI__ENC_IDENTITY;
+    if (r->accept_enc != EI__ENC_IDENTITY && status == 200 && body && len >= MIN_COMPRESS_BYTES) {
+        /* Off the I/O thread for inference replies (this runs on the worker that finished). */
+        char *z = NULL;
+        size_t zlen = 0;
+        ei_error_t e = {0};
+        if (ei__deflate(r->accept_enc, body, len, &z, &zlen, &e) == EI_OK && zlen < len) {
+            ei__free(body);
+            body = z;
+            len = zlen;
+            enc = r->accept_enc;
+        } else {
+            ei__free(z); /* incompressible, or out of memory: send it as it is */
+        }
+    }
     pthread_mutex_lock(&r->mu);
     if (r->responded) {
         /* A handler bug; keep the first response. */
@@ -120,6 +143,7 @@ void ei__http_respond(ei__http_req_t *r, unsigned status, const char *ctype, cha
     }
     r->status = status;
     r->ctype = ctype;
+    r->resp_enc = body ? enc : EI__ENC_IDENTITY;
     r->resp = body;
     r->resp_len = body ? len : 0;
     r->responded = true;
@@ -180,7 +204,38 @@ static bool body_append(ei__http_req_t *r, const char *data, size_t n)
     }
     memcpy(r->body + r->body_len, data, n);
     r->body_len += n;
+    r->bytes_in += n;
     r->body[r->body_len] = '\0';
+    return true;
+}
+
+/* Inflates a body sent with a Content-Encoding; false when it has answered with an error. */
+static bool decode_body(ei__http_req_t *r)
+{
+    const char *ce = ei__http_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING);
+    int enc = ei__content_encoding(ce);
+    if (enc < 0) {
+        ei__http_respond_error(r, 400,
+                               "unsupported Content-Encoding '%.60s' (gzip, deflate or "
+                               "identity)",
+                               ce);
+        return false;
+    }
+    if (enc == EI__ENC_IDENTITY)
+        return true;
+    char *plain = NULL;
+    size_t plain_len = 0;
+    ei_error_t e = {0};
+    size_t limit = r->srv->o.limits.max_body_bytes;
+    ei_code_t rc = ei__inflate(enc, r->body, r->body_len, limit, &plain, &plain_len, &e);
+    if (rc != EI_OK) {
+        ei__http_respond_error(r, rc == EI_ELIMIT ? 413 : rc == EI_ENOMEM ? 500 : 400, "%s", e.msg);
+        return false;
+    }
+    ei__free(r->body);
+    r->body = plain;
+    r->body_len = plain_len;
+    r->body_cap = plain_len + 1;
     return true;
 }
 
@@ -195,6 +250,9 @@ static void dispatch(ei__http_req_t *r)
                                r->srv->o.limits.max_body_bytes);
         return;
     }
+    if (!r->metrics_port && r->body_len > 0 && !decode_body(r))
+        return;
+    r->accept_enc = ei__accept_encoding(ei__http_header(r, MHD_HTTP_HEADER_ACCEPT_ENCODING));
     if (!r->body) {
         r->body = ei__malloc(1);
         if (!r->body) {
@@ -321,7 +379,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         atomic_fetch_add_explicit(&hs->requests, 1, memory_order_relaxed);
         if (r->status >= 100 && r->status < 600)
             atomic_fetch_add_explicit(&hs->status_class[r->status / 100], 1, memory_order_relaxed);
-        atomic_fetch_add_explicit(&hs->bytes_in, r->body_len, memory_order_relaxed);
+        atomic_fetch_add_explicit(&hs->bytes_in, r->bytes_in, memory_order_relaxed);
         atomic_fetch_add_explicit(&hs->bytes_out, r->resp_len, memory_order_relaxed);
         ei__histogram_add(&hs->duration, dur);
         ei__log_access(s, r, dur, client);

@@ -114,7 +114,7 @@ void ei__log_access(ei_server_t *s, const ei__http_req_t *r, uint64_t dur_ns, co
     kv_str(&b, json, "client", client);
     kv_str(&b, json, "path", r->url ? r->url : "-");
     kv_u64(&b, json, "status", r->status);
-    kv_u64(&b, json, "bytes_in", r->body_len);
+    kv_u64(&b, json, "bytes_in", r->bytes_in);
     kv_u64(&b, json, "bytes_out", r->resp_len);
     kv_u64(&b, json, "dur_us", dur_ns / 1000);
     if (s->o.log_verbose >= 1 && (r->queue_ns || r->compute_ns)) {

@@ -64,6 +64,28 @@ struct ei_server {
 };
 
 /** One HTTP request from the first header line to the response leaving. */
+/* HTTP content codings (http_encoding.c). */
+enum { EI__ENC_IDENTITY = 0, EI__ENC_GZIP = 1, EI__ENC_DEFLATE = 2 };
+
+/* The coding named by a Content-Encoding header value (NULL: identity); -1 when unsupported. */
+int ei__content_encoding(const char *header);
+
+/* The coding to answer with, given an Accept-Encoding header (NULL: identity): gzip before
+ * deflate, none refused with q=0. */
+int ei__accept_encoding(const char *header);
+
+const char *ei__encoding_name(int enc);
+
+/* Inflates a gzip/deflate body into a new NUL-terminated buffer (ei__free). EI_ELIMIT past
+ * `limit` bytes (the check runs as it inflates), EI_EFORMAT for a corrupt, truncated or trailing-
+ * garbage stream. */
+ei_code_t ei__inflate(int enc, const char *in, size_t n, size_t limit, char **out, size_t *out_len,
+                      ei_error_t *err);
+
+/* Compresses a response body into a new buffer (ei__free). */
+ei_code_t ei__deflate(int enc, const char *in, size_t n, char **out, size_t *out_len,
+                      ei_error_t *err);
+
 typedef struct ei__http_req {
     ei_server_t *srv;
     struct MHD_Connection *conn;
@@ -71,8 +93,11 @@ typedef struct ei__http_req {
     uint64_t start_ns;
     const char *method; /* MHD's, valid for the request */
     const char *url;
-    char *body; /* request body (ei__malloc'd, NUL-terminated), body_len bytes */
+    char *body; /* request body (ei__malloc'd, NUL-terminated), body_len bytes, inflated */
     size_t body_len, body_cap;
+    size_t bytes_in;   /* as received (before inflating) */
+    int accept_enc;    /* EI__ENC_*: the coding the client accepts for the response */
+    int resp_enc;      /* EI__ENC_*: the coding of resp */
     bool metrics_port; /* arrived on the metrics daemon */
     bool too_large, rejected, gated, dispatched, queued;
     /* The response, set by ei__http_respond(). */
