@@ -50,6 +50,8 @@ static void usage(void)
         "  --shutdown-timeout N         seconds to finish accepted requests on SIGTERM (default "
         "30)\n"
         "  --port-file F                once ready, write \"http=N\\nmetrics=N\\n\" to F\n"
+        "  --allow-client-shm           let clients register POSIX shared-memory regions for\n"
+        "                               tensors (Triton's system_shared_memory; off by default)\n"
         "\n"
         "Access log lines go to stdout, the rest to stderr. SIGTERM or SIGINT stops accepting,\n"
         "answers the requests already accepted and exits 0.\n");
@@ -219,6 +221,8 @@ static int run_serve(int argc, char **argv)
         } else if (strcmp(a, "--shutdown-timeout") == 0) {
             INT_VALUE(0, 86400);
             o.shutdown_timeout_secs = (unsigned)v;
+        } else if (strcmp(a, "--allow-client-shm") == 0) {
+            o.allow_client_shm = true;
         } else if (strcmp(a, "--port-file") == 0) {
             NEED_VALUE();
             port_file = val;

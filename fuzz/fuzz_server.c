@@ -56,8 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         header_len = (int64_t)len;
     ei__v2_request_t rq;
     memset(&rq, 0, sizeof(rq));
-    (void)!ei__v2_parse_request(body, len, header_len, 1u << 20, (data[0] & 1) ? cfg : NULL, &rq,
-                                &err);
+    (void)!ei__v2_parse_request(body, len, header_len, 1u << 20, (data[0] & 1) ? cfg : NULL, NULL,
+                                &rq, &err);
     ei__v2_request_dispose(&rq);
     return 0;
 }

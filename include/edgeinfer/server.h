@@ -85,6 +85,12 @@ typedef struct ei_server_opts {
         shutdown_timeout_secs; /**< ei_server_stop() waits this long for requests; default 30 */
     /** Sessions share the runtime's global thread pools (ei_global_init() must have made them). */
     bool use_global_threads;
+    /**
+     * Let clients register POSIX shared-memory regions (Triton's system shared-memory extension)
+     * and pass tensors through them. Off by default, as in Triton: a client that can register a
+     * region can read and write any shared-memory object the server's user can open.
+     */
+    bool allow_client_shm;
 } ei_server_opts_t;
 
 typedef struct ei_server ei_server_t;

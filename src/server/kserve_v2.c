@@ -133,8 +133,11 @@ static void note_model(ei__http_req_t *r, const char *name, int64_t version)
 
 static void server_metadata(ei__http_req_t *r)
 {
+    json_t *ext = json_loads(V2_EXTENSIONS, 0, NULL);
+    if (ext && r->srv->shm)
+        json_array_append_new(ext, json_string("system_shared_memory"));
     json_t *doc = json_pack("{s:s, s:s, s:o}", "name", "edgeinfer", "version", ei_version_string(),
-                            "extensions", json_loads(V2_EXTENSIONS, 0, NULL));
+                            "extensions", ext);
     respond_json(r, 200, doc);
 }
 
@@ -437,7 +440,7 @@ static void infer(ei__http_req_t *r, ei__repo_t *repo, const char *name, int64_t
         goto fail;
     }
     if (ei__v2_parse_request(r->body, r->body_len, hlen, r->srv->o.limits.max_tensor_elements, cfg,
-                             &c->rq, &e) != EI_OK) {
+                             r->srv->shm, &c->rq, &e) != EI_OK) {
         respond_code(r, &e);
         goto fail;
     }
@@ -477,6 +480,95 @@ fail:
     if (c->model)
         ei__count_wire_failure(c->model, r->start_ns);
     infer_ctx_free(c);
+}
+
+/* System shared memory ------------------------------------------------------------------------ */
+
+/* POST /v2/systemsharedmemory/region/{name}/register {"key": "/k", "offset": N, "byte_size": N} */
+static void shm_register(ei__http_req_t *r, const char *name)
+{
+    json_error_t je;
+    json_t *doc = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
+    json_t *key = doc ? json_object_get(doc, "key") : NULL;
+    json_t *off = doc ? json_object_get(doc, "offset") : NULL;
+    json_t *size = doc ? json_object_get(doc, "byte_size") : NULL;
+    if (!doc)
+        ei__http_respond_error(r, 400, "register '%s': request JSON: %s", name, je.text);
+    else if (!json_is_string(key) ||
+             (off && (!json_is_integer(off) || json_integer_value(off) < 0)) ||
+             !json_is_integer(size) || json_integer_value(size) <= 0)
+        ei__http_respond_error(
+            r, 400,
+            "register '%s': expected {\"key\": string, \"offset\": integer >= 0, "
+            "\"byte_size\": integer > 0}",
+            name);
+    else {
+        ei_error_t e = {0};
+        if (ei__shm_register(r->srv->shm, name, json_string_value(key),
+                             off ? (uint64_t)json_integer_value(off) : 0,
+                             (uint64_t)json_integer_value(size), &e) != EI_OK) {
+            respond_code(r, &e);
+        } else {
+            ei__log_event(r->srv, EI_LOG_INFO, r->id, NULL, -1,
+                          "shared memory region '%s' registered (key %s, %lld bytes)", name,
+                          json_string_value(key), (long long)json_integer_value(size));
+            respond_text(r, 200, "application/json", "");
+        }
+    }
+    if (doc)
+        json_decref(doc);
+}
+
+/* /v2/systemsharedmemory[/region/{name}]/{status|register|unregister}, and the CUDA variant. */
+static void shared_memory_route(ei__http_req_t *r, const route_t *rt, bool get, bool post)
+{
+    bool cuda = is(rt, 1, "cudasharedmemory");
+    const char *name = NULL, *action = NULL;
+    if (rt->n == 3)
+        action = rt->seg[2];
+    else if (rt->n == 5 && is(rt, 2, "region"))
+        name = rt->seg[3], action = rt->seg[4];
+    bool status = action && strcmp(action, "status") == 0;
+    bool reg = action && name && strcmp(action, "register") == 0;
+    bool unreg = action && strcmp(action, "unregister") == 0;
+    if (!status && !reg && !unreg) {
+        ei__http_respond_error(r, 404, "unknown endpoint '%.200s'", r->url);
+        return;
+    }
+    if (status ? !get : !post) {
+        method_not_allowed(r, status ? "GET, HEAD" : "POST");
+        return;
+    }
+    ei__shm_t *shm = cuda ? NULL : r->srv->shm;
+    if (!shm && status && !name) {
+        respond_text(r, 200, "application/json", "[]"); /* nothing can be registered */
+        return;
+    }
+    if (!shm && (reg || status)) {
+        if (cuda)
+            ei__http_respond_error(r, 400, "CUDA shared memory is not supported by this server");
+        else
+            ei__http_respond_error(r, 403,
+                                   "client shared memory is not enabled on this server (start "
+                                   "it with --allow-client-shm)");
+        return;
+    }
+    if (unreg) {
+        if (shm)
+            ei__shm_unregister(shm, name);
+        respond_text(r, 200, "application/json", "");
+        return;
+    }
+    if (reg) {
+        shm_register(r, name);
+        return;
+    }
+    json_t *doc = NULL;
+    ei_error_t e = {0};
+    if (ei__shm_status(shm, name, &doc, &e) != EI_OK)
+        respond_code(r, &e);
+    else
+        respond_json(r, 200, doc);
 }
 
 /* Routing ------------------------------------------------------------------------------------- */
@@ -593,6 +685,10 @@ void ei__kserve_handle(ei__http_req_t *r)
             model_route(r, name, version, rt.n == next + 1 ? rt.seg[next] : NULL);
             return;
         }
+    }
+    if (is(&rt, 1, "systemsharedmemory") || is(&rt, 1, "cudasharedmemory")) {
+        shared_memory_route(r, &rt, get, post);
+        return;
     }
     if (is(&rt, 1, "repository")) {
         bool idx = rt.n == 3 && is(&rt, 2, "index");

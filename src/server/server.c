@@ -120,6 +120,8 @@ ei_code_t ei_server_create(const ei_server_opts_t *opts, ei_server_t **out, ei_e
     rc = ei__repo_create(&ro, &s->repo, err); /* its messages name the repository */
     if (rc != EI_OK)
         goto out;
+    if (opts->allow_client_shm)
+        rc = ei__shm_create(&s->shm, err);
 out:
     if (rc != EI_OK) {
         ei_server_destroy(s);
@@ -214,6 +216,7 @@ void ei_server_destroy(ei_server_t *s)
     if (!s)
         return;
     ei_server_stop(s);
+    ei__shm_destroy(s->shm); /* after every request has let go of its regions */
     ei__pipe_cache_dispose(s);
     pthread_mutex_destroy(&s->pipes.mu);
     pthread_rwlock_destroy(&s->repo_lock);

@@ -11,6 +11,7 @@
 #include "ei_util.h"
 #include "model_repo.h"
 #include "sbuf.h"
+#include "shm.h"
 
 #include <edgeinfer/image.h>
 #include <edgeinfer/server.h>
@@ -61,9 +62,9 @@ struct ei_server {
     uint64_t start_ns;
     ei__http_stats_t http_stats;
     ei__pipe_cache_t pipes;
+    ei__shm_t *shm; /* client shared-memory regions; NULL unless allow_client_shm */
 };
 
-/** One HTTP request from the first header line to the response leaving. */
 /* HTTP content codings (http_encoding.c). */
 enum { EI__ENC_IDENTITY = 0, EI__ENC_GZIP = 1, EI__ENC_DEFLATE = 2 };
 
@@ -86,6 +87,7 @@ ei_code_t ei__inflate(int enc, const char *in, size_t n, size_t limit, char **ou
 ei_code_t ei__deflate(int enc, const char *in, size_t n, char **out, size_t *out_len,
                       ei_error_t *err);
 
+/** One HTTP request from the first header line to the response leaving. */
 typedef struct ei__http_req {
     ei_server_t *srv;
     struct MHD_Connection *conn;

@@ -57,6 +57,9 @@ void ei__v2_request_dispose(ei__v2_request_t *r)
     ei__free(r->inputs);
     ei__free(r->input_names);
     ei__free(r->outputs);
+    for (size_t i = 0; i < r->n_shm_refs; i++)
+        ei__shm_release(r->shm_refs[i]);
+    ei__free(r->shm_refs);
     ei__free(r->id);
     if (r->doc)
         json_decref(r->doc);
@@ -557,9 +560,9 @@ static ei_code_t fill_span(fill_t *f, const char *s, size_t i, size_t end)
 
 /* Binary data -> tensor ----------------------------------------------------------------------- */
 
-static ei_code_t tensor_from_binary(const char *name, ei_dtype_t t, const int64_t *shape,
-                                    size_t rank, size_t count, const char *p, size_t n,
-                                    ei_tensor_t **out, ei_error_t *err)
+static ei_code_t tensor_from_binary(const char *name, const char *size_name, ei_dtype_t t,
+                                    const int64_t *shape, size_t rank, size_t count, const char *p,
+                                    size_t n, ei_tensor_t **out, ei_error_t *err)
 {
     if (t == EI_DTYPE_STRING) {
         ei_code_t rc = ei_tensor_create(t, shape, rank, out, err);
@@ -589,8 +592,8 @@ static ei_code_t tensor_from_binary(const char *name, ei_dtype_t t, const int64_
         }
         if (rc == EI_OK && off != n)
             rc = ei__fail(err, EI_EINVAL,
-                          "input '%s': binary_data_size is %zu but the %zu BYTES elements take %zu",
-                          name, n, count, off);
+                          "input '%s': %s is %zu but the %zu BYTES elements take %zu", name,
+                          size_name, n, count, off);
         if (rc != EI_OK) {
             ei_tensor_destroy(*out);
             *out = NULL;
@@ -600,9 +603,9 @@ static ei_code_t tensor_from_binary(const char *name, ei_dtype_t t, const int64_
     size_t need = ei_dtype_nbytes(t, count);
     if (n != need) {
         char sh[160];
-        return ei__fail(err, EI_EINVAL,
-                        "input '%s': binary_data_size is %zu bytes, shape %s of %s needs %zu", name,
-                        n, ei_shape_format(shape, rank, sh, sizeof sh), ei__v2_dtype_name(t), need);
+        return ei__fail(err, EI_EINVAL, "input '%s': %s is %zu bytes, shape %s of %s needs %zu",
+                        name, size_name, n, ei_shape_format(shape, rank, sh, sizeof sh),
+                        ei__v2_dtype_name(t), need);
     }
     /* Borrow the body when the bytes are naturally aligned for the element type; otherwise copy
      * (the JSON header length decides where they start). */
@@ -707,11 +710,51 @@ static ei_code_t parse_raw(const char *body, size_t len, size_t max_elements,
             rc = ei_tensor_set_string(out->inputs[0], 0, body, len, err);
         return rc;
     }
-    return tensor_from_binary(in->name, t, shape, rank, count, body, len, &out->inputs[0], err);
+    return tensor_from_binary(in->name, "the raw body", t, shape, rank, count, body, len,
+                              &out->inputs[0], err);
+}
+
+/*
+ * Reads the shared-memory parameters of an input or output (`what`: "input 'x'"), takes a
+ * reference to the region for the request and returns where its bytes are. Triton's rules: the
+ * region name and byte size go together, the offset is optional.
+ */
+static ei_code_t shm_param(json_t *params, const char *what, ei__shm_t *shm, ei__v2_request_t *out,
+                           const char **region, uint8_t **ptr, uint64_t *size, ei_error_t *err)
+{
+    json_t *jr = json_object_get(params, "shared_memory_region");
+    json_t *js = json_object_get(params, "shared_memory_byte_size");
+    json_t *jo = json_object_get(params, "shared_memory_offset");
+    if (!jr || !json_is_string(jr))
+        return ei__fail(err, EI_EINVAL,
+                        "%s: shared_memory_region must be a string (with shared_memory_byte_size)",
+                        what);
+    if (!js || !json_is_integer(js) || json_integer_value(js) < 0)
+        return ei__fail(err, EI_EINVAL,
+                        "%s: shared_memory_byte_size must be a non-negative integer, given with "
+                        "shared_memory_region",
+                        what);
+    if (jo && (!json_is_integer(jo) || json_integer_value(jo) < 0))
+        return ei__fail(err, EI_EINVAL, "%s: shared_memory_offset must be a non-negative integer",
+                        what);
+    if (!shm)
+        return ei__fail(err, EI_EINVAL,
+                        "%s: client shared memory is not enabled on this server (start it with "
+                        "--allow-client-shm)",
+                        what);
+    *region = json_string_value(jr);
+    *size = (uint64_t)json_integer_value(js);
+    uint64_t off = jo ? (uint64_t)json_integer_value(jo) : 0;
+    ei__shm_region_t *g = NULL;
+    ei_code_t rc = ei__shm_acquire(shm, *region, off, *size, what, &g, ptr, err);
+    if (rc != EI_OK)
+        return rc;
+    out->shm_refs[out->n_shm_refs++] = g;
+    return EI_OK;
 }
 
 ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
-                               size_t max_elements, const ei__model_config_t *cfg,
+                               size_t max_elements, const ei__model_config_t *cfg, ei__shm_t *shm,
                                ei__v2_request_t *out, ei_error_t *err)
 {
     ei_code_t rc = EI_OK;
@@ -786,9 +829,12 @@ ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
     if (!json_is_array(inputs) || json_array_size(inputs) == 0)
         return ei__fail(err, EI_EINVAL, "request: 'inputs' must be a non-empty array");
     size_t n = json_array_size(inputs);
+    json_t *outs = json_object_get(root, "outputs");
+    size_t n_outs = json_is_array(outs) ? json_array_size(outs) : 0;
     out->inputs = ei__calloc(n, sizeof *out->inputs);
     out->input_names = ei__calloc(n, sizeof *out->input_names);
-    if (!out->inputs || !out->input_names)
+    out->shm_refs = ei__calloc(n + n_outs, sizeof *out->shm_refs);
+    if (!out->inputs || !out->input_names || !out->shm_refs)
         return ei__fail(err, EI_ENOMEM, "out of memory");
     size_t off = hlen;
     for (size_t i = 0; i < n; i++) {
@@ -820,13 +866,31 @@ ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
         json_t *ip = json_object_get(in, "parameters");
         json_t *bds = ip && json_is_object(ip) ? json_object_get(ip, "binary_data_size") : NULL;
         json_t *data = json_object_get(in, "data");
-        if (ip && json_is_object(ip) && json_object_get(ip, "shared_memory_region"))
-            return ei__fail(err, EI_EINVAL, "input '%s': shared memory is not supported", name);
-        if (bds && data)
+        bool in_shm = ip && json_is_object(ip) &&
+                      (json_object_get(ip, "shared_memory_region") ||
+                       json_object_get(ip, "shared_memory_byte_size"));
+        if ((bds != NULL) + (data != NULL) + in_shm > 1)
             return ei__fail(err, EI_EINVAL,
-                            "input '%s': give either 'data' or 'binary_data_size', not both", name);
+                            "input '%s': give one of 'data', 'binary_data_size' or "
+                            "'shared_memory_region', not several",
+                            name);
         out->input_names[i] = name;
         out->n_inputs = i + 1;
+        if (in_shm) {
+            char what[160];
+            snprintf(what, sizeof what, "input '%.120s'", name);
+            const char *region = NULL;
+            uint8_t *p = NULL;
+            uint64_t sz = 0;
+            rc = shm_param(ip, what, shm, out, &region, &p, &sz, err);
+            if (rc != EI_OK)
+                return rc;
+            rc = tensor_from_binary(name, "shared_memory_byte_size", t, shape, rank, count,
+                                    (const char *)p, (size_t)sz, &out->inputs[i], err);
+            if (rc != EI_OK)
+                return rc;
+            continue;
+        }
         if (bds) {
             if (!json_is_integer(bds) || json_integer_value(bds) < 0)
                 return ei__fail(err, EI_EINVAL,
@@ -843,8 +907,8 @@ ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
                                 "input '%s': binary_data_size %llu but only %zu bytes of binary "
                                 "data are left in the body",
                                 name, (unsigned long long)sz, len - off);
-            rc = tensor_from_binary(name, t, shape, rank, count, body + off, (size_t)sz,
-                                    &out->inputs[i], err);
+            rc = tensor_from_binary(name, "binary_data_size", t, shape, rank, count, body + off,
+                                    (size_t)sz, &out->inputs[i], err);
             if (rc != EI_OK)
                 return rc;
             off += (size_t)sz;
@@ -881,7 +945,6 @@ ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
         return ei__fail(err, EI_EINVAL,
                         "request body has %zu bytes after the header and the binary inputs",
                         len - off);
-    json_t *outs = json_object_get(root, "outputs");
     if (outs) {
         if (!json_is_array(outs))
             return ei__fail(err, EI_EINVAL, "request: 'outputs' must be an array");
@@ -921,9 +984,21 @@ ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
                                     ro->name);
                 ro->classification = json_integer_value(cl);
             }
-            if (op && json_object_get(op, "shared_memory_region"))
-                return ei__fail(err, EI_EINVAL, "output '%s': shared memory is not supported",
-                                ro->name);
+            if (op && (json_object_get(op, "shared_memory_region") ||
+                       json_object_get(op, "shared_memory_byte_size"))) {
+                char what[160];
+                snprintf(what, sizeof what, "output '%.120s'", ro->name);
+                if (ro->classification > 0 || bd)
+                    return ei__fail(err, EI_EINVAL,
+                                    "%s: shared memory cannot be combined with classification "
+                                    "or binary_data",
+                                    what);
+                rc = shm_param(op, what, shm, out, &ro->shm_region, &ro->shm_ptr, &ro->shm_size,
+                               err);
+                if (rc != EI_OK)
+                    return rc;
+                ro->binary = false;
+            }
             out->n_outputs = i + 1;
         }
     }
@@ -1073,6 +1148,25 @@ static void write_binary(ei__sbuf_t *b, const ei_tensor_t *t)
     }
 }
 
+/* As write_binary(), into memory that has room for binary_size(t) bytes. */
+static void write_binary_to(uint8_t *dst, const ei_tensor_t *t)
+{
+    if (ei_tensor_dtype(t) != EI_DTYPE_STRING) {
+        if (ei_tensor_nbytes(t))
+            memcpy(dst, ei_tensor_data(t), ei_tensor_nbytes(t));
+        return;
+    }
+    size_t n = ei_tensor_count(t);
+    for (size_t i = 0; i < n; i++) {
+        size_t l = 0;
+        const char *s = ei_tensor_string(t, i, &l);
+        uint32_t l32 = (uint32_t)l;
+        memcpy(dst, &l32, 4);
+        memcpy(dst + 4, s, l);
+        dst += 4 + l;
+    }
+}
+
 static size_t binary_size(const ei_tensor_t *t)
 {
     if (ei_tensor_dtype(t) != EI_DTYPE_STRING)
@@ -1095,11 +1189,12 @@ ei_code_t ei__v2_write_response(const ei__v2_request_t *rq, const char *model, i
     ei__sbuf_t b = {0};
     ei_tensor_t **cls = ei__calloc(n ? n : 1, sizeof *cls);
     bool *bin = ei__calloc(n ? n : 1, sizeof *bin);
+    const ei__v2_output_t **shm = ei__calloc(n ? n : 1, sizeof *shm);
     bool any_bin = false;
     *body = NULL;
     *len = 0;
     *json_len = 0;
-    if (!cls || !bin) {
+    if (!cls || !bin || !shm) {
         rc = ei__fail(err, EI_ENOMEM, "out of memory");
         goto out;
     }
@@ -1109,7 +1204,8 @@ ei_code_t ei__v2_write_response(const ei__v2_request_t *rq, const char *model, i
         for (size_t k = 0; k < rq->n_outputs; k++)
             if (strcmp(rq->outputs[k].name, names[i]) == 0)
                 ro = &rq->outputs[k];
-        bin[i] = ro ? ro->binary : rq->binary_output;
+        shm[i] = ro && ro->shm_ptr ? ro : NULL;
+        bin[i] = shm[i] ? false : ro ? ro->binary : rq->binary_output;
         if (ro && ro->classification > 0) {
             const ei__config_io_t *io = cfg ? ei__model_config_output(cfg, names[i]) : NULL;
             rc = classify(results[i], ro->classification, cfg && cfg->max_batch_size > 0, io,
@@ -1127,7 +1223,21 @@ ei_code_t ei__v2_write_response(const ei__v2_request_t *rq, const char *model, i
             goto out;
         }
         any_bin |= bin[i];
+        if (shm[i]) {
+            size_t need = binary_size(t);
+            if (need > shm[i]->shm_size) {
+                rc = ei__fail(err, EI_EINVAL,
+                              "output '%s': shared_memory_byte_size %llu is smaller than the "
+                              "result (%zu bytes)",
+                              names[i], (unsigned long long)shm[i]->shm_size, need);
+                goto out;
+            }
+        }
     }
+    /* Every check has passed: only now write into the clients' shared memory. */
+    for (size_t i = 0; i < n; i++)
+        if (shm[i])
+            write_binary_to(shm[i]->shm_ptr, results[i]);
     ei__sbuf_adds(&b, "{\"model_name\":");
     ei__sbuf_json_str(&b, model, strlen(model));
     ei__sbuf_printf(&b, ",\"model_version\":\"%lld\"", (long long)version);
@@ -1148,7 +1258,11 @@ ei_code_t ei__v2_write_response(const ei__v2_request_t *rq, const char *model, i
         for (size_t d = 0; d < ei_tensor_rank(t); d++)
             ei__sbuf_printf(&b, "%s%lld", d ? "," : "", (long long)sh[d]);
         ei__sbuf_addc(&b, ']');
-        if (bin[i]) {
+        if (shm[i]) {
+            ei__sbuf_adds(&b, ",\"parameters\":{\"shared_memory_region\":");
+            ei__sbuf_json_str(&b, shm[i]->shm_region, strlen(shm[i]->shm_region));
+            ei__sbuf_printf(&b, ",\"shared_memory_byte_size\":%zu}}", binary_size(t));
+        } else if (bin[i]) {
             ei__sbuf_printf(&b, ",\"parameters\":{\"binary_data_size\":%zu}}", binary_size(t));
         } else {
             ei__sbuf_adds(&b, ",\"data\":");
@@ -1174,6 +1288,7 @@ out:
             ei_tensor_destroy(cls[i]);
     ei__free(cls);
     ei__free(bin);
+    ei__free((void *)shm);
     ei__sbuf_free(&b);
     if (rc != EI_OK)
         *json_len = 0;

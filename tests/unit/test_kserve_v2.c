@@ -36,7 +36,7 @@ static ei__model_config_t *make_cfg(const char *text)
 
 static ei_code_t parse(const char *body, ei__v2_request_t *rq, ei_error_t *err)
 {
-    return ei__v2_parse_request(body, strlen(body), -1, 1000, NULL, rq, err);
+    return ei__v2_parse_request(body, strlen(body), -1, 1000, NULL, NULL, rq, err);
 }
 
 TEST(json_flat_and_nested)
@@ -188,7 +188,8 @@ TEST(binary_inputs)
     char *body = binary_body(j, blob, sizeof blob, &len);
     ei__v2_request_t rq;
     ei_error_t err = {0};
-    ASSERT_OK(ei__v2_parse_request(body, len, (int64_t)strlen(j), 1000, NULL, &rq, &err), &err);
+    ASSERT_OK(ei__v2_parse_request(body, len, (int64_t)strlen(j), 1000, NULL, NULL, &rq, &err),
+              &err);
     ASSERT_TRUE(rq.binary_output);
     ASSERT_NEAR(ei_tensor_get_f64(rq.inputs[0], 2), 3, 0);
     size_t sl = 0;
@@ -197,10 +198,11 @@ TEST(binary_inputs)
     ei__v2_request_dispose(&rq);
 
     /* One byte short, one byte too many, a header length past the end. */
-    ASSERT_EQ(ei__v2_parse_request(body, len - 1, (int64_t)strlen(j), 1000, NULL, &rq, &err),
+    ASSERT_EQ(ei__v2_parse_request(body, len - 1, (int64_t)strlen(j), 1000, NULL, NULL, &rq, &err),
               EI_EINVAL);
     ei__v2_request_dispose(&rq);
-    ASSERT_EQ(ei__v2_parse_request(body, len, (int64_t)len + 1, 1000, NULL, &rq, &err), EI_EINVAL);
+    ASSERT_EQ(ei__v2_parse_request(body, len, (int64_t)len + 1, 1000, NULL, NULL, &rq, &err),
+              EI_EINVAL);
     ASSERT_CONTAINS(err.msg, "larger than the body");
     ei__v2_request_dispose(&rq);
     free(body);
@@ -208,7 +210,7 @@ TEST(binary_inputs)
     const char *j2 = "{\"inputs\":[{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[1,3],"
                      "\"parameters\":{\"binary_data_size\":8}}]}";
     body = binary_body(j2, x, 8, &len);
-    ASSERT_EQ(ei__v2_parse_request(body, len, (int64_t)strlen(j2), 1000, NULL, &rq, &err),
+    ASSERT_EQ(ei__v2_parse_request(body, len, (int64_t)strlen(j2), 1000, NULL, NULL, &rq, &err),
               EI_EINVAL);
     ASSERT_CONTAINS(err.msg, "binary_data_size is 8 bytes, shape [1,3] of FP32 needs 12");
     ei__v2_request_dispose(&rq);
@@ -221,14 +223,14 @@ TEST(raw_binary_form)
     float x[3] = {4, 5, 6};
     ei__v2_request_t rq;
     ei_error_t err = {0};
-    ASSERT_OK(ei__v2_parse_request((const char *)x, sizeof x, 0, 1000, c, &rq, &err), &err);
+    ASSERT_OK(ei__v2_parse_request((const char *)x, sizeof x, 0, 1000, c, NULL, &rq, &err), &err);
     ASSERT_TRUE(rq.raw && rq.binary_output);
     ASSERT_STR_EQ(rq.input_names[0], "x");
     ASSERT_EQ(ei_tensor_rank(rq.inputs[0]), 2); /* the batch dim of 1 is added */
     ASSERT_EQ(ei_tensor_shape(rq.inputs[0])[0], 1);
     ASSERT_EQ(ei_tensor_shape(rq.inputs[0])[1], 3);
     ei__v2_request_dispose(&rq);
-    ASSERT_EQ(ei__v2_parse_request((const char *)x, 8, 0, 1000, c, &rq, &err), EI_EINVAL);
+    ASSERT_EQ(ei__v2_parse_request((const char *)x, 8, 0, 1000, c, NULL, &rq, &err), EI_EINVAL);
     ei__v2_request_dispose(&rq);
     ei__model_config_destroy(c);
 }
@@ -333,7 +335,7 @@ TEST(numeric_fast_path_matches_strtod)
     ASSERT_TRUE(!b.oom);
     ei__v2_request_t rq;
     ei_error_t err = {0};
-    ASSERT_OK(ei__v2_parse_request(b.data, b.len, -1, 1 << 20, NULL, &rq, &err), &err);
+    ASSERT_OK(ei__v2_parse_request(b.data, b.len, -1, 1 << 20, NULL, NULL, &rq, &err), &err);
     ASSERT_EQ(rq.n_inputs, 4);
     const double *x = ei_tensor_data(rq.inputs[1]);
     size_t bad = 0;
@@ -442,7 +444,7 @@ TEST(fuzz_mutated_and_truncated_bodies)
             hlen = 0; /* the raw form */
         ei__v2_request_t rq;
         ei_error_t err = {0};
-        ei_code_t rc = ei__v2_parse_request(buf, len, hlen, 64, c, &rq, &err);
+        ei_code_t rc = ei__v2_parse_request(buf, len, hlen, 64, c, NULL, &rq, &err);
         ASSERT_TRUE(rc == EI_OK || rc == EI_EINVAL);
         if (rc != EI_OK)
             ASSERT_TRUE(err.msg[0] != '\0');
