@@ -1132,23 +1132,8 @@ static void write_json_data(ei__sbuf_t *b, const ei_tensor_t *t)
     ei__sbuf_addc(b, ']');
 }
 
-static void write_binary(ei__sbuf_t *b, const ei_tensor_t *t)
-{
-    if (ei_tensor_dtype(t) != EI_DTYPE_STRING) {
-        ei__sbuf_add(b, ei_tensor_data(t), ei_tensor_nbytes(t));
-        return;
-    }
-    size_t n = ei_tensor_count(t);
-    for (size_t i = 0; i < n; i++) {
-        size_t l = 0;
-        const char *s = ei_tensor_string(t, i, &l);
-        uint32_t l32 = (uint32_t)l;
-        ei__sbuf_add(b, &l32, 4);
-        ei__sbuf_add(b, s, l);
-    }
-}
-
-/* As write_binary(), into memory that has room for binary_size(t) bytes. */
+/* The binary form of a tensor (BYTES: 4-byte length + bytes per element) into memory with room
+ * for binary_size(t) bytes. */
 static void write_binary_to(uint8_t *dst, const ei_tensor_t *t)
 {
     if (ei_tensor_dtype(t) != EI_DTYPE_STRING) {
@@ -1164,6 +1149,19 @@ static void write_binary_to(uint8_t *dst, const ei_tensor_t *t)
         memcpy(dst, &l32, 4);
         memcpy(dst + 4, s, l);
         dst += 4 + l;
+    }
+}
+
+static size_t binary_size(const ei_tensor_t *t);
+
+/* The binary form of a tensor, appended to `b`. */
+static void write_binary(ei__sbuf_t *b, const ei_tensor_t *t)
+{
+    size_t n = binary_size(t);
+    if (n && ei__sbuf_reserve(b, n)) {
+        write_binary_to((uint8_t *)b->data + b->len, t);
+        b->len += n;
+        b->data[b->len] = '\0'; /* the buffer's invariant */
     }
 }
 
