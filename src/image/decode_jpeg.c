@@ -273,18 +273,22 @@ static int pick_denom(const struct ei__decode_req *rq, int orient, int32_t w, in
 
 /*
  * The stored rectangle to decode out of the sw x sh output (w x h before scaling): the caller's
- * rectangle widened by one iMCU on every side, or the whole image.
+ * rectangle widened by one iMCU on every side, or the whole image. Returns whether the caller
+ * gave a rectangle, and then sets `up` to it (upright coordinates).
  */
-static void pick_rect(const struct jpeg_decompress_struct *c, const struct ei__decode_req *rq,
-                      int orient, int32_t w, int32_t h, int32_t sw, int32_t sh, int32_t r[4])
+static bool pick_rect(const struct jpeg_decompress_struct *c, const struct ei__decode_req *rq,
+                      int orient, int32_t w, int32_t h, int32_t sw, int32_t sh, int32_t r[4],
+                      int32_t up[4])
 {
     r[0] = 0, r[1] = 0, r[2] = sw, r[3] = sh;
     if (rq->region == NULL)
-        return;
+        return false;
     bool swap = ei__orient_swaps(orient);
-    int32_t up[4];
-    if (!rq->region(rq->need_ctx, swap ? sh : sw, swap ? sw : sh, swap ? h : w, swap ? w : h, up))
-        return;
+    int32_t uw = swap ? sh : sw, uh = swap ? sw : sh;
+    if (!rq->region(rq->need_ctx, uw, uh, swap ? h : w, swap ? w : h, up))
+        return false;
+    if (up[0] < 0 || up[1] < 0 || up[2] > uw || up[3] > uh || up[2] <= up[0] || up[3] <= up[1])
+        return false; /* nothing sensible asked: decode it all */
     int32_t st[4];
     rect_to_stored(orient, sw, sh, up, st);
     int32_t mx = c->max_h_samp_factor * c->min_DCT_scaled_size;
@@ -293,9 +297,7 @@ static void pick_rect(const struct jpeg_decompress_struct *c, const struct ei__d
     r[1] = st[1] > my ? st[1] - my : 0;
     r[2] = st[2] < sw - mx ? st[2] + mx : sw;
     r[3] = st[3] < sh - my ? st[3] + my : sh;
-    if (r[2] <= r[0] || r[3] <= r[1]) { /* nothing read: decode it all rather than nothing */
-        r[0] = 0, r[1] = 0, r[2] = sw, r[3] = sh;
-    }
+    return true;
 }
 
 ei_code_t ei__decode_jpeg(struct ei__decoder *d, const uint8_t *data, size_t size, const char *name,
@@ -351,7 +353,7 @@ ei_code_t ei__decode_jpeg(struct ei__decoder *d, const uint8_t *data, size_t siz
     }
     uint8_t *dst = cmyk ? d->raw : img->px;
     int32_t r[4];
-    pick_rect(c, rq, *orient, w, h, sw, sh, r);
+    d->has_valid = pick_rect(c, rq, *orient, w, h, sw, sh, r, d->valid);
     JDIMENSION x0 = (JDIMENSION)r[0], cw = (JDIMENSION)(r[2] - r[0]);
     if (r[0] > 0 || r[2] < sw)
         jpeg_crop_scanline(c, &x0, &cw); /* widens to whole iMCU columns */
@@ -365,8 +367,12 @@ ei_code_t ei__decode_jpeg(struct ei__decoder *d, const uint8_t *data, size_t siz
             n = 16;
         for (JDIMENSION i = 0; i < n; i++)
             rows[i] = dst + (size_t)(c->output_scanline + i) * stride + (size_t)x0 * (size_t)pix;
-        if (jpeg_read_scanlines(c, rows, n) == 0)
-            break; /* cannot happen with a memory source; never loop forever */
+        if (jpeg_read_scanlines(c, rows, n) == 0) { /* not with a memory source, but never
+                                                     * return rows that were not decoded */
+            jpeg_abort_decompress(c);
+            return ei__fail(err, EI_EFORMAT, "%s: JPEG decoder stopped at row %u of %u", name,
+                            (unsigned)c->output_scanline, (unsigned)y1);
+        }
     }
     if (c->output_scanline < c->output_height)
         jpeg_abort_decompress(c); /* nothing below the rectangle is wanted */

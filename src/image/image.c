@@ -190,7 +190,7 @@ int ei__exif_orientation(const uint8_t *tiff, size_t size)
  * pixel (x, y) reads the source at start + x * dx + y * dy (byte steps, possibly negative).
  */
 void ei__orient_copy(const uint8_t *src, int32_t w, int32_t h, size_t stride, int orient,
-                     uint8_t *dst, size_t dst_stride)
+                     uint8_t *dst, size_t dst_stride, const int32_t *rect)
 {
     ptrdiff_t s = (ptrdiff_t)stride;
     ptrdiff_t start = 0, dx = 3, dy = s;
@@ -235,15 +235,26 @@ void ei__orient_copy(const uint8_t *src, int32_t w, int32_t h, size_t stride, in
         ow = h;
         oh = w;
     }
-    for (int32_t y = 0; y < oh; y++) {
-        const uint8_t *p = src + start + (ptrdiff_t)y * dy;
-        uint8_t *o = dst + (size_t)y * dst_stride;
-        for (int32_t x = 0; x < ow; x++) {
-            o[0] = p[0];
-            o[1] = p[1];
-            o[2] = p[2];
-            o += 3;
-            p += dx;
+    int32_t x0 = rect ? rect[0] : 0, y0 = rect ? rect[1] : 0;
+    int32_t x1 = rect ? rect[2] : ow, y1 = rect ? rect[3] : oh;
+    /* In tiles: for 5..8 consecutive outputs read a column of the source, and a 12 MP photo's
+     * column touches 3000 cache lines; a tile's columns stay in cache. */
+    enum { TILE = 32 };
+    for (int32_t ty = y0; ty < y1; ty += TILE) {
+        int32_t ty1 = y1 - ty > TILE ? ty + TILE : y1;
+        for (int32_t tx = x0; tx < x1; tx += TILE) {
+            int32_t tx1 = x1 - tx > TILE ? tx + TILE : x1;
+            for (int32_t y = ty; y < ty1; y++) {
+                const uint8_t *p = src + start + (ptrdiff_t)y * dy + (ptrdiff_t)tx * dx;
+                uint8_t *o = dst + (size_t)y * dst_stride + (size_t)tx * 3;
+                for (int32_t x = tx; x < tx1; x++) {
+                    o[0] = p[0];
+                    o[1] = p[1];
+                    o[2] = p[2];
+                    o += 3;
+                    p += dx;
+                }
+            }
         }
     }
 }
@@ -272,6 +283,7 @@ ei_code_t ei__image_decode_into(struct ei__decoder *d, const uint8_t *data, size
     int orient = 1;
     if (data == NULL || size == 0)
         return ei__fail(err, EI_EFORMAT, "%s: empty input", name);
+    d->has_valid = false;
     if (is_jpeg(data, size))
         rc = ei__decode_jpeg(d, data, size, name, rq, img, &orient, err);
     else if (is_png(data, size))
@@ -305,7 +317,9 @@ ei_code_t ei__image_decode_into(struct ei__decoder *d, const uint8_t *data, size
     rc = ei__image_reserve(img, ostride * (size_t)oh, err);
     if (rc != EI_OK)
         return rc;
-    ei__orient_copy(d->raw, w, h, sstride, orient, img->px, ostride);
+    /* Only the part the decoder was asked for holds pixels (a JPEG region decode). */
+    ei__orient_copy(d->raw, w, h, sstride, orient, img->px, ostride,
+                    d->has_valid ? d->valid : NULL);
     img->w = ow;
     img->h = oh;
     img->stride = ostride;

@@ -52,6 +52,10 @@ struct ei__decoder {
     size_t map_len;
     uint8_t *raw; /* the decoder's output before orientation or colour conversion */
     size_t raw_cap;
+    /* After a decode: when has_valid, only the upright rectangle valid = {x0, y0, x1, y1} holds
+     * decoded pixels (the caller's region); otherwise the whole image does. */
+    int32_t valid[4];
+    bool has_valid;
 };
 
 void ei__decoder_dispose(struct ei__decoder *d);
@@ -104,9 +108,10 @@ static inline bool ei__orient_swaps(int o)
     return o >= 5 && o <= 8;
 }
 
-/* Writes the upright version of `src` (w x h, RGB, stride) into `dst` (its stride: dst_stride). */
+/* Writes the upright version of `src` (w x h, RGB, stride) into `dst` (its stride: dst_stride):
+ * all of it, or only the upright rectangle `rect` = {x0, y0, x1, y1} when not NULL. */
 void ei__orient_copy(const uint8_t *src, int32_t w, int32_t h, size_t stride, int orient,
-                     uint8_t *dst, size_t dst_stride);
+                     uint8_t *dst, size_t dst_stride, const int32_t *rect);
 
 /* Checks every field of `o`; EI_EINVAL names the bad one (opts.c). */
 ei_code_t ei__image_opts_validate(const ei_image_opts_t *o, ei_error_t *err);

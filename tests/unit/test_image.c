@@ -296,7 +296,7 @@ TEST(orientation_copy)
     for (int o = 1; o <= 8; o++) {
         uint8_t dst[18] = {0};
         int ow = ei__orient_swaps(o) ? 2 : 3;
-        ei__orient_copy(src, 3, 2, 9, o, dst, (size_t)ow * 3);
+        ei__orient_copy(src, 3, 2, 9, o, dst, (size_t)ow * 3, NULL);
         for (int x = 0; x < ow; x++)
             ASSERT_EQ(dst[3 * x], first[o][x]);
     }
