@@ -46,7 +46,7 @@ int ei__content_encoding(const char *h)
 
 int ei__accept_encoding(const char *h)
 {
-    bool gzip = false, deflate = false;
+    bool gzip = false, deflate = false, any = false, gzip_refused = false;
     while (h != NULL && *h) {
         const char *end = strchr(h, ',');
         size_t len = end ? (size_t)(end - h) : strlen(h);
@@ -70,13 +70,19 @@ int ei__accept_encoding(const char *h)
             }
         }
         int c = coding_of(t, tl);
-        if (!refused && (c == EI__ENC_GZIP || token_is(t, tl, "*")))
+        if (c == EI__ENC_GZIP && refused)
+            gzip_refused = true;
+        else if (c == EI__ENC_GZIP)
             gzip = true;
-        else if (!refused && c == EI__ENC_DEFLATE)
+        else if (c == EI__ENC_DEFLATE && !refused)
             deflate = true;
+        else if (token_is(t, tl, "*") && !refused)
+            any = true; /* "any coding not listed": gzip, unless gzip itself was refused */
         h = end ? end + 1 : NULL;
     }
-    return gzip ? EI__ENC_GZIP : deflate ? EI__ENC_DEFLATE : EI__ENC_IDENTITY;
+    if (gzip || (any && !gzip_refused))
+        return EI__ENC_GZIP;
+    return deflate ? EI__ENC_DEFLATE : EI__ENC_IDENTITY;
 }
 
 const char *ei__encoding_name(int enc)
@@ -100,9 +106,8 @@ ei_code_t ei__inflate(int enc, const char *in, size_t n, size_t limit, char **ou
     memset(&z, 0, sizeof(z));
     if (inflateInit2(&z, window_bits(enc)) != Z_OK)
         return ei__fail(err, EI_ENOMEM, "cannot start %s decoding", name);
-    size_t cap = n < limit / 4 ? n * 4 + 4096 : limit + 1;
-    if (cap > limit + 1)
-        cap = limit + 1;
+    /* A first guess of 4x, grown by doubling: never more than the limit allows. */
+    size_t cap = n * 4 + 4096 < limit + 1 ? n * 4 + 4096 : limit + 1;
     char *buf = ei__malloc(cap + 1);
     ei_code_t rc = EI_OK;
     if (buf == NULL) {

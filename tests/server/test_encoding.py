@@ -87,7 +87,7 @@ try:
             c.true("Accept-Encoding '%s': smaller on the wire" % accept, len(rb) < len(raw))
             c.eq("Accept-Encoding '%s': result" % accept, y_of(raw), want)
             c.eq("Accept-Encoding '%s': id echoed" % accept, json.loads(raw)["id"], "z1")
-    for accept in ("br", "gzip;q=0", "identity"):
+    for accept in ("br", "gzip;q=0", "identity", "gzip;q=0, *"):
         st, h, rb = s.request("POST", "/v2/models/add/infer", plain, {"Accept-Encoding": accept})
         c.true("Accept-Encoding '%s': plain reply" % accept,
                st == 200 and "Content-Encoding" not in h and y_of(rb) == want, (st, h))
