@@ -36,22 +36,25 @@ enum {
     OPT_NO_SOFTMAX,
     OPT_LOGITS,
     OPT_DCT,
-    OPT_OUTPUT
+    OPT_OUTPUT,
+    OPT_MAX_PIXELS
 };
 
-static const struct option own_options[] = {{"model", required_argument, NULL, OPT_MODEL},
-                                            {"labels", required_argument, NULL, OPT_LABELS},
-                                            {"preset", required_argument, NULL, OPT_PRESET},
-                                            {"top-k", required_argument, NULL, OPT_TOP_K},
-                                            {"batch", required_argument, NULL, OPT_BATCH},
-                                            {"json", no_argument, NULL, OPT_JSON},
-                                            {"timings", no_argument, NULL, OPT_TIMINGS},
-                                            {"no-softmax", no_argument, NULL, OPT_NO_SOFTMAX},
-                                            {"logits", no_argument, NULL, OPT_LOGITS},
-                                            {"dct-scaling", no_argument, NULL, OPT_DCT},
-                                            {"output", required_argument, NULL, OPT_OUTPUT},
-                                            {"help", no_argument, NULL, 'h'},
-                                            {NULL, 0, NULL, 0}};
+static const struct option own_options[] = {
+    {"model", required_argument, NULL, OPT_MODEL},
+    {"labels", required_argument, NULL, OPT_LABELS},
+    {"preset", required_argument, NULL, OPT_PRESET},
+    {"top-k", required_argument, NULL, OPT_TOP_K},
+    {"batch", required_argument, NULL, OPT_BATCH},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"timings", no_argument, NULL, OPT_TIMINGS},
+    {"no-softmax", no_argument, NULL, OPT_NO_SOFTMAX},
+    {"logits", no_argument, NULL, OPT_LOGITS},
+    {"dct-scaling", no_argument, NULL, OPT_DCT},
+    {"output", required_argument, NULL, OPT_OUTPUT},
+    {"max-image-pixels", required_argument, NULL, OPT_MAX_PIXELS},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
 
 typedef struct classify_args {
     const char *model;
@@ -60,6 +63,7 @@ typedef struct classify_args {
     const char *output;
     long long top_k;
     long long batch;
+    long long max_pixels; /* 0 = the library's default */
     bool json, timings, no_softmax, logits, dct;
     bool top_k_given;
     char **images;
@@ -96,6 +100,8 @@ static void print_help(void)
         "  --dct-scaling      decode large JPEGs at 1/2, 1/4 or 1/8 scale (faster, no longer\n"
         "                     identical to a full decode)\n"
         "  --output NAME      the model output to read (default: the first)\n"
+        "  --max-image-pixels N  refuse images with more than N pixels (width x height)\n"
+        "                     before decoding them (default 100000000)\n"
         "  -h, --help         this help\n"
         "\n" EI_CLI_SESSION_HELP);
 }
@@ -153,6 +159,14 @@ static int parse_args(int argc, char **argv, classify_args_t *a)
                                           "got '%s'",
                                           optarg);
             a->batch = v;
+            break;
+        case OPT_MAX_PIXELS:
+            if (!ei_cli_parse_int(optarg, 1, 1000000000000LL, &v))
+                return ei_cli_usage_error(CMD,
+                                          "--max-image-pixels: expected an integer from 1 to "
+                                          "1000000000000, got '%s'",
+                                          optarg);
+            a->max_pixels = v;
             break;
         case OPT_JSON:
             a->json = true;
@@ -461,6 +475,8 @@ static int run_classify(int argc, char **argv)
     if (ei_image_opts_preset(&io, preset, &err) != EI_OK)
         return ei_cli_usage_error(CMD, "--preset: %s", err.msg);
     io.dct_scaling = a.dct;
+    if (a.max_pixels > 0)
+        io.max_pixels = (uint64_t)a.max_pixels;
 
     rc = ei_cli_init_runtime(EI_LOG_WARN, a.sess.global_threads, a.sess.opts.intra_op_threads);
     if (rc != EI_EXIT_OK)

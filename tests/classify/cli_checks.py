@@ -163,6 +163,29 @@ def case_corrupt_image():
     check(p.returncode == 1 and p.stdout.strip() == "", "all bad: exit 1, no results", p)
 
 
+def case_max_image_pixels():
+    """--max-image-pixels refuses larger images before decoding them; the others still run."""
+    small = solid("px_small.png", (200, 30, 30), size=(10, 10))      # 100 pixels
+    big_png = solid("px_big.png", (30, 200, 30), size=(20, 10))      # 200 pixels
+    big_jpg = w("px_big.jpg")
+    Image.new("RGB", (20, 10), (30, 30, 200)).save(big_jpg, format="JPEG")
+    p = run(*cls_args(), "--top-k", "1", "--max-image-pixels", "150", small, big_png, big_jpg)
+    check(p.returncode == 1, "an image over the limit is an error (exit 1)", p)
+    for name in ("px_big.png", "px_big.jpg"):
+        check(re.search(re.escape(name) + r".*20x10 \(200 pixels\), above the limit of 150 pixels",
+                        p.stderr), "stderr names %s, its size and the limit" % name, p)
+    check(list(results_of(p)) == [small], "the image under the limit is classified", p)
+    p = run(*cls_args(), "--top-k", "1", "--max-image-pixels", "200", small, big_png, big_jpg)
+    check(p.returncode == 0 and len(results_of(p)) == 3, "at the limit: accepted", p)
+    p = run(*cls_args(), "--dct-scaling", "--max-image-pixels", "150", big_jpg)
+    check(p.returncode == 1 and "above the limit of 150 pixels" in p.stderr,
+          "the limit holds for --dct-scaling too", p)
+    for bad in ("0", "-5", "x", "1e3"):
+        p = run(*cls_args(), "--max-image-pixels", bad, small)
+        check(p.returncode == 2 and "--max-image-pixels" in p.stderr,
+              "usage error for --max-image-pixels %s" % bad, p)
+
+
 def case_unknown_preset():
     up = text_line("up.png")
     p = run("--model", os.path.join(A.models, "ppocr", "cls.onnx"), "--preset", "bogus", up)
