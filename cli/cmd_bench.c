@@ -357,10 +357,15 @@ static int run_bench(int argc, char **argv)
     rc = ei_cli_init_runtime(EI_LOG_WARN, a.sess.global_threads, a.sess.opts.intra_op_threads);
     if (rc != EI_EXIT_OK)
         return rc;
+    rc = ei_cli_session_load_keys(&a.sess);
+    if (rc != EI_EXIT_OK)
+        return rc;
     const ei_session_opts_t *opts = ei_cli_session_opts(&a.sess);
 
     uint64_t t0 = ei_bench_now_ns();
-    if (ei_session_create(a.model, opts, &s, &err) != EI_OK) {
+    bool created = ei_session_create(a.model, opts, &s, &err) == EI_OK;
+    ei_cli_session_args_dispose(&a.sess); /* the keys are needed only to load */
+    if (!created) {
         rc = ei_cli_fail(&err, "creating the session");
         goto out;
     }

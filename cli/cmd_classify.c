@@ -492,7 +492,12 @@ static int run_classify(int argc, char **argv)
     co.session = ei_cli_session_opts(&a.sess);
     co.output_name = a.output;
     co.keep_logits = a.logits;
-    if (ei_classifier_create(a.model, &co, &cls, &err) != EI_OK) {
+    rc = ei_cli_session_load_keys(&a.sess);
+    if (rc != EI_EXIT_OK)
+        return rc;
+    bool created = ei_classifier_create(a.model, &co, &cls, &err) == EI_OK;
+    ei_cli_session_args_dispose(&a.sess); /* the keys are needed only to load */
+    if (!created) {
         rc = ei_cli_fail(&err, "loading the classifier");
         goto out;
     }

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "output.h"
+#include "session_args.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -16,12 +17,15 @@
 
 static void print_help(void)
 {
-    printf("usage: edgeinfer info MODEL [--json]\n\n"
+    printf("usage: edgeinfer info MODEL [--json] [--verify-key PATH] [--key-file FILE]\n\n"
            "Describes an ONNX model: inputs and outputs (element types, shapes, symbolic dim\n"
            "names), metadata (producer, graph name, domain, description, version, custom\n"
            "entries), opset imports, node counts by operator and initializer sizes.\n\n"
            "options:\n"
            "  --json       print one JSON document instead of text\n"
+           "  --verify-key PATH  refuse the model unless MODEL.sig is a valid signature by\n"
+           "               this public key (or any *.pub key in directory PATH)\n"
+           "  --key-file FILE    key of an encrypted model (default: $EDGEINFER_MODEL_KEY)\n"
            "  -h, --help   show this help\n\n"
            "Exit codes: 0 ok, 1 the model cannot be read or loaded, 2 usage error.\n");
 }
@@ -201,12 +205,21 @@ static int run_info(int argc, char **argv)
 {
     const char *path = NULL;
     bool json = false;
+    ei_cli_session_args_t keys; /* only --verify-key and --key-file are used */
+    ei_cli_session_args_init(&keys);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             print_help();
             return EI_EXIT_OK;
         } else if (strcmp(argv[i], "--json") == 0) {
             json = true;
+        } else if (strcmp(argv[i], "--verify-key") == 0 || strcmp(argv[i], "--key-file") == 0) {
+            if (i + 1 >= argc || argv[i + 1][0] == '\0')
+                return ei_cli_usage_error(CMD, "option '%s' needs a value", argv[i]);
+            int opt = argv[i][2] == 'v' ? EI_CLI_OPT_VERIFY_KEY : EI_CLI_OPT_KEY_FILE;
+            int urc = ei_cli_session_arg(&keys, CMD, opt, argv[++i]);
+            if (urc != EI_EXIT_OK)
+                return urc;
         } else if (strcmp(argv[i], "--") == 0 && i + 1 < argc && path == NULL) {
             path = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
@@ -223,9 +236,21 @@ static int run_info(int argc, char **argv)
     ei_error_t err = {0};
     ei_model_info_t *m = NULL;
     ei_session_t *s = NULL;
-    int rc = EI_EXIT_FAILURE;
+    void *bytes = NULL; /* a signed or encrypted model, checked / decrypted in memory */
+    size_t n_bytes = 0;
+    int rc = ei_cli_session_load_keys(&keys);
+    if (rc != EI_EXIT_OK)
+        goto out;
+    rc = EI_EXIT_FAILURE;
+    if (keys.keyring != NULL || ei_model_is_encrypted(path)) {
+        if (ei_model_read(path, keys.keyring, keys.model_key, &bytes, &n_bytes, &err) != EI_OK) {
+            rc = ei_cli_fail(&err, "reading model");
+            goto out;
+        }
+    }
     /* The file first: its messages (missing, not ONNX, truncated) are clearer than ORT's. */
-    if (ei_model_inspect(path, &m, &err) != EI_OK) {
+    if ((bytes != NULL ? ei_model_inspect_memory(bytes, n_bytes, path, &m, &err)
+                       : ei_model_inspect(path, &m, &err)) != EI_OK) {
         rc = ei_cli_fail(&err, "reading model");
         goto out;
     }
@@ -240,7 +265,10 @@ static int run_info(int argc, char **argv)
      * A model ONNX Runtime refuses is still described from the file (that often shows why: an
      * opset or operator it lacks), and the command then fails with ORT's reason.
      */
-    bool loaded = ei_session_create(path, &opts, &s, &err) == EI_OK;
+    bool loaded = (bytes != NULL ? ei_session_create_from_memory(bytes, n_bytes, &opts, &s, &err)
+                                 : ei_session_create(path, &opts, &s, &err)) == EI_OK;
+    ei_model_bytes_free(bytes, n_bytes); /* wiped as soon as ONNX Runtime has its copy */
+    bytes = NULL;
     if (json) {
         json_t *doc = json_doc(path, m, s);
         if (doc != NULL && !loaded)
@@ -253,6 +281,8 @@ static int run_info(int argc, char **argv)
     if (!loaded)
         rc = ei_cli_fail(&err, "loading the model in ONNX Runtime");
 out:
+    ei_model_bytes_free(bytes, n_bytes);
+    ei_cli_session_args_dispose(&keys);
     ei_session_destroy(s);
     ei_model_info_destroy(m);
     return rc;

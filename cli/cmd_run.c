@@ -501,8 +501,13 @@ static int run_run(int argc, char **argv)
     rc = ei_cli_init_runtime(EI_LOG_WARN, a.sess.global_threads, a.sess.opts.intra_op_threads);
     if (rc != EI_EXIT_OK)
         goto out;
+    rc = ei_cli_session_load_keys(&a.sess);
+    if (rc != EI_EXIT_OK)
+        goto out;
     rc = EI_EXIT_FAILURE;
-    if (ei_session_create(a.model, ei_cli_session_opts(&a.sess), &s, &err) != EI_OK) {
+    bool created = ei_session_create(a.model, ei_cli_session_opts(&a.sess), &s, &err) == EI_OK;
+    ei_cli_session_args_dispose(&a.sess); /* the keys are needed only to load */
+    if (!created) {
         /* For a file that is not a model at all, our own reading says more than ORT's. */
         ei_model_info_t *info = NULL;
         ei_error_t ierr = {0};

@@ -6,7 +6,9 @@
  */
 #include "session_args.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 const struct option ei_cli_session_options[] = {
     {"threads", required_argument, NULL, EI_CLI_OPT_THREADS},
@@ -21,6 +23,8 @@ const struct option ei_cli_session_options[] = {
     {"profile", required_argument, NULL, EI_CLI_OPT_PROFILE},
     {"optimized-model", required_argument, NULL, EI_CLI_OPT_OPTIMIZED_MODEL},
     {"global-threads", no_argument, NULL, EI_CLI_OPT_GLOBAL_THREADS},
+    {"verify-key", required_argument, NULL, EI_CLI_OPT_VERIFY_KEY},
+    {"key-file", required_argument, NULL, EI_CLI_OPT_KEY_FILE},
     {NULL, 0, NULL, 0},
 };
 
@@ -143,6 +147,17 @@ int ei_cli_session_arg(ei_cli_session_args_t *a, const char *cmd, int opt, const
         a->global_threads = true;
         a->opts.use_global_threads = true;
         return EI_EXIT_OK;
+    case EI_CLI_OPT_VERIFY_KEY:
+        if (arg[0] == '\0')
+            return ei_cli_usage_error(cmd,
+                                      "--verify-key: expected a key file or directory, got ''");
+        a->verify_key_path = arg;
+        return EI_EXIT_OK;
+    case EI_CLI_OPT_KEY_FILE:
+        if (arg[0] == '\0')
+            return ei_cli_usage_error(cmd, "--key-file: expected a key file, got ''");
+        a->key_file_path = arg;
+        return EI_EXIT_OK;
     default:
         return -1;
     }
@@ -181,4 +196,56 @@ bool ei_cli_options_concat(const struct option *own, struct option *out, size_t 
     }
     memset(&out[n], 0, sizeof(out[n]));
     return true;
+}
+
+ei_keyring_t *ei_cli_load_keyring(const char *path)
+{
+    ei_error_t err = {0};
+    ei_keyring_t *kr = NULL;
+    struct stat st;
+    ei_code_t rc = ei_keyring_create(&kr, &err);
+    if (rc == EI_OK) {
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            rc = ei_keyring_add_dir(kr, path, &err);
+        else
+            rc = ei_keyring_add_file(kr, path, NULL, &err);
+    }
+    if (rc != EI_OK) {
+        ei_cli_fail(&err, "loading trusted keys");
+        ei_keyring_destroy(kr);
+        return NULL;
+    }
+    return kr;
+}
+
+int ei_cli_session_load_keys(ei_cli_session_args_t *a)
+{
+    ei_error_t err = {0};
+    if (a->verify_key_path != NULL && a->keyring == NULL) {
+        a->keyring = ei_cli_load_keyring(a->verify_key_path);
+        if (a->keyring == NULL)
+            return EI_EXIT_FAILURE;
+    }
+    if (a->model_key == NULL) {
+        ei_code_t rc = EI_OK;
+        if (a->key_file_path != NULL)
+            rc = ei_model_key_load(a->key_file_path, &a->model_key, &err);
+        else if (getenv(EI_MODEL_KEY_ENV) != NULL && getenv(EI_MODEL_KEY_ENV)[0] != '\0')
+            rc = ei_model_key_from_env(NULL, &a->model_key, &err);
+        if (rc != EI_OK)
+            return ei_cli_fail(&err, "loading the model key");
+    }
+    a->opts.verify_keys = a->keyring;
+    a->opts.model_key = a->model_key;
+    return EI_EXIT_OK;
+}
+
+void ei_cli_session_args_dispose(ei_cli_session_args_t *a)
+{
+    ei_keyring_destroy(a->keyring);
+    ei_model_key_destroy(a->model_key);
+    a->keyring = NULL;
+    a->model_key = NULL;
+    a->opts.verify_keys = NULL;
+    a->opts.model_key = NULL;
 }

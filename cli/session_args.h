@@ -37,6 +37,8 @@ enum {
     EI_CLI_OPT_PROFILE,
     EI_CLI_OPT_OPTIMIZED_MODEL,
     EI_CLI_OPT_GLOBAL_THREADS,
+    EI_CLI_OPT_VERIFY_KEY,
+    EI_CLI_OPT_KEY_FILE,
     EI_CLI__OPT_END
 };
 
@@ -58,7 +60,10 @@ extern const struct option ei_cli_session_options[];
     "  --no-mem-pattern       turn off memory-pattern planning\n"                                  \
     "  --profile PREFIX       write an ONNX Runtime profile (JSON trace) named PREFIX*.json\n"     \
     "  --optimized-model PATH save the optimised graph to PATH\n"                                  \
-    "  --global-threads       use process-wide thread pools (shared by every session)\n"
+    "  --global-threads       use process-wide thread pools (shared by every session)\n"           \
+    "  --verify-key PATH      refuse the model unless MODEL.sig is a valid signature by this\n"    \
+    "                         public key (or by any *.pub key in directory PATH)\n"                \
+    "  --key-file FILE        key of an encrypted model (default: $EDGEINFER_MODEL_KEY)\n"
 
 /**
  * Parsed session options. Initialise with ei_cli_session_args_init(); read the result with
@@ -73,6 +78,10 @@ typedef struct ei_cli_session_args {
     size_t n_dims;
     /** --global-threads: pass to ei_cli_init_runtime() before creating the session. */
     bool global_threads;
+    /** --verify-key and --key-file (paths into argv); loaded by ei_cli_session_load_keys(). */
+    const char *verify_key_path, *key_file_path;
+    ei_keyring_t *keyring;
+    ei_model_key_t *model_key;
 } ei_cli_session_args_t;
 
 /** Fills `a` with defaults (ei_session_opts_init() and no overrides). */
@@ -85,6 +94,23 @@ void ei_cli_session_args_init(ei_cli_session_args_t *a);
  * reports it as unknown).
  */
 int ei_cli_session_arg(ei_cli_session_args_t *a, const char *cmd, int opt, const char *arg);
+
+/**
+ * Loads what --verify-key and --key-file name (the model key from $EDGEINFER_MODEL_KEY when
+ * --key-file is absent and the variable is set) into `a->opts`. Prints the error and returns
+ * EI_EXIT_FAILURE when a key cannot be read; EI_EXIT_OK otherwise. Call before creating the
+ * session; release with ei_cli_session_args_dispose().
+ */
+int ei_cli_session_load_keys(ei_cli_session_args_t *a);
+
+/** Releases the keys ei_cli_session_load_keys() loaded (wiping the model key). */
+void ei_cli_session_args_dispose(ei_cli_session_args_t *a);
+
+/**
+ * Loads a key ring from PATH: one public key file, or every *.pub file in a directory. Prints
+ * the error and returns NULL on failure.
+ */
+ei_keyring_t *ei_cli_load_keyring(const char *path);
 
 /**
  * The options to pass to ei_session_create(), with the provider and dim arrays pointing into `a`

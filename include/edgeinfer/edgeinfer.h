@@ -48,6 +48,7 @@
 #include "image.h"
 #include "log.h"
 #include "model.h"
+#include "model_crypto.h"
 #include "runtime.h"
 #include "server.h"
 #include "session.h"

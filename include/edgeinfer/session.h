@@ -10,6 +10,7 @@
 #ifndef EDGEINFER_SESSION_H
 #define EDGEINFER_SESSION_H
 
+#include "model_crypto.h"
 #include "status.h"
 #include "tensor.h"
 
@@ -68,6 +69,18 @@ typedef struct ei_session_opts {
     size_t n_providers;
     /** Log lines from this session carry this id (NULL: the file name). */
     const char *log_id;
+    /**
+     * Trusted signing keys (ei_session_create() only): the model must carry a valid signature
+     * "<model>.sig" from one of them, checked on the very bytes that are loaded. NULL: no check.
+     * Not copied: must outlive the call.
+     */
+    const ei_keyring_t *verify_keys;
+    /**
+     * Key of an encrypted model (ei_session_create() only; see model_crypto.h): the file is
+     * decrypted into locked memory, loaded from there and wiped. NULL: an encrypted model is an
+     * error that says so. Not copied: must outlive the call.
+     */
+    const ei_model_key_t *model_key;
 } ei_session_opts_t;
 
 /** Fills `opts` with defaults. */
@@ -113,7 +126,9 @@ typedef struct ei_session ei_session_t;
 /**
  * Loads an ONNX model from a file. `opts` may be NULL for defaults. On success `*out` owns a
  * session released with ei_session_destroy(); on failure `*out` is NULL and `err` says why (a
- * missing file is EI_ENOENT, a file that is not a valid model EI_EMODEL).
+ * missing file is EI_ENOENT, a file that is not a valid model EI_EMODEL). With
+ * `opts->verify_keys` or an encrypted file, the model is read with ei_model_read() and loaded
+ * from memory (external data files are then looked up next to the model).
  */
 EI_API EI_NODISCARD ei_code_t ei_session_create(const char *model_path,
                                                 const ei_session_opts_t *opts, ei_session_t **out,

@@ -475,6 +475,27 @@ out:
 
 /* Create / destroy ----------------------------------------------------------------------------- */
 
+/* A model read into memory from `path` finds its external data files next to that path. */
+static ei_code_t external_data_dir(OrtSessionOptions *so, const char *path, ei_error_t *err)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL) {
+        ei__strlcpy(dir, ".", sizeof(dir));
+    } else {
+        size_t n = (size_t)(slash - path);
+        if (n >= sizeof(dir))
+            return ei__fail(err, EI_EINVAL, "%s: path too long", path);
+        memcpy(dir, path, n);
+        dir[n == 0 ? 1 : n] = '\0';
+        if (n == 0)
+            dir[0] = '/';
+    }
+    return ei__ort_check(ei__ort->AddSessionConfigEntry(
+                             so, "session.model_external_initializers_file_folder_path", dir),
+                         err);
+}
+
 static ei_code_t create_common(const char *path, const void *data, size_t size,
                                const ei_session_opts_t *opts, ei_session_t **out, ei_error_t *err)
 {
@@ -501,10 +522,13 @@ static ei_code_t create_common(const char *path, const void *data, size_t size,
     rc = build_options(s, opts, &so, err);
     if (rc != EI_OK)
         goto fail;
-    if (path != NULL) {
+    if (data == NULL) {
         rc = ei__ort_check(ei__ort->CreateSession(env, path, so, &s->ort), err);
     } else {
-        rc = ei__ort_check(ei__ort->CreateSessionFromArray(env, data, size, so, &s->ort), err);
+        if (path != NULL)
+            rc = external_data_dir(so, path, err);
+        if (rc == EI_OK)
+            rc = ei__ort_check(ei__ort->CreateSessionFromArray(env, data, size, so, &s->ort), err);
     }
     if (rc == EI_EINVAL || rc == EI_ERUNTIME) {
         /* ORT reports unparsable files as generic failures; name them what they are. */
@@ -554,7 +578,22 @@ ei_code_t ei_session_create(const char *model_path, const ei_session_opts_t *opt
                         strerror(errno));
     if (S_ISDIR(st.st_mode))
         return ei__fail(err, EI_EINVAL, "%s: is a directory, not a model file", model_path);
-    ei_code_t rc = create_common(model_path, NULL, 0, opts, out, err);
+    ei_code_t rc;
+    bool verify = opts != NULL && opts->verify_keys != NULL;
+    if (verify || ei_model_is_encrypted(model_path)) {
+        /* Checked and decrypted bytes are what ORT loads: nothing is read from the file twice. */
+        void *data = NULL;
+        size_t size = 0;
+        rc = ei_model_read(model_path, verify ? opts->verify_keys : NULL,
+                           opts != NULL ? opts->model_key : NULL, &data, &size, err);
+        if (rc == EI_OK && size == 0)
+            rc = ei__fail(err, EI_EMODEL, "%s: empty model", model_path);
+        if (rc == EI_OK)
+            rc = create_common(model_path, data, size, opts, out, err);
+        ei_model_bytes_free(data, size);
+    } else {
+        rc = create_common(model_path, NULL, 0, opts, out, err);
+    }
     if (rc != EI_OK && err != NULL && strstr(err->msg, model_path) == NULL)
         ei__error_prefix(err, "loading %s", model_path);
     return rc;
