@@ -8,7 +8,7 @@
  */
 #include "model_config.h"
 #include "server_internal.h"
-#include "v2_infer.h"
+#include "v2_request.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -10,7 +10,7 @@
 #include "sbuf.h"
 #include "server_internal.h"
 #include "test.h"
-#include "v2_infer.h"
+#include "v2_request.h"
 
 #include <jansson.h>
 #include <math.h>

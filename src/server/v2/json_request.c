@@ -10,7 +10,7 @@
  * building a jansson tree for large outputs, and floats print as the shortest decimal that reads
  * back to the same value.
  */
-#include "v2_infer.h"
+#include "v2_request.h"
 
 #include "ei_util.h"
 #include "sbuf.h"

@@ -7,7 +7,7 @@
  * connection, and infer_done() responds (which resumes it).
  */
 #include "server_internal.h"
-#include "v2_infer.h"
+#include "v2_request.h"
 
 #include <jansson.h>
 #include <stdio.h>
