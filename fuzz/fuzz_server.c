@@ -6,9 +6,9 @@
  * first byte picks the parser (0xff config, 0xfe gzip, 0xfd deflate) and, for requests, the
  * binary header length.
  */
+#include "http.h"
 #include "model_config.h"
-#include "server_internal.h"
-#include "v2_request.h"
+#include "v2_json.h"
 
 #include <stddef.h>
 #include <stdint.h>

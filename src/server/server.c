@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The server object (include/edgeinfer/server.h): options, the model repository, the HTTP daemons,
- * and the graceful stop. The stop order matters: close the listening socket, refuse new requests
- * on kept-alive connections (503 + close), wait for every accepted request to be answered, and only
- * then tear the repository down and close the daemons; when the wait times out, tearing the
- * repository down first answers the still-queued requests (the batcher calls done() for each), so
- * no connection is left suspended when MHD stops (which it does not allow).
+ * The server object (include/edgeinfer/server.h): options, the v2 core (model repository, shared
+ * memory), the front-ends with their route tables, and the graceful stop. The stop order matters:
+ * close the listening socket, refuse new requests on kept-alive connections (503 + close), wait for
+ * every accepted request to be answered, and only then tear the repository down and close the
+ * daemons; when the wait times out, tearing the repository down first answers the still-queued
+ * requests (the batcher calls done() for each), so no connection is left suspended when MHD stops
+ * (which it does not allow).
  */
+#include "rest.h"
 #include "server_internal.h"
 
-#include <errno.h>
 #include <string.h>
-#include <time.h>
 
 void ei_server_opts_init(ei_server_opts_t *o)
 {
@@ -69,13 +69,9 @@ ei_code_t ei_server_create(const ei_server_opts_t *opts, ei_server_t **out, ei_e
     if (!s)
         return ei__fail(err, EI_ENOMEM, "server: out of memory");
     s->o = *opts;
-    s->http_port = -1;
-    s->metrics_port = -1;
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
-    pthread_rwlock_init(&s->repo_lock, NULL);
-    pthread_mutex_init(&s->pipes.mu, NULL);
-    s->start_ns = ei__now_ns();
+    /* The server registers the endpoints: the front-end knows none of them. */
+    ei__v2_core_init(&s->core, &s->o);
+    ei__http_init(&s->http, &s->core, &s->o, &ei__rest_v2_routes, &ei__metrics_routes);
     s->repo_path = ei__strdup(opts->model_repository);
     s->address = ei__strdup(opts->http_address ? opts->http_address : "127.0.0.1");
     if (opts->n_load_models) {
@@ -117,11 +113,11 @@ ei_code_t ei_server_create(const ei_server_opts_t *opts, ei_server_t **out, ei_e
     ro.n_load_models = opts->n_load_models;
     ro.default_max_batch_size = opts->default_max_batch_size;
     ro.use_global_threads = opts->use_global_threads;
-    rc = ei__repo_create(&ro, &s->repo, err); /* its messages name the repository */
+    rc = ei__repo_create(&ro, &s->core.repo, err); /* its messages name the repository */
     if (rc != EI_OK)
         goto out;
     if (opts->allow_client_shm)
-        rc = ei__shm_create(&s->shm, err);
+        rc = ei__shm_create(&s->core.shm, err);
 out:
     if (rc != EI_OK) {
         ei_server_destroy(s);
@@ -137,51 +133,24 @@ ei_code_t ei_server_start(ei_server_t *s, ei_error_t *err)
         return ei__fail(err, EI_EINVAL, "ei_server_start: no server");
     if (s->started)
         return ei__fail(err, EI_EINVAL, "server already started");
-    ei_code_t rc = ei__http_start(s, err);
+    ei_code_t rc = ei__http_start(&s->http, err);
     if (rc != EI_OK)
         return rc;
     s->started = true;
-    ei__log_event(s, EI_LOG_INFO, 0, NULL, -1, "serving http on %s:%d, metrics %s%d", s->address,
-                  s->http_port, s->metrics_port >= 0 ? "on port " : "off ", s->metrics_port);
+    ei__log_event(&s->core, EI_LOG_INFO, 0, NULL, -1, "serving http on %s:%d, metrics %s%d",
+                  s->address, s->http.port, s->http.metrics_port >= 0 ? "on port " : "off ",
+                  s->http.metrics_port);
     return EI_OK;
 }
 
 int ei_server_http_port(const ei_server_t *s)
 {
-    return s && s->started ? s->http_port : -1;
+    return s && s->started ? s->http.port : -1;
 }
 
 int ei_server_metrics_port(const ei_server_t *s)
 {
-    return s && s->started ? s->metrics_port : -1;
-}
-
-/* Waits until no request is in flight or `secs` passed; true when drained. */
-static bool wait_drained(ei_server_t *s, unsigned secs)
-{
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += (time_t)secs;
-    bool drained;
-    pthread_mutex_lock(&s->mu);
-    while (s->inflight > 0) {
-        if (pthread_cond_timedwait(&s->cv, &s->mu, &until) == ETIMEDOUT)
-            break;
-    }
-    drained = s->inflight == 0;
-    pthread_mutex_unlock(&s->mu);
-    return drained;
-}
-
-static void repo_teardown(ei_server_t *s)
-{
-    pthread_rwlock_wrlock(&s->repo_lock);
-    ei__repo_t *r = s->repo;
-    s->repo = NULL;
-    pthread_rwlock_unlock(&s->repo_lock);
-    /* Outside the lock: destroying drains the queues, and the done() callbacks must not wait on
-     * anything a handler holding the read lock could hold. */
-    ei__repo_destroy(r);
+    return s && s->started ? s->http.metrics_port : -1;
 }
 
 void ei_server_stop(ei_server_t *s)
@@ -190,25 +159,22 @@ void ei_server_stop(ei_server_t *s)
         return;
     s->stopped = true;
     if (s->started) {
-        ei__http_quiesce(s);
-        pthread_mutex_lock(&s->mu);
-        s->stopping = true;
-        uint64_t n = s->inflight;
-        pthread_mutex_unlock(&s->mu);
-        ei__log_event(s, EI_LOG_INFO, 0, NULL, -1,
+        ei__http_quiesce(&s->http);
+        uint64_t n = ei__v2_begin_stop(&s->core);
+        ei__log_event(&s->core, EI_LOG_INFO, 0, NULL, -1,
                       "stopping: no new connections; waiting for %llu request(s) in flight",
                       (unsigned long long)n);
-        if (!wait_drained(s, s->o.shutdown_timeout_secs)) {
-            ei__log_event(s, EI_LOG_WARN, 0, NULL, -1,
+        if (!ei__v2_wait_drained(&s->core, s->o.shutdown_timeout_secs)) {
+            ei__log_event(&s->core, EI_LOG_WARN, 0, NULL, -1,
                           "requests still in flight after %u s: answering the queued ones 503",
                           s->o.shutdown_timeout_secs);
-            repo_teardown(s);
-            wait_drained(s, 5);
+            ei__v2_core_teardown(&s->core);
+            ei__v2_wait_drained(&s->core, 5);
         }
-        ei__http_stop(s);
-        ei__log_event(s, EI_LOG_INFO, 0, NULL, -1, "stopped");
+        ei__http_stop(&s->http);
+        ei__log_event(&s->core, EI_LOG_INFO, 0, NULL, -1, "stopped");
     }
-    repo_teardown(s);
+    ei__v2_core_teardown(&s->core);
 }
 
 void ei_server_destroy(ei_server_t *s)
@@ -216,12 +182,8 @@ void ei_server_destroy(ei_server_t *s)
     if (!s)
         return;
     ei_server_stop(s);
-    ei__shm_destroy(s->shm); /* after every request has let go of its regions */
-    ei__pipe_cache_dispose(s);
-    pthread_mutex_destroy(&s->pipes.mu);
-    pthread_rwlock_destroy(&s->repo_lock);
-    pthread_cond_destroy(&s->cv);
-    pthread_mutex_destroy(&s->mu);
+    ei__http_dispose(&s->http);
+    ei__v2_core_dispose(&s->core); /* after every request has let go of its regions */
     free_strings(s);
     ei__free(s);
 }

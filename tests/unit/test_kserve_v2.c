@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * KServe v2 wire format (src/server/v2_infer.c): JSON requests with flat and nested data in every
- * datatype, range and count checks, Triton's binary extension (also the raw single-input form),
- * output selection, the classification extension, response writing, and a small fuzz loop over
- * mutated and truncated bodies (nothing may crash or leak).
+ * KServe v2 wire format (src/server/v2/json_request.c, json_reply.c, reply.c): JSON requests with
+ * flat and nested data in every datatype, range and count checks, Triton's binary extension (also
+ * the raw single-input form), output selection, the classification extension, response writing, and
+ * a small fuzz loop over mutated and truncated bodies (nothing may crash or leak).
  */
 #include "ei_util.h"
+#include "http.h"
 #include "model_config.h"
 #include "sbuf.h"
-#include "server_internal.h"
 #include "test.h"
-#include "v2_request.h"
+#include "v2_json.h"
 
 #include <jansson.h>
 #include <math.h>

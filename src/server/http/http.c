@@ -10,9 +10,14 @@
  * thread; if the connection is already suspended we resume it, and MHD calls on_request() again,
  * where the response is queued. A per-request mutex orders "handler returned" against "response
  * set", so the connection is suspended exactly when no response exists yet. on_completed() writes
- * the access log line, updates the counters and frees the request. Not the protocol (kserve_v2.c).
+ * the access log line, updates the counters and frees the request.
+ *
+ * Which handler runs is decided by the daemon's route table (http.h), given by the server: this
+ * file knows no endpoint.
  */
-#include "server_internal.h"
+#include "http.h"
+
+#include "sbuf.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -57,6 +62,11 @@ unsigned ei__http_status_for(ei_code_t code)
 const char *ei__http_header(ei__http_req_t *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *ei__http_query(ei__http_req_t *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 static void req_free(ei__http_req_t *r)
@@ -170,22 +180,23 @@ void ei__http_respond_error(ei__http_req_t *r, unsigned status, const char *fmt,
     ei__http_respond(r, status, "application/json", body, len);
 }
 
-/* The gate: after stop() began, new requests are refused with 503 and "Connection: close". */
-static void gate(ei_server_t *s, ei__http_req_t *r)
+void ei__http_respond_code(ei__http_req_t *r, const ei_error_t *e)
 {
-    pthread_mutex_lock(&s->mu);
-    if (s->stopping && !r->metrics_port) {
-        r->rejected = true;
-    } else {
-        s->inflight++;
+    ei__http_respond_error(r, ei__http_status_for(e->code), "%s", e->msg);
+}
+
+/* The gate: after stop() began, new requests are refused with 503 and "Connection: close". */
+static void gate(ei__http_t *h, ei__http_req_t *r)
+{
+    if (ei__v2_enter(h->core, r->metrics_port))
         r->gated = true;
-    }
-    pthread_mutex_unlock(&s->mu);
+    else
+        r->rejected = true;
 }
 
 static bool body_append(ei__http_req_t *r, const char *data, size_t n)
 {
-    size_t limit = r->srv->o.limits.max_body_bytes;
+    size_t limit = r->http->o->limits.max_body_bytes;
     if (r->too_large || r->body_len + n > limit || r->body_len + n < r->body_len) {
         r->too_large = true;
         return false;
@@ -226,7 +237,7 @@ static bool decode_body(ei__http_req_t *r)
     char *plain = NULL;
     size_t plain_len = 0;
     ei_error_t e = {0};
-    size_t limit = r->srv->o.limits.max_body_bytes;
+    size_t limit = r->http->o->limits.max_body_bytes;
     ei_code_t rc = ei__inflate(enc, r->body, r->body_len, limit, &plain, &plain_len, &e);
     if (rc != EI_OK) {
         ei__http_respond_error(r, rc == EI_ELIMIT ? 413 : rc == EI_ENOMEM ? 500 : 400, "%s", e.msg);
@@ -247,7 +258,7 @@ static void dispatch(ei__http_req_t *r)
     }
     if (r->too_large) {
         ei__http_respond_error(r, 413, "request body larger than the limit of %zu bytes",
-                               r->srv->o.limits.max_body_bytes);
+                               r->http->o->limits.max_body_bytes);
         return;
     }
     if (!r->metrics_port && r->body_len > 0 && !decode_body(r))
@@ -261,13 +272,10 @@ static void dispatch(ei__http_req_t *r)
         }
         r->body[0] = '\0';
     }
-    if (r->metrics_port)
-        ei__metrics_handle(r);
-    else
-        ei__kserve_handle(r);
+    ei__http_route(r, r->metrics_port ? &r->http->metrics_routes : &r->http->routes);
 }
 
-static enum MHD_Result on_request(ei_server_t *s, bool metrics, struct MHD_Connection *conn,
+static enum MHD_Result on_request(ei__http_t *h, bool metrics, struct MHD_Connection *conn,
                                   const char *url, const char *method, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
@@ -277,21 +285,21 @@ static enum MHD_Result on_request(ei_server_t *s, bool metrics, struct MHD_Conne
         if (!r)
             return MHD_NO;
         pthread_mutex_init(&r->mu, NULL);
-        r->srv = s;
+        r->http = h;
         r->conn = conn;
         r->method = method;
         r->url = url;
         r->version = -1;
         r->start_ns = ei__now_ns();
-        r->id = atomic_fetch_add_explicit(&s->next_req_id, 1, memory_order_relaxed) + 1;
+        r->id = ei__v2_next_id(h->core);
         r->metrics_port = metrics;
         *con_cls = r;
-        gate(s, r);
+        gate(h, r);
         /* Refuse an announced oversized body before reading it. */
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         int64_t n = 0;
-        if (cl && ei__parse_i64(cl, &n) && n > 0 && (uint64_t)n > s->o.limits.max_body_bytes) {
+        if (cl && ei__parse_i64(cl, &n) && n > 0 && (uint64_t)n > h->o->limits.max_body_bytes) {
             r->too_large = true;
             r->dispatched = true;
             dispatch(r);
@@ -353,7 +361,7 @@ static enum MHD_Result on_metrics(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    ei_server_t *s = cls;
+    ei__http_t *h = cls;
     ei__http_req_t *r = *con_cls;
     (void)toe;
     if (!r)
@@ -375,26 +383,34 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!r->responded)
         r->status = 0; /* the client went away before we answered */
     if (!r->metrics_port) {
-        ei__http_stats_t *hs = &s->http_stats;
+        ei__http_stats_t *hs = &h->stats;
         atomic_fetch_add_explicit(&hs->requests, 1, memory_order_relaxed);
         if (r->status >= 100 && r->status < 600)
             atomic_fetch_add_explicit(&hs->status_class[r->status / 100], 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&hs->bytes_in, r->bytes_in, memory_order_relaxed);
         atomic_fetch_add_explicit(&hs->bytes_out, r->resp_len, memory_order_relaxed);
         ei__histogram_add(&hs->duration, dur);
-        ei__log_access(s, r, dur, client);
+        ei__access_t a = {.id = r->id,
+                          .method = r->method,
+                          .path = r->url,
+                          .client = client,
+                          .status = r->status,
+                          .model = r->model,
+                          .version = r->version,
+                          .bytes_in = r->bytes_in,
+                          .bytes_out = r->resp_len,
+                          .dur_ns = dur,
+                          .queue_ns = r->queue_ns,
+                          .compute_ns = r->compute_ns,
+                          .error = r->error};
+        ei__log_access(h->core, &a);
     }
-    if (r->gated) {
-        pthread_mutex_lock(&s->mu);
-        s->inflight--;
-        if (s->inflight == 0)
-            pthread_cond_broadcast(&s->cv);
-        pthread_mutex_unlock(&s->mu);
-    }
+    if (r->gated)
+        ei__v2_leave(h->core);
     req_free(r);
 }
 
-static struct MHD_Daemon *start_daemon(ei_server_t *s, const char *addr, int port, unsigned threads,
+static struct MHD_Daemon *start_daemon(ei__http_t *h, const char *addr, int port, unsigned threads,
                                        bool metrics, int *bound, ei_error_t *err)
 {
     struct sockaddr_storage ss;
@@ -415,14 +431,14 @@ static struct MHD_Daemon *start_daemon(ei_server_t *s, const char *addr, int por
                  addr);
         return NULL;
     }
-    const ei_server_limits_t *L = &s->o.limits;
+    const ei_server_limits_t *L = &h->o->limits;
     /* MHD's per-connection memory pool holds the request line and headers (and the read buffer),
      * so it is what limits header size; it answers 431 itself beyond that. */
     size_t pool = L->max_header_bytes + 4096;
     struct MHD_OptionItem opts[12];
     size_t n = 0;
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
-    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h};
     opts[n++] =
         (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)L->max_connections, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
@@ -433,7 +449,7 @@ static struct MHD_Daemon *start_daemon(ei_server_t *s, const char *addr, int por
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     struct MHD_Daemon *d =
-        MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, metrics ? on_metrics : on_http, s,
+        MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, metrics ? on_metrics : on_http, h,
                          MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!d) {
         ei__fail(err, EI_EIO,
@@ -446,43 +462,66 @@ static struct MHD_Daemon *start_daemon(ei_server_t *s, const char *addr, int por
     return d;
 }
 
-ei_code_t ei__http_start(ei_server_t *s, ei_error_t *err)
+void ei__http_init(ei__http_t *h, ei__v2_core_t *core, const ei_server_opts_t *o,
+                   const ei__http_routes_t *routes, const ei__http_routes_t *metrics_routes)
 {
-    unsigned threads = s->o.http_threads > 0 ? (unsigned)s->o.http_threads : 2;
-    s->http = start_daemon(s, s->address, s->o.http_port, threads, false, &s->http_port, err);
-    if (!s->http)
+    memset(h, 0, sizeof *h);
+    h->core = core;
+    h->o = o;
+    h->routes = *routes;
+    h->metrics_routes = *metrics_routes;
+    h->port = -1;
+    h->metrics_port = -1;
+    pthread_mutex_init(&h->pipes.mu, NULL);
+}
+
+void ei__http_dispose(ei__http_t *h)
+{
+    for (int i = 0; i < EI__PIPE_SLOTS; i++) {
+        ei_image_pipeline_destroy(h->pipes.slot[i].pipe);
+        h->pipes.slot[i].pipe = NULL;
+    }
+    pthread_mutex_destroy(&h->pipes.mu);
+}
+
+ei_code_t ei__http_start(ei__http_t *h, ei_error_t *err)
+{
+    const char *addr = h->o->http_address ? h->o->http_address : "127.0.0.1";
+    unsigned threads = h->o->http_threads > 0 ? (unsigned)h->o->http_threads : 2;
+    h->daemon = start_daemon(h, addr, h->o->http_port, threads, false, &h->port, err);
+    if (!h->daemon)
         return err ? err->code : EI_EIO;
-    if (s->o.metrics_port >= 0) {
-        s->metrics = start_daemon(s, s->address, s->o.metrics_port, 1, true, &s->metrics_port, err);
-        if (!s->metrics) {
+    if (h->o->metrics_port >= 0) {
+        h->metrics = start_daemon(h, addr, h->o->metrics_port, 1, true, &h->metrics_port, err);
+        if (!h->metrics) {
             ei__error_prefix(err, "metrics");
-            MHD_stop_daemon(s->http);
-            s->http = NULL;
+            MHD_stop_daemon(h->daemon);
+            h->daemon = NULL;
             return err ? err->code : EI_EIO;
         }
     } else {
-        s->metrics_port = -1;
+        h->metrics_port = -1;
     }
     return EI_OK;
 }
 
-void ei__http_quiesce(ei_server_t *s)
+void ei__http_quiesce(ei__http_t *h)
 {
-    if (!s->http)
+    if (!h->daemon)
         return;
     /* MHD hands the listening socket back; closing it makes new connects fail at once instead of
      * waiting in the kernel's backlog for an accept() that never comes. */
-    MHD_socket fd = MHD_quiesce_daemon(s->http);
+    MHD_socket fd = MHD_quiesce_daemon(h->daemon);
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
 }
 
-void ei__http_stop(ei_server_t *s)
+void ei__http_stop(ei__http_t *h)
 {
-    if (s->metrics)
-        MHD_stop_daemon(s->metrics);
-    s->metrics = NULL;
-    if (s->http)
-        MHD_stop_daemon(s->http);
-    s->http = NULL;
+    if (h->metrics)
+        MHD_stop_daemon(h->metrics);
+    h->metrics = NULL;
+    if (h->daemon)
+        MHD_stop_daemon(h->daemon);
+    h->daemon = NULL;
 }

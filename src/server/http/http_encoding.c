@@ -8,7 +8,7 @@
  * a tensor reply is compressed in a fraction of the time level 6 takes, for a few percent more
  * bytes). "deflate" is the zlib format (RFC 9110), as tritonclient sends it.
  */
-#include "server_internal.h"
+#include "http.h"
 
 #include <ctype.h>
 #include <string.h>

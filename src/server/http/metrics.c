@@ -5,7 +5,9 @@
  * (ei_*_duration_seconds, ei_batch_size), HTTP counters and the process's resident memory. Every
  * family is written once with all its samples, as the format requires.
  */
-#include "server_internal.h"
+#include "http.h"
+#include "rest.h"
+#include "sbuf.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -160,13 +162,14 @@ static uint64_t resident_bytes(void)
     return (uint64_t)rss * (uint64_t)(page > 0 ? page : 4096);
 }
 
-static void render(ei_server_t *s, ei__sbuf_t *b)
+static void render(ei__http_t *s, ei__sbuf_t *b)
 {
     held_t h = {0};
-    pthread_rwlock_rdlock(&s->repo_lock);
-    if (s->repo)
-        ei__repo_foreach(s->repo, hold_one, &h);
-    pthread_rwlock_unlock(&s->repo_lock);
+    ei__repo_t *repo = ei__v2_repo_hold(s->core, NULL);
+    if (repo) {
+        ei__repo_foreach(repo, hold_one, &h);
+        ei__v2_repo_drop(s->core);
+    }
 
     for (size_t c = 0; c < sizeof counters / sizeof counters[0]; c++) {
         family(b, counters[c].name, counters[c].type, counters[c].help);
@@ -231,7 +234,7 @@ static void render(ei_server_t *s, ei__sbuf_t *b)
         ei__model_release(h.m[i]);
     ei__free(h.m);
 
-    ei__http_stats_t *hs = &s->http_stats;
+    ei__http_stats_t *hs = &s->stats;
     family(b, "ei_http_requests_total", "counter", "HTTP requests answered, by status class");
     for (int c = 1; c <= 5; c++)
         ei__sbuf_printf(b, "ei_http_requests_total{code=\"%dxx\"} %llu\n", c,
@@ -243,38 +246,29 @@ static void render(ei_server_t *s, ei__sbuf_t *b)
     family(b, "ei_http_request_duration_seconds", "histogram",
            "HTTP request duration, first byte to response queued");
     histogram(b, "ei_http_request_duration_seconds", &hs->duration, NULL);
-    pthread_mutex_lock(&s->mu);
-    uint64_t inflight = s->inflight;
-    pthread_mutex_unlock(&s->mu);
+    uint64_t inflight = ei__v2_inflight(s->core);
     family(b, "ei_http_requests_in_flight", "gauge", "HTTP requests being handled now");
     ei__sbuf_printf(b, "ei_http_requests_in_flight %llu\n", (unsigned long long)inflight);
     family(b, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes");
     ei__sbuf_printf(b, "process_resident_memory_bytes %llu\n",
                     (unsigned long long)resident_bytes());
     family(b, "ei_uptime_seconds", "gauge", "Seconds since the server was created");
-    ei__sbuf_printf(b, "ei_uptime_seconds %.3f\n", (double)(ei__now_ns() - s->start_ns) / 1e9);
+    ei__sbuf_printf(b, "ei_uptime_seconds %.3f\n",
+                    (double)(ei__now_ns() - s->core->start_ns) / 1e9);
 }
 
-void ei__metrics_handle(ei__http_req_t *r)
+static void metrics(ei__http_req_t *r, const char *const *arg, size_t n_arg)
 {
-    char path[64];
-    ei__strlcpy(path, r->url, sizeof path);
-    char *q = strchr(path, '?');
-    if (q)
-        *q = '\0';
-    if (strcmp(path, "/metrics") != 0) {
-        ei__http_respond_error(r, 404, "unknown endpoint '%.200s' (metrics are at /metrics)",
-                               r->url);
-        return;
-    }
-    if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
-        r->allow = "GET, HEAD";
-        ei__http_respond_error(r, 405, "method %s not allowed on /metrics", r->method);
-        return;
-    }
+    (void)arg;
+    (void)n_arg;
     ei__sbuf_t b = {0};
-    render(r->srv, &b);
+    render(r->http, &b);
     size_t len = 0;
     char *body = ei__sbuf_take(&b, &len);
     ei__http_respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", body, len);
 }
+
+static const ei__http_route_t metrics_routes[] = {{"/metrics", "GET, HEAD", metrics}};
+
+const ei__http_routes_t ei__metrics_routes = {
+    metrics_routes, sizeof metrics_routes / sizeof metrics_routes[0], " (metrics are at /metrics)"};

@@ -11,12 +11,12 @@
  * `image_output` (the output to read, default the first). Fixed H/W, layout and element type are
  * taken from the config's input. Labels are the output's label_filename labels.
  */
-#include "server_internal.h"
+#include "rest.h"
+#include "sbuf.h"
 
 #include <edgeinfer/classify.h>
 #include <edgeinfer/image.h>
 #include <math.h>
-#include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -56,8 +56,8 @@ static void cls_done(ei__infer_req_t *req)
         e.code = req->code != EI_OK ? req->code : EI_ERUNTIME;
         if (!e.msg[0])
             ei__strlcpy(e.msg, ei_code_str(e.code), sizeof e.msg);
-        ei__log_event(r->srv, EI_LOG_WARN, r->id, r->model, r->version, "classify failed: %s",
-                      e.msg);
+        ei__log_event(r->http->core, EI_LOG_WARN, r->id, r->model, r->version,
+                      "classify failed: %s", e.msg);
         ei__http_respond_error(r, ei__http_status_for(e.code), "%s", e.msg);
         cls_free(c);
         return;
@@ -112,8 +112,8 @@ static void cls_done(ei__infer_req_t *req)
     cls_free(c);
 }
 
-ei_code_t ei__pipe_get(ei_server_t *s, const ei_image_opts_t *opts, ei_image_pipeline_t **out,
-                       ei_error_t *err)
+static ei_code_t pipe_get(ei__http_t *s, const ei_image_opts_t *opts, ei_image_pipeline_t **out,
+                          ei_error_t *err)
 {
     ei__pipe_cache_t *pc = &s->pipes;
     int empty = -1;
@@ -150,7 +150,7 @@ ei_code_t ei__pipe_get(ei_server_t *s, const ei_image_opts_t *opts, ei_image_pip
     return EI_OK;
 }
 
-void ei__pipe_put(ei_server_t *s, ei_image_pipeline_t *p)
+static void pipe_put(ei__http_t *s, ei_image_pipeline_t *p)
 {
     ei__pipe_cache_t *pc = &s->pipes;
     bool cached = false;
@@ -166,14 +166,6 @@ void ei__pipe_put(ei_server_t *s, ei_image_pipeline_t *p)
     pthread_mutex_unlock(&pc->mu);
     if (!cached)
         ei_image_pipeline_destroy(p);
-}
-
-void ei__pipe_cache_dispose(ei_server_t *s)
-{
-    for (int i = 0; i < EI__PIPE_SLOTS; i++) {
-        ei_image_pipeline_destroy(s->pipes.slot[i].pipe);
-        s->pipes.slot[i].pipe = NULL;
-    }
 }
 
 /* Image options from the config: preset, then the input's fixed dims, layout and type. */
@@ -210,7 +202,7 @@ static ei_code_t image_opts(const ei__model_config_t *cfg, const ei__config_io_t
     return EI_OK;
 }
 
-void ei__classify_handle(ei__http_req_t *r, ei__repo_t *repo, const char *name, int64_t version)
+static void classify(ei__http_req_t *r, ei__repo_t *repo, const char *name, int64_t version)
 {
     ei_error_t e = {0};
     ei_image_pipeline_t *pipe = NULL;
@@ -224,7 +216,7 @@ void ei__classify_handle(ei__http_req_t *r, ei__repo_t *repo, const char *name, 
         return;
     }
     c->http = r;
-    const char *ct = ei__http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+    const char *ct = ei__http_header(r, "Content-Type");
     if (ct && strncmp(ct, "image/", 6) != 0 && strncmp(ct, "application/octet-stream", 24) != 0) {
         ei__http_respond_error(r, 415,
                                "classify: Content-Type '%.100s' is not an image (send image/jpeg, "
@@ -269,7 +261,7 @@ void ei__classify_handle(ei__http_req_t *r, ei__repo_t *repo, const char *name, 
     const char *kp = ei__model_config_param(cfg, "image_top_k");
     if (kp && (!ei__parse_i64(kp, &k) || k < 1))
         k = 5;
-    const char *qk = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "top_k");
+    const char *qk = ei__http_query(r, "top_k");
     if (qk && (!ei__parse_i64(qk, &k) || k < 1 || k > 1000)) {
         ei__http_respond_error(r, 400, "top_k '%.40s': expected an integer in 1..1000", qk);
         goto fail;
@@ -279,7 +271,7 @@ void ei__classify_handle(ei__http_req_t *r, ei__repo_t *repo, const char *name, 
         ei__http_respond_error(r, 400, "%s", e.msg);
         goto fail;
     }
-    if (ei__pipe_get(r->srv, &o, &pipe, &e) != EI_OK) {
+    if (pipe_get(r->http, &o, &pipe, &e) != EI_OK) {
         ei__http_respond_error(r, 500, "model '%s': image preprocessing: %s", name, e.msg);
         goto fail;
     }
@@ -306,7 +298,7 @@ void ei__classify_handle(ei__http_req_t *r, ei__repo_t *repo, const char *name, 
     }
     ei_image_destroy(img);
     img = NULL;
-    ei__pipe_put(r->srv, pipe);
+    pipe_put(r->http, pipe);
     pipe = NULL;
     c->req.n_inputs = 1;
     c->req.input_names = &c->in_name;
@@ -323,8 +315,24 @@ void ei__classify_handle(ei__http_req_t *r, ei__repo_t *repo, const char *name, 
     return;
 fail:
     if (c->model)
-        ei__count_wire_failure(c->model, r->start_ns);
+        ei__v2_count_failure(c->model, r->start_ns);
     ei_image_destroy(img);
-    ei__pipe_put(r->srv, pipe);
+    pipe_put(r->http, pipe);
     cls_free(c);
+}
+
+void ei__rest_classify(ei__http_req_t *r, const char *const *arg, size_t n_arg)
+{
+    const char *name;
+    int64_t version;
+    ei_error_t e = {0};
+    if (!ei__rest_model_args(r, arg, n_arg, &name, &version))
+        return;
+    ei__repo_t *repo = ei__v2_repo_hold(r->http->core, &e);
+    if (!repo) {
+        ei__http_respond_code(r, &e);
+        return;
+    }
+    classify(r, repo, name, version);
+    ei__v2_repo_drop(r->http->core);
 }

@@ -1,61 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The KServe v2 REST endpoints as Triton serves them: routing, health, server and model metadata,
- * model config and statistics, the repository API, and inference (parsed and written by
- * v2_infer.c, scheduled by the model side through ei__model_submit()). Inference answers from the
- * batcher's worker thread: the handler returns without a response, the HTTP glue suspends the
- * connection, and infer_done() responds (which resumes it).
+ * The KServe v2 REST endpoints as Triton serves them, as one route table (ei__rest_v2_routes):
+ * health, server and model metadata, model config and statistics, the repository API and system
+ * shared memory. Inference (rest_infer.c) and /classify (rest_classify.c) are in the table too.
+ * Everything reaches the models through the v2 core (v2_core.h).
  */
-#include "server_internal.h"
-#include "v2_request.h"
+#include "rest.h"
+#include "v2_json.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
-
-#define V2_EXTENSIONS                                                                              \
-    "[\"classification\",\"model_repository\",\"model_configuration\",\"binary_tensor_data\","     \
-    "\"parameters\",\"statistics\",\"schedule_policy\"]"
-
-/* Path segments of the URL (at most 8; extra ones make the route unknown). */
-typedef struct route {
-    char buf[512];
-    const char *seg[9];
-    size_t n;
-} route_t;
-
-static bool split_path(const char *url, route_t *r)
-{
-    r->n = 0;
-    if (ei__strlcpy(r->buf, url, sizeof r->buf) >= sizeof r->buf)
-        return false;
-    char *q = strchr(r->buf, '?');
-    if (q)
-        *q = '\0';
-    char *p = r->buf;
-    while (*p) {
-        while (*p == '/')
-            *p++ = '\0';
-        if (!*p)
-            break;
-        if (r->n == 9)
-            return false;
-        r->seg[r->n++] = p;
-        while (*p && *p != '/')
-            p++;
-    }
-    return true;
-}
-
-static bool is(const route_t *r, size_t i, const char *s)
-{
-    return i < r->n && strcmp(r->seg[i], s) == 0;
-}
-
-static bool method_is(const ei__http_req_t *r, const char *m)
-{
-    return strcmp(r->method, m) == 0;
-}
 
 static void respond_json(ei__http_req_t *r, unsigned status, json_t *doc)
 {
@@ -86,56 +41,51 @@ static void respond_text(ei__http_req_t *r, unsigned status, const char *ctype, 
 
 static void respond_code(ei__http_req_t *r, const ei_error_t *e)
 {
-    ei__http_respond_error(r, ei__http_status_for(e->code), "%s", e->msg);
+    ei__http_respond_code(r, e);
 }
 
-static void method_not_allowed(ei__http_req_t *r, const char *allow)
+void ei__rest_note_model(ei__http_req_t *r, const char *name, int64_t version)
 {
-    r->allow = allow;
-    ei__http_respond_error(r, 405, "method %s not allowed on %s (allowed: %s)", r->method, r->url,
-                           allow);
+    ei__strlcpy(r->model, name, sizeof r->model);
+    r->version = version;
 }
 
-/* Version segment: a positive integer. */
-static bool parse_version(ei__http_req_t *r, const char *s, int64_t *v)
+bool ei__rest_model_args(ei__http_req_t *r, const char *const *arg, size_t n_arg, const char **name,
+                         int64_t *version)
 {
-    if (!ei__parse_i64(s, v) || *v < 0) {
-        ei__http_respond_error(r, 400, "model version '%s': expected a non-negative integer", s);
+    *name = arg[0];
+    *version = -1;
+    if (n_arg == 2 && (!ei__parse_i64(arg[1], version) || *version < 0)) {
+        ei__http_respond_error(r, 400, "model version '%s': expected a non-negative integer",
+                               arg[1]);
         return false;
     }
+    ei__rest_note_model(r, *name, *version);
     return true;
 }
 
 /* Holds the repository for reading; NULL (after answering 503) when it is being torn down. */
 static ei__repo_t *repo_hold(ei__http_req_t *r)
 {
-    pthread_rwlock_rdlock(&r->srv->repo_lock);
-    if (!r->srv->repo) {
-        pthread_rwlock_unlock(&r->srv->repo_lock);
-        ei__http_respond_error(r, 503, "server is shutting down");
-        return NULL;
-    }
-    return r->srv->repo;
+    ei_error_t e = {0};
+    ei__repo_t *repo = ei__v2_repo_hold(r->http->core, &e);
+    if (!repo)
+        ei__http_respond_error(r, 503, "%s", e.msg);
+    return repo;
 }
 
 static void repo_drop(ei__http_req_t *r)
 {
-    pthread_rwlock_unlock(&r->srv->repo_lock);
-}
-
-static void note_model(ei__http_req_t *r, const char *name, int64_t version)
-{
-    ei__strlcpy(r->model, name, sizeof r->model);
-    r->version = version;
+    ei__v2_repo_drop(r->http->core);
 }
 
 /* Health and server metadata ------------------------------------------------------------------ */
 
 static void server_metadata(ei__http_req_t *r)
 {
-    json_t *ext = json_loads(V2_EXTENSIONS, 0, NULL);
-    if (ext && r->srv->shm)
-        json_array_append_new(ext, json_string("system_shared_memory"));
+    json_t *ext = json_array();
+    for (const char *const *x = ei__v2_extensions(r->http->core); *x; x++)
+        json_array_append_new(ext, json_string(*x));
     json_t *doc = json_pack("{s:s, s:s, s:o}", "name", "edgeinfer", "version", ei_version_string(),
                             "extensions", ext);
     respond_json(r, 200, doc);
@@ -317,7 +267,7 @@ static void repo_index(ei__http_req_t *r, ei__repo_t *repo)
 static void repo_load(ei__http_req_t *r, ei__repo_t *repo, const char *name, bool load)
 {
     ei_error_t e = {0};
-    note_model(r, name, -1);
+    ei__rest_note_model(r, name, -1);
     if (r->body_len) {
         json_error_t je;
         json_t *doc = json_loadb(r->body, r->body_len, 0, &je);
@@ -339,147 +289,11 @@ static void repo_load(ei__http_req_t *r, ei__repo_t *repo, const char *name, boo
             return;
         }
     }
-    ei_code_t rc = load ? ei__repo_load(repo, name, &e) : ei__repo_unload(repo, name, &e);
-    if (rc != EI_OK) {
-        ei__log_event(r->srv, EI_LOG_WARN, r->id, name, -1, "%s failed: %s",
-                      load ? "load" : "unload", e.msg);
+    if (ei__v2_load(r->http->core, repo, name, load, r->id, &e) != EI_OK) {
         respond_code(r, &e);
         return;
     }
-    ei__log_event(r->srv, EI_LOG_INFO, r->id, name, -1, "%s", load ? "loaded" : "unloaded");
     respond_text(r, 200, "application/json", "");
-}
-
-/* Inference ----------------------------------------------------------------------------------- */
-
-typedef struct infer_ctx {
-    ei__infer_req_t req;
-    ei__http_req_t *http;
-    ei__model_t *model;
-    ei__v2_request_t rq;
-    const char **onames;
-} infer_ctx_t;
-
-static void infer_ctx_free(infer_ctx_t *c)
-{
-    if (c->req.results) {
-        for (size_t i = 0; i < c->req.n_results; i++)
-            ei_tensor_destroy(c->req.results[i]);
-        ei__free(c->req.results);
-    }
-    ei__v2_request_dispose(&c->rq);
-    ei__free(c->onames);
-    if (c->model)
-        ei__model_release(c->model);
-    ei__free(c);
-}
-
-/* Runs on a batcher worker thread: writes the response and resumes the connection. */
-static void infer_done(ei__infer_req_t *req)
-{
-    infer_ctx_t *c = req->user;
-    ei__http_req_t *r = c->http;
-    r->queue_ns = req->queue_ns;
-    r->compute_ns = req->compute_input_ns + req->compute_infer_ns + req->compute_output_ns;
-    if (req->code != EI_OK) {
-        ei_error_t e = req->err;
-        if (e.code == EI_OK)
-            e.code = req->code;
-        if (!e.msg[0])
-            ei__strlcpy(e.msg, ei_code_str(req->code), sizeof e.msg);
-        e.code = req->code;
-        ei__log_event(r->srv, EI_LOG_WARN, r->id, r->model, r->version, "inference failed: %s",
-                      e.msg);
-        respond_code(r, &e);
-        infer_ctx_free(c);
-        return;
-    }
-    char *body = NULL;
-    size_t len = 0, jlen = 0;
-    ei_error_t e = {0};
-    ei_code_t rc = ei__v2_write_response(
-        &c->rq, ei__model_name(c->model), ei__model_version(c->model), ei__model_config(c->model),
-        req->results, req->result_names, req->n_results, &body, &len, &jlen, &e);
-    if (rc != EI_OK) {
-        respond_code(r, &e);
-    } else if (jlen) {
-        r->has_infer_header = true;
-        r->infer_header_len = jlen;
-        ei__http_respond(r, 200, "application/octet-stream", body, len);
-    } else {
-        ei__http_respond(r, 200, "application/json", body, len);
-    }
-    infer_ctx_free(c);
-}
-
-static void infer(ei__http_req_t *r, ei__repo_t *repo, const char *name, int64_t version)
-{
-    ei_error_t e = {0};
-    int64_t hlen = -1;
-    const char *h = NULL;
-    const ei__model_config_t *cfg = NULL;
-    infer_ctx_t *c = ei__calloc(1, sizeof *c);
-    if (!c) {
-        ei__http_respond_error(r, 500, "out of memory");
-        return;
-    }
-    c->http = r;
-    note_model(r, name, version);
-    if (ei__repo_acquire(repo, name, version, &c->model, &e) != EI_OK) {
-        respond_code(r, &e);
-        goto fail;
-    }
-    note_model(r, name, ei__model_version(c->model));
-    cfg = ei__model_config(c->model);
-    h = ei__http_header(r, "Inference-Header-Content-Length");
-    if (h && (!ei__parse_i64(h, &hlen) || hlen < 0)) {
-        ei__http_respond_error(r, 400,
-                               "Inference-Header-Content-Length '%s': expected a non-negative "
-                               "integer",
-                               h);
-        goto fail;
-    }
-    if (ei__v2_parse_request(r->body, r->body_len, hlen, r->srv->o.limits.max_tensor_elements, cfg,
-                             r->srv->shm, &c->rq, &e) != EI_OK) {
-        respond_code(r, &e);
-        goto fail;
-    }
-    /* Outputs the client names must exist (the model side checks inputs). */
-    for (size_t i = 0; i < c->rq.n_outputs; i++) {
-        if (!ei__model_config_output(cfg, c->rq.outputs[i].name)) {
-            ei__http_respond_error(r, 400, "model '%s': unknown output '%s'", name,
-                                   c->rq.outputs[i].name);
-            goto fail;
-        }
-    }
-    c->req.n_inputs = c->rq.n_inputs;
-    c->req.input_names = c->rq.input_names;
-    c->req.inputs = c->rq.inputs;
-    c->req.n_outputs = c->rq.n_outputs;
-    c->req.timeout_us = c->rq.timeout_us;
-    c->req.received_ns = r->start_ns;
-    c->req.done = infer_done;
-    c->req.user = c;
-    if (c->rq.n_outputs) {
-        c->onames = ei__calloc(c->rq.n_outputs, sizeof *c->onames);
-        if (!c->onames) {
-            ei__http_respond_error(r, 500, "out of memory");
-            goto fail;
-        }
-        for (size_t i = 0; i < c->rq.n_outputs; i++)
-            c->onames[i] = c->rq.outputs[i].name;
-    }
-    c->req.output_names = c->onames;
-    if (ei__model_submit(c->model, &c->req, &e) != EI_OK) {
-        respond_code(r, &e);
-        goto fail;
-    }
-    /* Accepted: infer_done() owns `c` from here on, and may already have run. */
-    return;
-fail:
-    if (c->model)
-        ei__count_wire_failure(c->model, r->start_ns);
-    infer_ctx_free(c);
 }
 
 /* System shared memory ------------------------------------------------------------------------ */
@@ -504,12 +318,12 @@ static void shm_register(ei__http_req_t *r, const char *name)
             name);
     else {
         ei_error_t e = {0};
-        if (ei__shm_register(r->srv->shm, name, json_string_value(key),
+        if (ei__shm_register(r->http->core->shm, name, json_string_value(key),
                              off ? (uint64_t)json_integer_value(off) : 0,
                              (uint64_t)json_integer_value(size), &e) != EI_OK) {
             respond_code(r, &e);
         } else {
-            ei__log_event(r->srv, EI_LOG_INFO, r->id, NULL, -1,
+            ei__log_event(r->http->core, EI_LOG_INFO, r->id, NULL, -1,
                           "shared memory region '%s' registered (key %s, %lld bytes)", name,
                           json_string_value(key), (long long)json_integer_value(size));
             respond_text(r, 200, "application/json", "");
@@ -519,27 +333,13 @@ static void shm_register(ei__http_req_t *r, const char *name)
         json_decref(doc);
 }
 
-/* /v2/systemsharedmemory[/region/{name}]/{status|register|unregister}, and the CUDA variant. */
-static void shared_memory_route(ei__http_req_t *r, const route_t *rt, bool get, bool post)
+/* /v2/{system,cuda}sharedmemory[/region/{name}]/{status|register|unregister}. */
+static void shared_memory(ei__http_req_t *r, bool cuda, const char *name, const char *action)
 {
-    bool cuda = is(rt, 1, "cudasharedmemory");
-    const char *name = NULL, *action = NULL;
-    if (rt->n == 3)
-        action = rt->seg[2];
-    else if (rt->n == 5 && is(rt, 2, "region"))
-        name = rt->seg[3], action = rt->seg[4];
-    bool status = action && strcmp(action, "status") == 0;
-    bool reg = action && name && strcmp(action, "register") == 0;
-    bool unreg = action && strcmp(action, "unregister") == 0;
-    if (!status && !reg && !unreg) {
-        ei__http_respond_error(r, 404, "unknown endpoint '%.200s'", r->url);
-        return;
-    }
-    if (status ? !get : !post) {
-        method_not_allowed(r, status ? "GET, HEAD" : "POST");
-        return;
-    }
-    ei__shm_t *shm = cuda ? NULL : r->srv->shm;
+    bool status = strcmp(action, "status") == 0;
+    bool reg = strcmp(action, "register") == 0;
+    bool unreg = strcmp(action, "unregister") == 0;
+    ei__shm_t *shm = cuda ? NULL : r->http->core->shm;
     if (!shm && status && !name) {
         respond_text(r, 200, "application/json", "[]"); /* nothing can be registered */
         return;
@@ -571,143 +371,189 @@ static void shared_memory_route(ei__http_req_t *r, const route_t *rt, bool get, 
         respond_json(r, 200, doc);
 }
 
-/* Routing ------------------------------------------------------------------------------------- */
+/* The routes ---------------------------------------------------------------------------------- */
 
-/* /v2/models/{m}[/versions/{v}][/{action}] once the model and version are known. */
-static void model_route(ei__http_req_t *r, const char *name, int64_t version, const char *action)
+static void r_server_metadata(ei__http_req_t *r, const char *const *arg, size_t n_arg)
 {
-    bool get = method_is(r, "GET") || method_is(r, "HEAD");
-    bool post = method_is(r, "POST");
-    bool is_infer = action && (strcmp(action, "infer") == 0 || strcmp(action, "classify") == 0);
-    if (action && !is_infer && strcmp(action, "ready") != 0 && strcmp(action, "config") != 0 &&
-        strcmp(action, "stats") != 0) {
-        ei__http_respond_error(r, 404, "unknown endpoint '%s'", r->url);
-        return;
-    }
-    if (is_infer ? !post : !get) {
-        method_not_allowed(r, is_infer ? "POST" : "GET, HEAD");
-        return;
-    }
+    (void)arg;
+    (void)n_arg;
+    server_metadata(r);
+}
+
+static void r_live(ei__http_req_t *r, const char *const *arg, size_t n_arg)
+{
+    (void)arg;
+    (void)n_arg;
+    health(r, false);
+}
+
+static void r_ready(ei__http_req_t *r, const char *const *arg, size_t n_arg)
+{
+    (void)arg;
+    (void)n_arg;
+    health(r, true);
+}
+
+static void r_all_stats(ei__http_req_t *r, const char *const *arg, size_t n_arg)
+{
+    (void)arg;
+    (void)n_arg;
     ei__repo_t *repo = repo_hold(r);
     if (!repo)
         return;
-    note_model(r, name, version);
-    if (is_infer && strcmp(action, "classify") == 0) {
-        ei__classify_handle(r, repo, name, version);
-    } else if (is_infer) {
-        infer(r, repo, name, version);
-    } else if (action && strcmp(action, "stats") == 0) {
-        stats(r, repo, name, version);
-    } else {
-        ei__model_t *m = NULL;
-        ei_error_t e = {0};
-        ei_code_t rc = ei__repo_acquire(repo, name, version, &m, &e);
-        if (action && strcmp(action, "ready") == 0) {
-            /* Health semantics, as Triton: 200 ready, 400 known but not ready, 404 unknown. */
-            if (rc == EI_OK)
-                respond_text(r, 200, "text/plain", "");
-            else if (rc == EI_EBUSY)
-                respond_text(r, 400, "text/plain", "");
-            else
-                respond_code(r, &e);
-        } else if (rc != EI_OK) {
-            respond_code(r, &e);
-        } else if (action) {
-            note_model(r, name, ei__model_version(m));
-            json_t *doc = ei__model_config_json(ei__model_config(m));
-            if (doc)
-                respond_json(r, 200, doc);
-            else
-                ei__http_respond_error(r, 500, "out of memory");
-        } else {
-            note_model(r, name, ei__model_version(m));
-            model_metadata(r, repo, m);
-        }
-        if (m)
-            ei__model_release(m);
-    }
+    stats(r, repo, NULL, -1);
     repo_drop(r);
 }
 
-void ei__kserve_handle(ei__http_req_t *r)
+static void r_model_stats(ei__http_req_t *r, const char *const *arg, size_t n_arg)
 {
-    route_t rt;
-    if (!split_path(r->url, &rt) || rt.n == 0 || !is(&rt, 0, "v2")) {
-        ei__http_respond_error(r, 404, "unknown endpoint '%.200s'", r->url);
+    const char *name;
+    int64_t version;
+    if (!ei__rest_model_args(r, arg, n_arg, &name, &version))
         return;
-    }
-    bool get = method_is(r, "GET") || method_is(r, "HEAD");
-    bool post = method_is(r, "POST");
-    if (rt.n == 1) {
-        if (!get)
-            method_not_allowed(r, "GET, HEAD");
-        else
-            server_metadata(r);
+    ei__repo_t *repo = repo_hold(r);
+    if (!repo)
         return;
-    }
-    if (is(&rt, 1, "health") && rt.n == 3 && (is(&rt, 2, "live") || is(&rt, 2, "ready"))) {
-        if (!get)
-            method_not_allowed(r, "GET, HEAD");
-        else
-            health(r, is(&rt, 2, "ready"));
-        return;
-    }
-    if (is(&rt, 1, "models")) {
-        if (rt.n == 3 && is(&rt, 2, "stats")) {
-            if (!get) {
-                method_not_allowed(r, "GET, HEAD");
-                return;
-            }
-            ei__repo_t *repo = repo_hold(r);
-            if (!repo)
-                return;
-            stats(r, repo, NULL, -1);
-            repo_drop(r);
-            return;
-        }
-        if (rt.n >= 3 && rt.n <= 6) {
-            const char *name = rt.seg[2];
-            int64_t version = -1;
-            size_t next = 3;
-            if (is(&rt, 3, "versions")) {
-                if (rt.n < 5) {
-                    ei__http_respond_error(r, 404, "unknown endpoint '%.200s'", r->url);
-                    return;
-                }
-                if (!parse_version(r, rt.seg[4], &version))
-                    return;
-                next = 5;
-            }
-            if (rt.n > next + 1) {
-                ei__http_respond_error(r, 404, "unknown endpoint '%.200s'", r->url);
-                return;
-            }
-            model_route(r, name, version, rt.n == next + 1 ? rt.seg[next] : NULL);
-            return;
-        }
-    }
-    if (is(&rt, 1, "systemsharedmemory") || is(&rt, 1, "cudasharedmemory")) {
-        shared_memory_route(r, &rt, get, post);
-        return;
-    }
-    if (is(&rt, 1, "repository")) {
-        bool idx = rt.n == 3 && is(&rt, 2, "index");
-        bool ld = rt.n == 5 && is(&rt, 2, "models") && (is(&rt, 4, "load") || is(&rt, 4, "unload"));
-        if (idx || ld) {
-            if (!post) {
-                method_not_allowed(r, "POST");
-                return;
-            }
-            ei__repo_t *repo = repo_hold(r);
-            if (!repo)
-                return;
-            if (idx)
-                repo_index(r, repo);
-            else
-                repo_load(r, repo, rt.seg[3], is(&rt, 4, "load"));
-            repo_drop(r);
-            return;
-        }
-    }
-    ei__http_respond_error(r, 404, "unknown endpoint '%.200s'", r->url);
+    stats(r, repo, name, version);
+    repo_drop(r);
 }
+
+enum model_action { MODEL_METADATA, MODEL_READY, MODEL_CONFIG };
+
+/* GET /v2/models/{m}[/versions/{v}][/ready|/config]. */
+static void model_get(ei__http_req_t *r, const char *const *arg, size_t n_arg,
+                      enum model_action action)
+{
+    const char *name;
+    int64_t version;
+    if (!ei__rest_model_args(r, arg, n_arg, &name, &version))
+        return;
+    ei__repo_t *repo = repo_hold(r);
+    if (!repo)
+        return;
+    ei__model_t *m = NULL;
+    ei_error_t e = {0};
+    ei_code_t rc = ei__repo_acquire(repo, name, version, &m, &e);
+    if (action == MODEL_READY) {
+        /* Health semantics, as Triton: 200 ready, 400 known but not ready, 404 unknown. */
+        if (rc == EI_OK)
+            respond_text(r, 200, "text/plain", "");
+        else if (rc == EI_EBUSY)
+            respond_text(r, 400, "text/plain", "");
+        else
+            respond_code(r, &e);
+    } else if (rc != EI_OK) {
+        respond_code(r, &e);
+    } else if (action == MODEL_CONFIG) {
+        ei__rest_note_model(r, name, ei__model_version(m));
+        json_t *doc = ei__model_config_json(ei__model_config(m));
+        if (doc)
+            respond_json(r, 200, doc);
+        else
+            ei__http_respond_error(r, 500, "out of memory");
+    } else {
+        ei__rest_note_model(r, name, ei__model_version(m));
+        model_metadata(r, repo, m);
+    }
+    if (m)
+        ei__model_release(m);
+    repo_drop(r);
+}
+
+static void r_model_metadata(ei__http_req_t *r, const char *const *arg, size_t n_arg)
+{
+    model_get(r, arg, n_arg, MODEL_METADATA);
+}
+
+static void r_model_ready(ei__http_req_t *r, const char *const *arg, size_t n_arg)
+{
+    model_get(r, arg, n_arg, MODEL_READY);
+}
+
+static void r_model_config(ei__http_req_t *r, const char *const *arg, size_t n_arg)
+{
+    model_get(r, arg, n_arg, MODEL_CONFIG);
+}
+
+static void r_repo_index(ei__http_req_t *r, const char *const *arg, size_t n_arg)
+{
+    (void)arg;
+    (void)n_arg;
+    ei__repo_t *repo = repo_hold(r);
+    if (!repo)
+        return;
+    repo_index(r, repo);
+    repo_drop(r);
+}
+
+static void load_or_unload(ei__http_req_t *r, const char *name, bool load)
+{
+    ei__repo_t *repo = repo_hold(r);
+    if (!repo)
+        return;
+    repo_load(r, repo, name, load);
+    repo_drop(r);
+}
+
+static void r_load(ei__http_req_t *r, const char *const *arg, size_t n_arg)
+{
+    (void)n_arg;
+    load_or_unload(r, arg[0], true);
+}
+
+static void r_unload(ei__http_req_t *r, const char *const *arg, size_t n_arg)
+{
+    (void)n_arg;
+    load_or_unload(r, arg[0], false);
+}
+
+/* The shared-memory routes: the URL says which API (system/CUDA) and which action. */
+#define SHM_ROUTE(fn, cuda, action)                                                                \
+    static void fn(ei__http_req_t *r, const char *const *arg, size_t n_arg)                        \
+    {                                                                                              \
+        shared_memory(r, cuda, n_arg ? arg[0] : NULL, action);                                     \
+    }
+SHM_ROUTE(r_sys_status, false, "status")
+SHM_ROUTE(r_sys_register, false, "register")
+SHM_ROUTE(r_sys_unregister, false, "unregister")
+SHM_ROUTE(r_cuda_status, true, "status")
+SHM_ROUTE(r_cuda_register, true, "register")
+SHM_ROUTE(r_cuda_unregister, true, "unregister")
+
+#define GET "GET, HEAD"
+#define POST "POST"
+
+/* Order matters only where patterns overlap: /v2/models/stats before /v2/models/{}. */
+static const ei__http_route_t routes[] = {
+    {"/v2", GET, r_server_metadata},
+    {"/v2/health/live", GET, r_live},
+    {"/v2/health/ready", GET, r_ready},
+    {"/v2/models/stats", GET, r_all_stats},
+    {"/v2/models/{}", GET, r_model_metadata},
+    {"/v2/models/{}/versions/{}", GET, r_model_metadata},
+    {"/v2/models/{}/ready", GET, r_model_ready},
+    {"/v2/models/{}/versions/{}/ready", GET, r_model_ready},
+    {"/v2/models/{}/config", GET, r_model_config},
+    {"/v2/models/{}/versions/{}/config", GET, r_model_config},
+    {"/v2/models/{}/stats", GET, r_model_stats},
+    {"/v2/models/{}/versions/{}/stats", GET, r_model_stats},
+    {"/v2/models/{}/infer", POST, ei__rest_infer},
+    {"/v2/models/{}/versions/{}/infer", POST, ei__rest_infer},
+    {"/v2/models/{}/classify", POST, ei__rest_classify},
+    {"/v2/models/{}/versions/{}/classify", POST, ei__rest_classify},
+    {"/v2/repository/index", POST, r_repo_index},
+    {"/v2/repository/models/{}/load", POST, r_load},
+    {"/v2/repository/models/{}/unload", POST, r_unload},
+    {"/v2/systemsharedmemory/status", GET, r_sys_status},
+    {"/v2/systemsharedmemory/unregister", POST, r_sys_unregister},
+    {"/v2/systemsharedmemory/region/{}/status", GET, r_sys_status},
+    {"/v2/systemsharedmemory/region/{}/register", POST, r_sys_register},
+    {"/v2/systemsharedmemory/region/{}/unregister", POST, r_sys_unregister},
+    {"/v2/cudasharedmemory/status", GET, r_cuda_status},
+    {"/v2/cudasharedmemory/unregister", POST, r_cuda_unregister},
+    {"/v2/cudasharedmemory/region/{}/status", GET, r_cuda_status},
+    {"/v2/cudasharedmemory/region/{}/register", POST, r_cuda_register},
+    {"/v2/cudasharedmemory/region/{}/unregister", POST, r_cuda_unregister},
+};
+
+const ei__http_routes_t ei__rest_v2_routes = {routes, sizeof routes / sizeof routes[0], ""};

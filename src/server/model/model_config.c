@@ -5,6 +5,10 @@
  * the JSON form in model_config_json.c. Unknown or unsupported fields are warnings naming
  * file:line (Triton would refuse some of them; a warning keeps a config written for Triton
  * usable); wrong types and bad numbers are errors naming file:line:column.
+ *
+ * Why one file of ~800 lines: it is one table-like walk over ModelConfig's fields (inputs, outputs,
+ * batching, instance groups, policies, parameters), each a short section; splitting it by field
+ * would scatter one schema over several files.
  */
 #include "model_config.h"
 

@@ -10,6 +10,10 @@
  * (or loads of) others. A version that is replaced or removed loses the repository's reference;
  * requests in flight keep theirs and finish on it, and the last release frees the session.
  * Changes are detected with a signature of the files (name, size, mtime, inode).
+ *
+ * Why one file of ~1,100 lines: the model table, the version slots, loading, explicit load/unload
+ * and polling all work on the same private entry structures under the same two locks; split, those
+ * internals would need a shared header and the locking rules would be spread over several files.
  */
 #include "batcher.h"
 #include "ei_util.h"

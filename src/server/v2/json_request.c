@@ -1,70 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * KServe v2 inference request parsing and response writing (see v2_infer.h).
- *
- * Requests: the JSON header is parsed with jansson; `data` may be flat or nested to any depth and
- * only its element count must match the shape (as Triton checks it). Integer types take JSON
+ * KServe v2 REST inference requests (see v2_json.h). The JSON header is parsed with jansson;
+ * `data` may be flat or nested to any depth and only its element count must match the shape (as
+ * Triton checks it). Integer types take JSON
  * integers (or integral reals) in range, floats take any number, BOOL takes true/false or 0/1,
  * BYTES takes strings. Binary tensors follow the header in the order of the inputs that declare
- * `binary_data_size`. Responses are written by hand into one buffer: that is much faster than
- * building a jansson tree for large outputs, and floats print as the shortest decimal that reads
- * back to the same value.
+ * `binary_data_size`. Large numeric `data` arrays bypass jansson (json_scan.h).
  */
-#include "v2_request.h"
-
 #include "ei_util.h"
+#include "json_scan.h"
 #include "sbuf.h"
+#include "v2_json.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const struct {
-    const char *name;
-    ei_dtype_t t;
-} v2_types[] = {
-    {"BOOL", EI_DTYPE_BOOL},     {"UINT8", EI_DTYPE_UINT8},   {"UINT16", EI_DTYPE_UINT16},
-    {"UINT32", EI_DTYPE_UINT32}, {"UINT64", EI_DTYPE_UINT64}, {"INT8", EI_DTYPE_INT8},
-    {"INT16", EI_DTYPE_INT16},   {"INT32", EI_DTYPE_INT32},   {"INT64", EI_DTYPE_INT64},
-    {"FP16", EI_DTYPE_FLOAT16},  {"FP32", EI_DTYPE_FLOAT32},  {"FP64", EI_DTYPE_FLOAT64},
-    {"BF16", EI_DTYPE_BFLOAT16}, {"BYTES", EI_DTYPE_STRING},
-};
-
-const char *ei__v2_dtype_name(ei_dtype_t t)
-{
-    for (size_t i = 0; i < sizeof v2_types / sizeof v2_types[0]; i++)
-        if (v2_types[i].t == t)
-            return v2_types[i].name;
-    return NULL;
-}
-
-ei_dtype_t ei__v2_dtype_parse(const char *name)
-{
-    for (size_t i = 0; i < sizeof v2_types / sizeof v2_types[0]; i++)
-        if (strcmp(v2_types[i].name, name) == 0)
-            return v2_types[i].t;
-    return EI_DTYPE_UNDEFINED;
-}
-
-void ei__v2_request_dispose(ei__v2_request_t *r)
-{
-    if (!r)
-        return;
-    for (size_t i = 0; i < r->n_inputs; i++)
-        if (r->inputs)
-            ei_tensor_destroy(r->inputs[i]);
-    ei__free(r->inputs);
-    ei__free(r->input_names);
-    ei__free(r->outputs);
-    for (size_t i = 0; i < r->n_shm_refs; i++)
-        ei__shm_release(r->shm_refs[i]);
-    ei__free(r->shm_refs);
-    ei__free(r->id);
-    if (r->doc)
-        json_decref(r->doc);
-    memset(r, 0, sizeof *r);
-}
 
 /* JSON data -> tensor ------------------------------------------------------------------------- */
 
@@ -245,294 +196,9 @@ static ei_code_t fill_json(fill_t *f, json_t *v)
     return EI_OK;
 }
 
-/* Fast path for numeric `data` arrays ---------------------------------------------------------
- *
- * jansson builds one json_t per number, which made a 224x224x3 FP32 request spend most of its time
- * parsing. Before handing the header to jansson, a light scanner finds every inputs[i].data whose
- * value is an array (nested or flat) of numbers only, validates it with the JSON number grammar,
- * and blanks it out (`null`) in a copy of the header; jansson then parses the small remainder, and
- * the numbers are converted straight from the text into the tensor. Anything unexpected (strings,
- * booleans, odd nesting, escapes in keys) leaves the value to jansson, so behaviour is the same.
- */
+/* Numeric data arrays the scanner found (json_scan.h), converted straight from the text. */
 
-#define NO_SPAN SIZE_MAX
 #define MAX_SPANS 64
-
-typedef struct data_span {
-    size_t input; /* index in "inputs" */
-    size_t start, end;
-} data_span_t;
-
-static size_t skip_ws(const char *s, size_t i, size_t n)
-{
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
-        i++;
-    return i;
-}
-
-/* s[i] == '"': the index after the closing quote, or NO_SPAN. */
-static size_t skip_string(const char *s, size_t i, size_t n)
-{
-    for (i++; i < n; i++) {
-        if (s[i] == '\\')
-            i++;
-        else if (s[i] == '"')
-            return i + 1;
-    }
-    return NO_SPAN;
-}
-
-/* The end of any value starting at s[i] (structure only; jansson validates it later). */
-static size_t skip_value(const char *s, size_t i, size_t n, int depth)
-{
-    if (i >= n || depth > 64)
-        return NO_SPAN;
-    if (s[i] == '"')
-        return skip_string(s, i, n);
-    if (s[i] == '[' || s[i] == '{') {
-        char close = s[i] == '[' ? ']' : '}';
-        i = skip_ws(s, i + 1, n);
-        if (i < n && s[i] == close)
-            return i + 1;
-        for (;;) {
-            i = skip_value(s, i, n, depth + 1);
-            if (i == NO_SPAN)
-                return NO_SPAN;
-            i = skip_ws(s, i, n);
-            if (i < n && close == '}' && s[i] == ':') {
-                i = skip_value(s, skip_ws(s, i + 1, n), n, depth + 1);
-                if (i == NO_SPAN)
-                    return NO_SPAN;
-                i = skip_ws(s, i, n);
-            }
-            if (i >= n)
-                return NO_SPAN;
-            if (s[i] == close)
-                return i + 1;
-            if (s[i] != ',')
-                return NO_SPAN;
-            i = skip_ws(s, i + 1, n);
-        }
-    }
-    size_t start = i;
-    while (i < n && s[i] != ',' && s[i] != ']' && s[i] != '}' && s[i] != ' ' && s[i] != '\n' &&
-           s[i] != '\t' && s[i] != '\r' && s[i] != ':')
-        i++;
-    /* Nothing consumed (a stray ':' or ','): not a value; the caller must not loop on it. */
-    return i > start ? i : NO_SPAN;
-}
-
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-/* A JSON number at s[i] (grammar checked): its end, or NO_SPAN. */
-static size_t number_end(const char *s, size_t i, size_t n)
-{
-    if (i < n && s[i] == '-')
-        i++;
-    if (i >= n || !is_digit(s[i]))
-        return NO_SPAN;
-    if (s[i] == '0')
-        i++;
-    else
-        while (i < n && is_digit(s[i]))
-            i++;
-    if (i < n && s[i] == '.') {
-        i++;
-        if (i >= n || !is_digit(s[i]))
-            return NO_SPAN;
-        while (i < n && is_digit(s[i]))
-            i++;
-    }
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < n && (s[i] == '+' || s[i] == '-'))
-            i++;
-        if (i >= n || !is_digit(s[i]))
-            return NO_SPAN;
-        while (i < n && is_digit(s[i]))
-            i++;
-    }
-    return i;
-}
-
-/* s[i] == '[': the end of an array holding only numbers and arrays of numbers, or NO_SPAN. */
-static size_t numeric_array_end(const char *s, size_t i, size_t n, int depth)
-{
-    if (depth > 32)
-        return NO_SPAN;
-    i = skip_ws(s, i + 1, n);
-    if (i < n && s[i] == ']')
-        return i + 1;
-    for (;;) {
-        if (i >= n)
-            return NO_SPAN;
-        i = s[i] == '[' ? numeric_array_end(s, i, n, depth + 1) : number_end(s, i, n);
-        if (i == NO_SPAN)
-            return NO_SPAN;
-        i = skip_ws(s, i, n);
-        if (i >= n)
-            return NO_SPAN;
-        if (s[i] == ']')
-            return i + 1;
-        if (s[i] != ',')
-            return NO_SPAN;
-        i = skip_ws(s, i + 1, n);
-    }
-}
-
-static bool key_is(const char *s, size_t k0, size_t k1, const char *key)
-{
-    size_t len = strlen(key);
-    return k1 - k0 == len + 2 && memcmp(s + k0 + 1, key, len) == 0;
-}
-
-/*
- * Finds the numeric inputs[i].data values. Returns how many spans it stored (0 when the header
- * does not look like a request it understands; jansson then does everything).
- */
-static size_t find_data_spans(const char *s, size_t n, data_span_t *spans, size_t max)
-{
-    size_t ns = 0;
-    size_t i = skip_ws(s, 0, n);
-    if (i >= n || s[i] != '{')
-        return 0;
-    i = skip_ws(s, i + 1, n);
-    while (i < n && s[i] != '}') {
-        if (s[i] != '"')
-            return 0;
-        size_t k0 = i, k1 = skip_string(s, i, n);
-        if (k1 == NO_SPAN)
-            return 0;
-        i = skip_ws(s, k1, n);
-        if (i >= n || s[i] != ':')
-            return 0;
-        i = skip_ws(s, i + 1, n);
-        if (key_is(s, k0, k1, "inputs") && i < n && s[i] == '[') {
-            size_t idx = 0;
-            i = skip_ws(s, i + 1, n);
-            while (i < n && s[i] != ']') {
-                if (s[i] == '{') {
-                    i = skip_ws(s, i + 1, n);
-                    while (i < n && s[i] != '}') {
-                        if (s[i] != '"')
-                            return 0;
-                        size_t j0 = i, j1 = skip_string(s, i, n);
-                        if (j1 == NO_SPAN)
-                            return 0;
-                        i = skip_ws(s, j1, n);
-                        if (i >= n || s[i] != ':')
-                            return 0;
-                        i = skip_ws(s, i + 1, n);
-                        size_t end = NO_SPAN;
-                        if (key_is(s, j0, j1, "data") && i < n && s[i] == '[' && ns < max) {
-                            end = numeric_array_end(s, i, n, 0);
-                            if (end != NO_SPAN)
-                                spans[ns++] = (data_span_t){idx, i, end};
-                        }
-                        if (end == NO_SPAN)
-                            end = skip_value(s, i, n, 0);
-                        if (end == NO_SPAN)
-                            return 0;
-                        i = skip_ws(s, end, n);
-                        if (i < n && s[i] == ',')
-                            i = skip_ws(s, i + 1, n);
-                    }
-                    if (i >= n)
-                        return 0;
-                    i++;
-                } else {
-                    i = skip_value(s, i, n, 0);
-                    if (i == NO_SPAN)
-                        return 0;
-                }
-                idx++;
-                i = skip_ws(s, i, n);
-                if (i < n && s[i] == ',')
-                    i = skip_ws(s, i + 1, n);
-            }
-            if (i >= n)
-                return 0;
-            i++;
-        } else {
-            i = skip_value(s, i, n, 0);
-            if (i == NO_SPAN)
-                return 0;
-        }
-        i = skip_ws(s, i, n);
-        if (i < n && s[i] == ',')
-            i = skip_ws(s, i + 1, n);
-    }
-    return ns;
-}
-
-/* Parses a validated number token [i, end). */
-static void parse_number(const char *s, size_t i, size_t end, bool *is_int, long long *iv,
-                         double *dv)
-{
-    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-    size_t start = i;
-    bool neg = s[i] == '-';
-    if (neg)
-        i++;
-    uint64_t m = 0;
-    int digits = 0, e10 = 0;
-    bool frac = false, big = false;
-    for (; i < end && is_digit(s[i]); i++) {
-        if (digits < 19) {
-            m = m * 10 + (uint64_t)(s[i] - '0');
-            if (m)
-                digits++;
-        } else {
-            big = true;
-        }
-    }
-    if (i < end && s[i] == '.') {
-        frac = true;
-        for (i++; i < end && is_digit(s[i]); i++) {
-            if (digits < 19) {
-                m = m * 10 + (uint64_t)(s[i] - '0');
-                if (m)
-                    digits++;
-                e10--;
-            }
-        }
-    }
-    bool has_exp = i < end;
-    if (has_exp) {
-        i++;
-        bool eneg = s[i] == '-';
-        if (s[i] == '+' || s[i] == '-')
-            i++;
-        int ev = 0;
-        for (; i < end; i++)
-            if (ev < 100000)
-                ev = ev * 10 + (s[i] - '0');
-        e10 += eneg ? -ev : ev;
-    }
-    *is_int = !frac && !has_exp && !big &&
-              (m <= (uint64_t)INT64_MAX || (neg && m == (uint64_t)INT64_MAX + 1));
-    if (*is_int) {
-        if (neg && m == (uint64_t)INT64_MAX + 1)
-            *iv = INT64_MIN;
-        else
-            *iv = neg ? -(long long)m : (long long)m;
-        *dv = neg && m == 0 ? -0.0 : (double)*iv; /* "-0" stays negative zero for floats */
-        return;
-    }
-    *iv = 0;
-    if (!big && m <= ((uint64_t)1 << 53) && e10 >= -22 && e10 <= 22) {
-        /* Exact: both m and 10^|e10| are doubles, so one correctly rounded operation. */
-        double v = e10 < 0 ? (double)m / p10[-e10] : (double)m * p10[e10];
-        *dv = neg ? -v : v;
-        return;
-    }
-    *dv = strtod(s + start, NULL);
-}
 
 static ei_code_t fill_span(fill_t *f, const char *s, size_t i, size_t end)
 {
@@ -543,81 +209,19 @@ static ei_code_t fill_span(fill_t *f, const char *s, size_t i, size_t end)
             i++;
             continue;
         }
-        size_t e = number_end(s, i, end);
-        if (e == NO_SPAN)
+        size_t e = ei__json_number_end(s, i, end);
+        if (e == EI__JSON_NO_SPAN)
             return ei__fail(f->err, EI_EINVAL, "input '%s': malformed number in 'data'", f->name);
         bool is_int;
         long long iv;
         double dv;
-        parse_number(s, i, e, &is_int, &iv, &dv);
+        ei__json_parse_number(s, i, e, &is_int, &iv, &dv);
         ei_code_t rc = put_number(f, is_int, iv, dv);
         if (rc != EI_OK)
             return rc;
         i = e;
     }
     return EI_OK;
-}
-
-/* Binary data -> tensor ----------------------------------------------------------------------- */
-
-static ei_code_t tensor_from_binary(const char *name, const char *size_name, ei_dtype_t t,
-                                    const int64_t *shape, size_t rank, size_t count, const char *p,
-                                    size_t n, ei_tensor_t **out, ei_error_t *err)
-{
-    if (t == EI_DTYPE_STRING) {
-        ei_code_t rc = ei_tensor_create(t, shape, rank, out, err);
-        if (rc != EI_OK)
-            return rc;
-        size_t off = 0;
-        for (size_t i = 0; i < count; i++) {
-            uint32_t l;
-            if (n - off < 4) {
-                rc = ei__fail(err, EI_EINVAL,
-                              "input '%s': binary BYTES data ends inside the length of element %zu",
-                              name, i);
-                break;
-            }
-            memcpy(&l, p + off, 4); /* little-endian hosts only, as everything here */
-            off += 4;
-            if (n - off < l) {
-                rc = ei__fail(err, EI_EINVAL,
-                              "input '%s': binary BYTES element %zu claims %u bytes, %zu left",
-                              name, i, l, n - off);
-                break;
-            }
-            rc = ei_tensor_set_string(*out, i, p + off, l, err);
-            if (rc != EI_OK)
-                break;
-            off += l;
-        }
-        if (rc == EI_OK && off != n)
-            rc = ei__fail(err, EI_EINVAL,
-                          "input '%s': %s is %zu but the %zu BYTES elements take %zu", name,
-                          size_name, n, count, off);
-        if (rc != EI_OK) {
-            ei_tensor_destroy(*out);
-            *out = NULL;
-        }
-        return rc;
-    }
-    size_t need = ei_dtype_nbytes(t, count);
-    if (n != need) {
-        char sh[160];
-        return ei__fail(err, EI_EINVAL, "input '%s': %s is %zu bytes, shape %s of %s needs %zu",
-                        name, size_name, n, ei_shape_format(shape, rank, sh, sizeof sh),
-                        ei__v2_dtype_name(t), need);
-    }
-    /* Borrow the body when the bytes are naturally aligned for the element type; otherwise copy
-     * (the JSON header length decides where they start). */
-    size_t align = ei_dtype_size(t);
-    if (align && ((uintptr_t)p % 16 == 0 || ((uintptr_t)p % align == 0 && align <= 2)) &&
-        need > 0) {
-        return ei_tensor_wrap(t, shape, rank, (void *)(uintptr_t)p, n, out, err);
-    }
-    ei_code_t rc = ei_tensor_create(t, shape, rank, out, err);
-    if (rc == EI_OK && need)
-        memcpy(ei_tensor_data(*out), p, need);
-    return rc;
 }
 
 /* The shape as given, with the element count (checked for overflow and the limit). */
@@ -710,8 +314,8 @@ static ei_code_t parse_raw(const char *body, size_t len, size_t max_elements,
             rc = ei_tensor_set_string(out->inputs[0], 0, body, len, err);
         return rc;
     }
-    return tensor_from_binary(in->name, "the raw body", t, shape, rank, count, body, len,
-                              &out->inputs[0], err);
+    return ei__v2_tensor_from_bytes(in->name, "the raw body", t, shape, rank, count, body, len,
+                                    &out->inputs[0], err);
 }
 
 /*
@@ -771,8 +375,8 @@ ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
         hlen = (size_t)header_len;
     }
     json_error_t je;
-    data_span_t spans[MAX_SPANS];
-    size_t nspans = find_data_spans(body, hlen, spans, MAX_SPANS);
+    ei__json_span_t spans[MAX_SPANS];
+    size_t nspans = ei__json_find_data_spans(body, hlen, spans, MAX_SPANS);
     if (nspans == 0) {
         out->doc = json_loadb(body, hlen, JSON_REJECT_DUPLICATES, &je);
     } else {
@@ -885,8 +489,8 @@ ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
             rc = shm_param(ip, what, shm, out, &region, &p, &sz, err);
             if (rc != EI_OK)
                 return rc;
-            rc = tensor_from_binary(name, "shared_memory_byte_size", t, shape, rank, count,
-                                    (const char *)p, (size_t)sz, &out->inputs[i], err);
+            rc = ei__v2_tensor_from_bytes(name, "shared_memory_byte_size", t, shape, rank, count,
+                                          (const char *)p, (size_t)sz, &out->inputs[i], err);
             if (rc != EI_OK)
                 return rc;
             continue;
@@ -907,8 +511,8 @@ ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
                                 "input '%s': binary_data_size %llu but only %zu bytes of binary "
                                 "data are left in the body",
                                 name, (unsigned long long)sz, len - off);
-            rc = tensor_from_binary(name, "binary_data_size", t, shape, rank, count, body + off,
-                                    (size_t)sz, &out->inputs[i], err);
+            rc = ei__v2_tensor_from_bytes(name, "binary_data_size", t, shape, rank, count,
+                                          body + off, (size_t)sz, &out->inputs[i], err);
             if (rc != EI_OK)
                 return rc;
             off += (size_t)sz;
@@ -921,7 +525,7 @@ ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
         if (rc != EI_OK)
             return rc;
         fill_t f = {out->inputs[i], t, ei_tensor_data(out->inputs[i]), 0, count, name, err};
-        const data_span_t *sp = NULL;
+        const ei__json_span_t *sp = NULL;
         for (size_t k = 0; k < nspans && json_is_null(data); k++)
             if (spans[k].input == i)
                 sp = &spans[k];
@@ -1003,292 +607,4 @@ ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
         }
     }
     return EI_OK;
-}
-
-/* Responses ----------------------------------------------------------------------------------- */
-
-typedef struct ranked {
-    double v;
-    size_t i;
-} ranked_t;
-
-static int ranked_cmp(const void *a, const void *b)
-{
-    const ranked_t *x = a, *y = b;
-    if (x->v != y->v)
-        return x->v > y->v ? -1 : 1;
-    return x->i < y->i ? -1 : (x->i > y->i ? 1 : 0);
-}
-
-/*
- * The classification extension: per batch item (when the model batches), the top K values of the
- * output as BYTES "value:index[:label]" (Triton prints the value with %f). NaNs sort last.
- */
-static ei_code_t classify(const ei_tensor_t *t, int64_t k, bool batched, const ei__config_io_t *io,
-                          ei_tensor_t **out, ei_error_t *err)
-{
-    ei_dtype_t dt = ei_tensor_dtype(t);
-    if (dt == EI_DTYPE_STRING || dt == EI_DTYPE_BOOL)
-        return ei__fail(err, EI_EINVAL, "classification needs a numeric output, this one is %s",
-                        ei__v2_dtype_name(dt) ? ei__v2_dtype_name(dt) : ei_dtype_name(dt));
-    size_t rank = ei_tensor_rank(t);
-    const int64_t *sh = ei_tensor_shape(t);
-    size_t total = ei_tensor_count(t);
-    size_t batch = batched && rank > 0 ? (size_t)sh[0] : 1;
-    size_t per = batch ? total / batch : 0;
-    size_t kk = (size_t)k < per ? (size_t)k : per;
-    int64_t oshape[2] = {(int64_t)batch, (int64_t)kk};
-    ei_code_t rc = batched && rank > 0 ? ei_tensor_create(EI_DTYPE_STRING, oshape, 2, out, err)
-                                       : ei_tensor_create(EI_DTYPE_STRING, oshape + 1, 1, out, err);
-    if (rc != EI_OK)
-        return rc;
-    ranked_t *rk = per ? ei__calloc(per, sizeof *rk) : NULL;
-    if (per && !rk) {
-        ei_tensor_destroy(*out);
-        *out = NULL;
-        return ei__fail(err, EI_ENOMEM, "out of memory");
-    }
-    for (size_t b = 0; b < batch && rc == EI_OK; b++) {
-        for (size_t i = 0; i < per; i++) {
-            double v = ei_tensor_get_f64(t, b * per + i);
-            rk[i].v = isnan(v) ? -INFINITY : v;
-            rk[i].i = i;
-        }
-        qsort(rk, per, sizeof *rk, ranked_cmp);
-        for (size_t j = 0; j < kk && rc == EI_OK; j++) {
-            char s[512];
-            int n;
-            if (io && rk[j].i < io->n_labels)
-                n = snprintf(s, sizeof s, "%f:%zu:%s", rk[j].v, rk[j].i, io->labels[rk[j].i]);
-            else
-                n = snprintf(s, sizeof s, "%f:%zu", rk[j].v, rk[j].i);
-            if (n < 0)
-                n = 0;
-            if ((size_t)n >= sizeof s)
-                n = (int)sizeof s - 1;
-            rc = ei_tensor_set_string(*out, b * kk + j, s, (size_t)n, err);
-        }
-    }
-    ei__free(rk);
-    if (rc != EI_OK) {
-        ei_tensor_destroy(*out);
-        *out = NULL;
-    }
-    return rc;
-}
-
-static void write_json_data(ei__sbuf_t *b, const ei_tensor_t *t)
-{
-    ei_dtype_t dt = ei_tensor_dtype(t);
-    size_t n = ei_tensor_count(t);
-    const unsigned char *p = ei_tensor_data(t);
-    ei__sbuf_addc(b, '[');
-    for (size_t i = 0; i < n && !b->oom; i++) {
-        if (i)
-            ei__sbuf_addc(b, ',');
-        switch (dt) {
-        case EI_DTYPE_STRING: {
-            size_t l = 0;
-            const char *s = ei_tensor_string(t, i, &l);
-            ei__sbuf_json_str(b, s ? s : "", s ? l : 0);
-            break;
-        }
-        case EI_DTYPE_BOOL:
-            ei__sbuf_adds(b, p[i] ? "true" : "false");
-            break;
-        case EI_DTYPE_FLOAT32: {
-            float f;
-            memcpy(&f, p + 4 * i, 4);
-            ei__sbuf_json_num(b, (double)f, 9);
-            break;
-        }
-        case EI_DTYPE_FLOAT64: {
-            double d;
-            memcpy(&d, p + 8 * i, 8);
-            ei__sbuf_json_num(b, d, 17);
-            break;
-        }
-        case EI_DTYPE_FLOAT16:
-        case EI_DTYPE_BFLOAT16:
-            ei__sbuf_json_num(b, ei_tensor_get_f64(t, i), 9);
-            break;
-        case EI_DTYPE_UINT64: {
-            uint64_t u;
-            memcpy(&u, p + 8 * i, 8);
-            ei__sbuf_printf(b, "%llu", (unsigned long long)u);
-            break;
-        }
-        case EI_DTYPE_INT64: {
-            int64_t v;
-            memcpy(&v, p + 8 * i, 8);
-            ei__sbuf_printf(b, "%lld", (long long)v);
-            break;
-        }
-        default:
-            ei__sbuf_printf(b, "%lld", (long long)ei_tensor_get_f64(t, i));
-            break;
-        }
-    }
-    ei__sbuf_addc(b, ']');
-}
-
-/* The binary form of a tensor (BYTES: 4-byte length + bytes per element) into memory with room
- * for binary_size(t) bytes. */
-static void write_binary_to(uint8_t *dst, const ei_tensor_t *t)
-{
-    if (ei_tensor_dtype(t) != EI_DTYPE_STRING) {
-        if (ei_tensor_nbytes(t))
-            memcpy(dst, ei_tensor_data(t), ei_tensor_nbytes(t));
-        return;
-    }
-    size_t n = ei_tensor_count(t);
-    for (size_t i = 0; i < n; i++) {
-        size_t l = 0;
-        const char *s = ei_tensor_string(t, i, &l);
-        uint32_t l32 = (uint32_t)l;
-        memcpy(dst, &l32, 4);
-        memcpy(dst + 4, s, l);
-        dst += 4 + l;
-    }
-}
-
-static size_t binary_size(const ei_tensor_t *t);
-
-/* The binary form of a tensor, appended to `b`. */
-static void write_binary(ei__sbuf_t *b, const ei_tensor_t *t)
-{
-    size_t n = binary_size(t);
-    if (n && ei__sbuf_reserve(b, n)) {
-        write_binary_to((uint8_t *)b->data + b->len, t);
-        b->len += n;
-        b->data[b->len] = '\0'; /* the buffer's invariant */
-    }
-}
-
-static size_t binary_size(const ei_tensor_t *t)
-{
-    if (ei_tensor_dtype(t) != EI_DTYPE_STRING)
-        return ei_tensor_nbytes(t);
-    size_t n = ei_tensor_count(t), total = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t l = 0;
-        ei_tensor_string(t, i, &l);
-        total += 4 + l;
-    }
-    return total;
-}
-
-ei_code_t ei__v2_write_response(const ei__v2_request_t *rq, const char *model, int64_t version,
-                                const ei__model_config_t *cfg, ei_tensor_t *const *results,
-                                const char *const *names, size_t n, char **body, size_t *len,
-                                size_t *json_len, ei_error_t *err)
-{
-    ei_code_t rc = EI_OK;
-    ei__sbuf_t b = {0};
-    ei_tensor_t **cls = ei__calloc(n ? n : 1, sizeof *cls);
-    bool *bin = ei__calloc(n ? n : 1, sizeof *bin);
-    const ei__v2_output_t **shm = ei__calloc(n ? n : 1, sizeof *shm);
-    bool any_bin = false;
-    *body = NULL;
-    *len = 0;
-    *json_len = 0;
-    if (!cls || !bin || !shm) {
-        rc = ei__fail(err, EI_ENOMEM, "out of memory");
-        goto out;
-    }
-    /* Per output: binary or JSON, and the classification tensor when asked for. */
-    for (size_t i = 0; i < n; i++) {
-        const ei__v2_output_t *ro = NULL;
-        for (size_t k = 0; k < rq->n_outputs; k++)
-            if (strcmp(rq->outputs[k].name, names[i]) == 0)
-                ro = &rq->outputs[k];
-        shm[i] = ro && ro->shm_ptr ? ro : NULL;
-        bin[i] = shm[i] ? false : ro ? ro->binary : rq->binary_output;
-        if (ro && ro->classification > 0) {
-            const ei__config_io_t *io = cfg ? ei__model_config_output(cfg, names[i]) : NULL;
-            rc = classify(results[i], ro->classification, cfg && cfg->max_batch_size > 0, io,
-                          &cls[i], err);
-            if (rc != EI_OK) {
-                ei__error_prefix(err, "output '%s'", names[i]);
-                goto out;
-            }
-        }
-        const ei_tensor_t *t = cls[i] ? cls[i] : results[i];
-        if (!ei__v2_dtype_name(ei_tensor_dtype(t))) {
-            rc = ei__fail(err, EI_EUNSUPPORTED,
-                          "output '%s': element type %s has no KServe v2 datatype", names[i],
-                          ei_dtype_name(ei_tensor_dtype(t)));
-            goto out;
-        }
-        any_bin |= bin[i];
-        if (shm[i]) {
-            size_t need = binary_size(t);
-            if (need > shm[i]->shm_size) {
-                rc = ei__fail(err, EI_EINVAL,
-                              "output '%s': shared_memory_byte_size %llu is smaller than the "
-                              "result (%zu bytes)",
-                              names[i], (unsigned long long)shm[i]->shm_size, need);
-                goto out;
-            }
-        }
-    }
-    /* Every check has passed: only now write into the clients' shared memory. */
-    for (size_t i = 0; i < n; i++)
-        if (shm[i])
-            write_binary_to(shm[i]->shm_ptr, results[i]);
-    ei__sbuf_adds(&b, "{\"model_name\":");
-    ei__sbuf_json_str(&b, model, strlen(model));
-    ei__sbuf_printf(&b, ",\"model_version\":\"%lld\"", (long long)version);
-    if (rq->id) {
-        ei__sbuf_adds(&b, ",\"id\":");
-        ei__sbuf_json_str(&b, rq->id, strlen(rq->id));
-    }
-    ei__sbuf_adds(&b, ",\"outputs\":[");
-    for (size_t i = 0; i < n; i++) {
-        const ei_tensor_t *t = cls[i] ? cls[i] : results[i];
-        if (i)
-            ei__sbuf_addc(&b, ',');
-        ei__sbuf_adds(&b, "{\"name\":");
-        ei__sbuf_json_str(&b, names[i], strlen(names[i]));
-        ei__sbuf_printf(&b, ",\"datatype\":\"%s\",\"shape\":[",
-                        ei__v2_dtype_name(ei_tensor_dtype(t)));
-        const int64_t *sh = ei_tensor_shape(t);
-        for (size_t d = 0; d < ei_tensor_rank(t); d++)
-            ei__sbuf_printf(&b, "%s%lld", d ? "," : "", (long long)sh[d]);
-        ei__sbuf_addc(&b, ']');
-        if (shm[i]) {
-            ei__sbuf_adds(&b, ",\"parameters\":{\"shared_memory_region\":");
-            ei__sbuf_json_str(&b, shm[i]->shm_region, strlen(shm[i]->shm_region));
-            ei__sbuf_printf(&b, ",\"shared_memory_byte_size\":%zu}}", binary_size(t));
-        } else if (bin[i]) {
-            ei__sbuf_printf(&b, ",\"parameters\":{\"binary_data_size\":%zu}}", binary_size(t));
-        } else {
-            ei__sbuf_adds(&b, ",\"data\":");
-            write_json_data(&b, t);
-            ei__sbuf_addc(&b, '}');
-        }
-    }
-    ei__sbuf_adds(&b, "]}");
-    if (any_bin) {
-        *json_len = b.len;
-        for (size_t i = 0; i < n; i++)
-            if (bin[i])
-                write_binary(&b, cls[i] ? cls[i] : results[i]);
-    }
-    if (b.oom) {
-        rc = ei__fail(err, EI_ENOMEM, "out of memory writing the response");
-        goto out;
-    }
-    *body = ei__sbuf_take(&b, len);
-out:
-    if (cls)
-        for (size_t i = 0; i < n; i++)
-            ei_tensor_destroy(cls[i]);
-    ei__free(cls);
-    ei__free(bin);
-    ei__free((void *)shm);
-    ei__sbuf_free(&b);
-    if (rc != EI_OK)
-        *json_len = 0;
-    return rc;
 }

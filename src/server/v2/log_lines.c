@@ -6,7 +6,8 @@
  * across both streams. Lines go to the options' log callback, or to the library log sink when there
  * is none.
  */
-#include "server_internal.h"
+#include "sbuf.h"
+#include "v2_core.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,14 +42,15 @@ static const char *level_upper(ei_log_level_t l)
     return "INFO";
 }
 
-static void emit(ei_server_t *s, ei_server_log_stream_t stream, ei_log_level_t level, ei__sbuf_t *b)
+static void emit(const ei__v2_core_t *c, ei_server_log_stream_t stream, ei_log_level_t level,
+                 ei__sbuf_t *b)
 {
     if (b->oom || !b->data) {
         ei__sbuf_free(b);
         return;
     }
-    if (s->o.log_fn)
-        s->o.log_fn(stream, b->data, s->o.log_user);
+    if (c->o->log_fn)
+        c->o->log_fn(stream, b->data, c->o->log_user);
     else
         EI_LOG(level, stream == EI_SERVER_LOG_ACCESS ? "access" : "server", "%s", b->data);
     ei__sbuf_free(b);
@@ -101,39 +103,39 @@ static void model_kv(ei__sbuf_t *b, bool json, const char *model, int64_t versio
     kv_str(b, json, "model", mv);
 }
 
-void ei__log_access(ei_server_t *s, const ei__http_req_t *r, uint64_t dur_ns, const char *client)
+void ei__log_access(const ei__v2_core_t *c, const ei__access_t *a)
 {
-    bool json = s->o.log_format == EI_SERVER_LOG_JSON;
+    bool json = c->o->log_format == EI_SERVER_LOG_JSON;
     ei__sbuf_t b = {0};
-    ei_log_level_t level = r->status >= 500 || r->status == 0 ? EI_LOG_WARN : EI_LOG_INFO;
+    ei_log_level_t level = a->status >= 500 || a->status == 0 ? EI_LOG_WARN : EI_LOG_INFO;
     char msg[64];
-    snprintf(msg, sizeof msg, "%s", r->method ? r->method : "-");
+    snprintf(msg, sizeof msg, "%s", a->method ? a->method : "-");
     head(&b, json, level, "access", msg);
-    kv_u64(&b, json, "req", r->id);
-    model_kv(&b, json, r->model, r->version);
-    kv_str(&b, json, "client", client);
-    kv_str(&b, json, "path", r->url ? r->url : "-");
-    kv_u64(&b, json, "status", r->status);
-    kv_u64(&b, json, "bytes_in", r->bytes_in);
-    kv_u64(&b, json, "bytes_out", r->resp_len);
-    kv_u64(&b, json, "dur_us", dur_ns / 1000);
-    if (s->o.log_verbose >= 1 && (r->queue_ns || r->compute_ns)) {
-        kv_u64(&b, json, "queue_us", r->queue_ns / 1000);
-        kv_u64(&b, json, "compute_us", r->compute_ns / 1000);
+    kv_u64(&b, json, "req", a->id);
+    model_kv(&b, json, a->model, a->version);
+    kv_str(&b, json, "client", a->client ? a->client : "-");
+    kv_str(&b, json, "path", a->path ? a->path : "-");
+    kv_u64(&b, json, "status", a->status);
+    kv_u64(&b, json, "bytes_in", a->bytes_in);
+    kv_u64(&b, json, "bytes_out", a->bytes_out);
+    kv_u64(&b, json, "dur_us", a->dur_ns / 1000);
+    if (c->o->log_verbose >= 1 && (a->queue_ns || a->compute_ns)) {
+        kv_u64(&b, json, "queue_us", a->queue_ns / 1000);
+        kv_u64(&b, json, "compute_us", a->compute_ns / 1000);
     }
-    if (r->error[0])
-        kv_str(&b, json, "error", r->error);
+    if (a->error && a->error[0])
+        kv_str(&b, json, "error", a->error);
     if (json)
         ei__sbuf_addc(&b, '}');
-    emit(s, EI_SERVER_LOG_ACCESS, level, &b);
+    emit(c, EI_SERVER_LOG_ACCESS, level, &b);
 }
 
-void ei__log_event(ei_server_t *s, ei_log_level_t level, uint64_t req_id, const char *model,
+void ei__log_event(const ei__v2_core_t *c, ei_log_level_t level, uint64_t req_id, const char *model,
                    int64_t version, const char *fmt, ...)
 {
-    if (level < EI_LOG_INFO && s->o.log_verbose < 1)
+    if (level < EI_LOG_INFO && c->o->log_verbose < 1)
         return;
-    bool json = s->o.log_format == EI_SERVER_LOG_JSON;
+    bool json = c->o->log_format == EI_SERVER_LOG_JSON;
     char msg[768];
     va_list ap;
     va_start(ap, fmt);
@@ -148,5 +150,5 @@ void ei__log_event(ei_server_t *s, ei_log_level_t level, uint64_t req_id, const 
     model_kv(&b, json, model, version);
     if (json)
         ei__sbuf_addc(&b, '}');
-    emit(s, EI_SERVER_LOG_ERROR, level, &b);
+    emit(c, EI_SERVER_LOG_ERROR, level, &b);
 }

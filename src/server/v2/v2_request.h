@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * KServe v2 inference requests and responses on the wire: the JSON form (flat or nested `data`,
- * every v2 datatype, FP16/BF16 too), Triton's binary tensor extension in both directions (also the
- * raw single-input form), output selection and the classification extension. Pure functions of
- * bytes and tensors: no HTTP, no model repository, so they are unit-tested and fuzzed directly.
+ * The KServe v2 inference request object every front-end parses its wire format into (HTTP/REST:
+ * v2_json.h; gRPC: its protobuf messages), and the reply plan every front-end writes its answer
+ * from: output selection, binary or typed form, the classification extension, shared-memory
+ * outputs. Pure functions of bytes and tensors: no protocol, no model repository.
  */
-#ifndef EI_SERVER_V2_INFER_H
-#define EI_SERVER_V2_INFER_H
+#ifndef EI_SERVER_V2_REQUEST_H
+#define EI_SERVER_V2_REQUEST_H
 
 #include "model_config.h"
 #include "shm.h"
@@ -27,10 +27,13 @@ typedef struct ei__v2_output {
     uint64_t shm_size;
 } ei__v2_output_t;
 
-/** A parsed inference request. Everything it points to is owned by it. */
+/** A parsed inference request. Everything it points to is owned by it (names may point into
+ * `doc` or `wire`, the front-end's parsed message, which the request then owns too). */
 typedef struct ei__v2_request {
-    json_t *doc; /**< the JSON header (NULL for the raw binary form) */
-    char *id;    /**< "id" to echo, or NULL */
+    json_t *doc; /**< the JSON header (NULL for the raw binary form and other wire formats) */
+    void *wire;  /**< a front-end's parsed message the names point into, freed by wire_free */
+    void (*wire_free)(void *wire);
+    char *id; /**< "id" to echo, or NULL */
     size_t n_inputs;
     const char **input_names;
     ei_tensor_t **inputs;
@@ -48,33 +51,50 @@ const char *ei__v2_dtype_name(ei_dtype_t t);
 /** The element type of a v2 datatype name; EI_DTYPE_UNDEFINED when unknown. */
 ei_dtype_t ei__v2_dtype_parse(const char *name);
 
-/**
- * Parses a request body. `header_len` is the Inference-Header-Content-Length value, or -1 when
- * the header was absent (the whole body is JSON). `header_len` 0 is the raw form: the body is the
- * bytes of the model's only input, and `cfg` (required then) gives its name, type and shape.
- * Binary inputs whose bytes are suitably aligned borrow `body`, which must outlive the request.
- * Inputs and outputs may name shared-memory regions of `shm` (Triton's parameters
- * shared_memory_region / _offset / _byte_size); the request holds them until disposed, and
- * aligned inputs are read in place. `shm` NULL refuses them.
- * Errors are EI_EINVAL with a message naming the input and what was wrong.
- */
-ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
-                               size_t max_elements, const ei__model_config_t *cfg, ei__shm_t *shm,
-                               ei__v2_request_t *out, ei_error_t *err);
-
 /** Frees what a request owns (also after a failed parse). */
 void ei__v2_request_dispose(ei__v2_request_t *r);
 
 /**
- * Writes the response for `n` result tensors named `names` (in the order they are given).
- * Outputs bound to shared memory are written there (EI_EINVAL when the region is too small) and
- * listed without data.
- * `*json_len` receives the JSON header length when any output is binary (the body then continues
- * with the binary blobs), or 0 when the body is JSON only. `*body` is ei__malloc'd.
+ * A tensor from the binary tensor form (`p`, `n` bytes: the raw elements, or for BYTES a 4-byte
+ * little-endian length before each element). Aligned bytes are borrowed (`p` must outlive the
+ * tensor), others copied. `size_name` names where `n` came from in the error messages.
  */
-ei_code_t ei__v2_write_response(const ei__v2_request_t *rq, const char *model, int64_t version,
-                                const ei__model_config_t *cfg, ei_tensor_t *const *results,
-                                const char *const *names, size_t n, char **body, size_t *len,
-                                size_t *json_len, ei_error_t *err);
+ei_code_t ei__v2_tensor_from_bytes(const char *name, const char *size_name, ei_dtype_t t,
+                                   const int64_t *shape, size_t rank, size_t count, const char *p,
+                                   size_t n, ei_tensor_t **out, ei_error_t *err);
+
+/* The reply ----------------------------------------------------------------------------------- */
+
+/** One output of a reply, in the order the results are given. */
+typedef struct ei__v2_reply_out {
+    const char *name;
+    const ei_tensor_t *t;       /**< the result, or its classification strings */
+    bool binary;                /**< asked for in the binary form (binary_data / the default) */
+    const ei__v2_output_t *shm; /**< non-NULL: already written into this shared-memory output */
+    size_t nbytes;              /**< size of the binary form of t */
+} ei__v2_reply_out_t;
+
+typedef struct ei__v2_reply {
+    size_t n;
+    ei__v2_reply_out_t *out;
+    ei_tensor_t **owned; /**< classification tensors, freed by ei__v2_reply_dispose() */
+    bool any_binary;
+} ei__v2_reply_t;
+
+/**
+ * Plans the reply for `n` result tensors named `names`: per output the tensor to send (the
+ * classification extension applied), its form, and whether it goes into shared memory. Outputs
+ * bound to shared memory are written there once every check passed (EI_EINVAL when a region is
+ * too small). EI_EUNSUPPORTED for an element type v2 cannot carry.
+ */
+ei_code_t ei__v2_reply_prepare(const ei__v2_request_t *rq, const ei__model_config_t *cfg,
+                               ei_tensor_t *const *results, const char *const *names, size_t n,
+                               ei__v2_reply_t *out, ei_error_t *err);
+void ei__v2_reply_dispose(ei__v2_reply_t *r);
+
+/** Bytes of the binary form of a tensor (BYTES: a 4-byte length + the bytes per element). */
+size_t ei__v2_binary_size(const ei_tensor_t *t);
+/** Writes the binary form of a tensor into `dst` (room for ei__v2_binary_size() bytes). */
+void ei__v2_binary_write(uint8_t *dst, const ei_tensor_t *t);
 
 #endif
