@@ -8,10 +8,11 @@
  * numbers are ORT's and not ours (bench/core/ holds the bare loop and the side-by-side script that
  * checks it): the inputs are generated once before the loop, each iteration is one
  * ei_session_run() between two CLOCK_MONOTONIC stamps followed by releasing its outputs, and the
- * statistics are computed once the loop is over. Not a load generator for the server (that is
- * bench/server).
+ * statistics are computed once the loop is over. With --url it is a load generator for a
+ * server instead (bench_url.c).
  */
 #include "bench_stats.h"
+#include "bench_url.h"
 #include "cli.h"
 #include "commands.h"
 #include "inputs.h"
@@ -89,7 +90,9 @@ static void print_help(void)
         "Inputs are generated once, before the loop, to fit the model's declared shapes: the\n"
         "first free dimension of each input takes --batch, --dim NAME=N fixes any other.\n\n"
         "%s\n"
-        "exit status: 0 ok, 1 failure (the model cannot be loaded or run), 2 usage error\n",
+        "exit status: 0 ok, 1 failure (the model cannot be loaded or run), 2 usage error\n\n"
+        "edgeinfer bench --url URL --model M ... load-tests a KServe v2 server instead\n"
+        "(edgeinfer bench --url x --help for its options).\n",
         DEFAULT_ITERATIONS, DEFAULT_WARMUP, EI_CLI_SESSION_HELP);
 }
 
@@ -341,6 +344,13 @@ static ei_code_t run_once(ei_session_t *s, const char *const *names, ei_tensor_t
 
 static int run_bench(int argc, char **argv)
 {
+    /* `--url` switches to the load generator for a server (bench_url.c). */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--url") == 0 || strncmp(argv[i], "--url=", 6) == 0)
+            return ei_cli_bench_url(argc, argv);
+    }
     bench_args_t a;
     ei_session_t *s = NULL;
     const char **names = NULL;
