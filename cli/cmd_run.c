@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `edgeinfer run MODEL`: one inference. Inputs come from .npy / TensorProto .pb files (-i) or are
+ * `edgeinfer run MODEL`: one inference. Inputs come from .npy / TensorProto .pb files (-i;
+ * sequence, map and optional inputs from SequenceProto / MapProto / OptionalProto .pb files) or are
  * generated to fit the declared shapes (--random / --zeros); outputs are summarised (shape, dtype,
- * min/max/mean, first values) and optionally written as DIR/<output name>.npy. Not a benchmark
- * (see `bench`).
+ * min/max/mean, first values; sequences element by element) and optionally written as
+ * DIR/<output name>.npy (.pb for non-tensor values). Not a benchmark (see `bench`).
  *
  * Free dims of generated inputs: --dim NAME=N wins; then a symbolic dim whose size is known from an
  * input given as a file (silero's `batch` from the audio, for example); then the rules of inputs.h
@@ -67,10 +68,11 @@ typedef struct run_args {
     ei_cli_session_args_t sess;
 } run_args_t;
 
-/* Where an input tensor came from, for the report. */
+/* Where an input value came from, for the report. */
 typedef struct input_slot {
-    ei_tensor_t *tensor;
-    const char *source; /* the file, or NULL when generated */
+    ei_value_t *value;
+    ei_tensor_t *tensor; /* the value's tensor (borrowed), NULL for sequences, maps, optionals */
+    const char *source;  /* the file, or NULL when generated */
 } input_slot_t;
 
 static void print_help(void)
@@ -82,7 +84,9 @@ static void print_help(void)
            "options:\n"
            "  -i, --input NAME=FILE  feed input NAME from FILE: NumPy .npy or ONNX TensorProto\n"
            "                         .pb (by extension; other names are sniffed); repeatable.\n"
-           "                         -i FILE alone is fine for a single-input model\n"
+           "                         -i FILE alone is fine for a single-input model. Sequence,\n"
+           "                         map and optional inputs take ONNX SequenceProto, MapProto\n"
+           "                         and OptionalProto .pb files\n"
            "  --random               generate the inputs not given with -i: floats uniform in\n"
            "                         [0,1), integers in [0,10), bools, strings \"a\"\n"
            "  --zeros                generate them as zeros (empty strings) instead\n"
@@ -90,7 +94,8 @@ static void print_help(void)
            "  --batch N              size of the first free dim of generated inputs when no\n"
            "                         --dim names it (default 1); other free dims default to 1\n"
            "  -o, --output-dir DIR   write each output as DIR/<output name>.npy (characters\n"
-           "                         other than letters, digits, '.', '-', '_' become '_')\n"
+           "                         other than letters, digits, '.', '-', '_' become '_');\n"
+           "                         sequences, maps and optionals as .pb files\n"
            "  --output NAME          fetch only this output; repeatable (default: all)\n"
            "  --json                 print one JSON document instead of text\n"
            "  -h, --help             show this help\n\n" EI_CLI_SESSION_HELP
@@ -230,6 +235,40 @@ static ei_code_t load_tensor(const char *path, ei_tensor_t **out, ei_error_t *er
 }
 
 /*
+ * Loads the file for one input: a tensor input from .npy or .pb (TensorProto); a sequence, map or
+ * optional input from the matching .pb proto (the model says which).
+ */
+static ei_code_t load_input(const ei_value_info_t *decl, const char *path, input_slot_t *slot,
+                            ei_error_t *err)
+{
+    if (decl->kind == EI_VALUE_SEQUENCE || decl->kind == EI_VALUE_MAP ||
+        decl->kind == EI_VALUE_OPTIONAL) {
+        if (has_suffix(path, ".npy")) {
+            snprintf(err->msg, sizeof(err->msg),
+                     "%s: input '%s' is %s %s; give it as an ONNX %s .pb file, not .npy", path,
+                     decl->name, decl->kind == EI_VALUE_OPTIONAL ? "an" : "a",
+                     ei_value_kind_name(decl->kind),
+                     decl->kind == EI_VALUE_SEQUENCE ? "SequenceProto"
+                     : decl->kind == EI_VALUE_MAP    ? "MapProto"
+                                                     : "OptionalProto");
+            return err->code = EI_EINVAL;
+        }
+        return ei_value_load_pb(path, decl->kind, &slot->value, NULL, err);
+    }
+    ei_tensor_t *t = NULL;
+    ei_code_t rc = load_tensor(path, &t, err);
+    if (rc != EI_OK)
+        return rc;
+    rc = ei_value_from_tensor(t, &slot->value, err);
+    if (rc != EI_OK) {
+        ei_tensor_destroy(t);
+        return rc;
+    }
+    slot->tensor = t;
+    return EI_OK;
+}
+
+/*
  * Resolves the -i arguments into slots (one per model input). NAME=FILE splits at the first '='
  * when NAME is an input of the model; otherwise the whole argument is a file for the model's only
  * input. Returns an exit code.
@@ -269,13 +308,13 @@ static int read_inputs(const run_args_t *a, const ei_session_t *s, input_slot_t 
             idx = 0;
         }
         const char *in_name = ei_session_input(s, (size_t)idx)->name;
-        if (slots[idx].tensor != NULL)
+        if (slots[idx].value != NULL)
             return ei_cli_usage_error(CMD, "input '%s' given twice (-i %s and -i %s)", in_name,
                                       slots[idx].source, file);
         if (file[0] == '\0')
             return ei_cli_usage_error(CMD, "-i %s: missing FILE after '='", arg);
         ei_error_t err = {0};
-        if (load_tensor(file, &slots[idx].tensor, &err) != EI_OK)
+        if (load_input(ei_session_input(s, (size_t)idx), file, &slots[idx], &err) != EI_OK)
             return ei_cli_fail(&err, "reading input '%s'", in_name);
         slots[idx].source = file;
     }
@@ -396,7 +435,9 @@ static void print_tensor_line(const char *what, const char *name, const ei_tenso
 {
     char shape[256];
     ei_shape_format(ei_tensor_shape(t), ei_tensor_rank(t), shape, sizeof(shape));
-    printf("%s %s: %s %s", what, name, ei_dtype_name(ei_tensor_dtype(t)), shape);
+    /* Sequence elements have no name of their own: "  [2]: int64 [3]". */
+    printf("%s%s%s: %s %s", what, name[0] ? " " : "", name, ei_dtype_name(ei_tensor_dtype(t)),
+           shape);
     if (source != NULL)
         printf("  from %s", source);
     printf("\n");
@@ -424,13 +465,16 @@ static json_t *json_num(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
+static json_t *json_first(const ei_tensor_t *t, size_t max);
+
 static json_t *json_tensor(const char *name, const ei_tensor_t *t, const char *source,
                            const char *file)
 {
     json_t *o = json_object();
     if (o == NULL)
         return NULL;
-    ei_cli_json_set_str(o, "name", name);
+    if (name != NULL)
+        ei_cli_json_set_str(o, "name", name);
     json_object_set_new(o, "dtype", json_string(ei_dtype_name(ei_tensor_dtype(t))));
     json_object_set_new(o, "shape", ei_cli_json_shape(ei_tensor_shape(t), ei_tensor_rank(t)));
     if (source != NULL)
@@ -442,13 +486,78 @@ static json_t *json_tensor(const char *name, const ei_tensor_t *t, const char *s
         json_object_set_new(o, "mean", json_num(st.mean));
     }
     json_object_set_new(o, "nan_count", json_integer((json_int_t)st.nan));
+    json_t *first = json_first(t, FIRST_VALUES);
+    json_object_set_new(o, "first", first);
+    if (file != NULL)
+        ei_cli_json_set_str(o, "file", file);
+    return o;
+}
+
+/* How many sequence elements / map entries the summaries show. */
+#define FIRST_ITEMS 8
+
+/* Text summary of a value: tensors as before; sequences, maps and optionals with their parts. */
+static void print_value_lines(const char *what, const char *name, const ei_value_t *v,
+                              const char *source, const char *file)
+{
+    ei_value_kind_t k = ei_value_kind(v);
+    if (k == EI_VALUE_TENSOR) {
+        print_tensor_line(what, name, ei_value_tensor(v), source, file);
+        return;
+    }
+    size_t n = ei_value_count(v);
+    if (k == EI_VALUE_MAP) {
+        const ei_tensor_t *keys = ei_value_map_keys(v), *vals = ei_value_map_values(v);
+        printf("%s%s%s: map(%s, %s) of %zu entries", what, name[0] ? " " : "", name,
+               ei_dtype_name(ei_tensor_dtype(keys)), ei_dtype_name(ei_tensor_dtype(vals)), n);
+    } else if (k == EI_VALUE_SEQUENCE) {
+        printf("%s%s%s: sequence of %zu %s%s", what, name[0] ? " " : "", name, n,
+               ei_value_elem_kind(v) == EI_VALUE_MAP ? "map"
+                                                     : ei_dtype_name(ei_value_elem_dtype(v)),
+               ei_value_elem_kind(v) == EI_VALUE_MAP ? (n == 1 ? "" : "s")
+                                                     : (n == 1 ? " tensor" : " tensors"));
+    } else {
+        printf("%s%s%s: optional %s", what, name[0] ? " " : "", name,
+               n == 0 ? "None" : "holding a value");
+    }
+    if (source != NULL)
+        printf("  from %s", source);
+    printf("\n");
+    if (k == EI_VALUE_MAP) {
+        const ei_tensor_t *keys = ei_value_map_keys(v), *vals = ei_value_map_values(v);
+        if (n > 0) {
+            printf("  first:");
+            for (size_t i = 0; i < n && i < FIRST_ITEMS; i++) {
+                printf(i ? ", " : " ");
+                print_value(keys, i);
+                printf(": ");
+                print_value(vals, i);
+            }
+            printf("%s\n", n > FIRST_ITEMS ? ", ..." : "");
+        }
+    } else {
+        for (size_t i = 0; i < n && i < FIRST_ITEMS; i++) {
+            char label[64];
+            snprintf(label, sizeof(label), k == EI_VALUE_SEQUENCE ? "  [%zu]" : "  value", i);
+            print_value_lines(label, "", ei_value_element(v, i), NULL, NULL);
+        }
+        if (n > FIRST_ITEMS)
+            printf("  ... (%zu more)\n", n - FIRST_ITEMS);
+    }
+    if (file != NULL)
+        printf("  saved to %s\n", file);
+}
+
+/* The first values of a tensor as JSON: numbers, booleans or strings. */
+static json_t *json_first(const ei_tensor_t *t, size_t max)
+{
     json_t *first = json_array();
     ei_dtype_t dt = ei_tensor_dtype(t);
-    for (size_t i = 0; first != NULL && i < ei_tensor_count(t) && i < FIRST_VALUES; i++) {
+    for (size_t i = 0; first != NULL && i < ei_tensor_count(t) && i < max; i++) {
         if (dt == EI_DTYPE_STRING) {
             size_t len = 0;
-            const char *s = ei_tensor_string(t, i, &len);
-            json_array_append_new(first, ei_cli_json_str(s, len));
+            const char *str = ei_tensor_string(t, i, &len);
+            json_array_append_new(first, ei_cli_json_str(str, len));
         } else if (dt == EI_DTYPE_BOOL) {
             json_array_append_new(first, json_boolean(ei_tensor_get_f64(t, i) != 0));
         } else if (dt == EI_DTYPE_FLOAT32 || dt == EI_DTYPE_FLOAT64 || dt == EI_DTYPE_FLOAT16 ||
@@ -458,7 +567,55 @@ static json_t *json_tensor(const char *name, const ei_tensor_t *t, const char *s
             json_array_append_new(first, json_integer((json_int_t)ei_tensor_get_f64(t, i)));
         }
     }
-    json_object_set_new(o, "first", first);
+    return first;
+}
+
+/*
+ * A value as JSON: a tensor as json_tensor() with "kind": "tensor"; a sequence with "elem_dtype",
+ * "count" and "elements" (the first FIRST_ITEMS, each a tensor or map object without a name); a map
+ * with "key_dtype", "value_dtype", "count" and the first "keys" and "values"; an optional with
+ * "has_value" and "value".
+ */
+static json_t *json_value(const char *name, const ei_value_t *v, const char *source,
+                          const char *file)
+{
+    ei_value_kind_t k = ei_value_kind(v);
+    json_t *o;
+    if (k == EI_VALUE_TENSOR) {
+        o = json_tensor(name, ei_value_tensor(v), source, file);
+        if (o != NULL)
+            json_object_set_new(o, "kind", json_string("tensor"));
+        return o;
+    }
+    o = json_object();
+    if (o == NULL)
+        return NULL;
+    if (name != NULL)
+        ei_cli_json_set_str(o, "name", name);
+    json_object_set_new(o, "kind", json_string(ei_value_kind_name(k)));
+    if (source != NULL)
+        ei_cli_json_set_str(o, "source", source);
+    size_t n = ei_value_count(v);
+    if (k == EI_VALUE_MAP) {
+        const ei_tensor_t *keys = ei_value_map_keys(v), *vals = ei_value_map_values(v);
+        json_object_set_new(o, "key_dtype", json_string(ei_dtype_name(ei_tensor_dtype(keys))));
+        json_object_set_new(o, "value_dtype", json_string(ei_dtype_name(ei_tensor_dtype(vals))));
+        json_object_set_new(o, "count", json_integer((json_int_t)n));
+        json_object_set_new(o, "keys", json_first(keys, FIRST_ITEMS));
+        json_object_set_new(o, "values", json_first(vals, FIRST_ITEMS));
+    } else if (k == EI_VALUE_SEQUENCE) {
+        json_object_set_new(o, "elem_kind", json_string(ei_value_kind_name(ei_value_elem_kind(v))));
+        json_object_set_new(o, "elem_dtype", json_string(ei_dtype_name(ei_value_elem_dtype(v))));
+        json_object_set_new(o, "count", json_integer((json_int_t)n));
+        json_t *el = json_array();
+        for (size_t i = 0; el != NULL && i < n && i < FIRST_ITEMS; i++)
+            json_array_append_new(el, json_value(NULL, ei_value_element(v, i), NULL, NULL));
+        json_object_set_new(o, "elements", el);
+    } else {
+        json_object_set_new(o, "has_value", json_boolean(n > 0));
+        json_object_set_new(
+            o, "value", n > 0 ? json_value(NULL, ei_value_element(v, 0), NULL, NULL) : json_null());
+    }
     if (file != NULL)
         ei_cli_json_set_str(o, "file", file);
     return o;
@@ -491,9 +648,9 @@ static int run_run(int argc, char **argv)
     ei_session_t *s = NULL;
     input_slot_t *slots = NULL;
     const char **in_names = NULL;
-    ei_tensor_t **in_tensors = NULL;
+    ei_value_t **in_values = NULL;
     const char **out_names = NULL;
-    ei_tensor_t **outs = NULL;
+    ei_value_t **outs = NULL;
     char **files = NULL;
     size_t n_in = 0, n_out = 0;
     json_t *doc = NULL;
@@ -521,8 +678,8 @@ static int run_run(int argc, char **argv)
     n_in = ei_session_input_count(s);
     slots = calloc(n_in ? n_in : 1, sizeof(*slots));
     in_names = calloc(n_in ? n_in : 1, sizeof(*in_names));
-    in_tensors = calloc(n_in ? n_in : 1, sizeof(*in_tensors));
-    if (slots == NULL || in_names == NULL || in_tensors == NULL) {
+    in_values = calloc(n_in ? n_in : 1, sizeof(*in_values));
+    if (slots == NULL || in_names == NULL || in_values == NULL) {
         ei_cli_error("out of memory");
         goto out;
     }
@@ -565,7 +722,7 @@ static int run_run(int argc, char **argv)
     char missing[1024] = "";
     size_t n_missing = 0, mlen = 0;
     for (size_t i = 0; i < n_in; i++) {
-        if (slots[i].tensor == NULL && mlen < sizeof(missing)) {
+        if (slots[i].value == NULL && mlen < sizeof(missing)) {
             mlen += (size_t)snprintf(missing + mlen, sizeof(missing) - mlen, "%s'%s'",
                                      n_missing ? ", " : "", ei_session_input(s, i)->name);
             n_missing++;
@@ -586,22 +743,28 @@ static int run_run(int argc, char **argv)
                         .batch = a.batch,
                         .quiet = a.json};
     for (size_t i = 0; i < n_in; i++) {
-        if (slots[i].tensor != NULL)
+        if (slots[i].value != NULL)
             continue;
         if (ei_cli_make_input(ei_session_input(s, i), &gen, &slots[i].tensor, &err) != EI_OK) {
+            rc = ei_cli_fail(&err, "generating inputs");
+            goto out;
+        }
+        if (ei_value_from_tensor(slots[i].tensor, &slots[i].value, &err) != EI_OK) {
+            ei_value_destroy(slots[i].value);
+            slots[i].tensor = NULL;
             rc = ei_cli_fail(&err, "generating inputs");
             goto out;
         }
     }
     for (size_t i = 0; i < n_in; i++) {
         in_names[i] = ei_session_input(s, i)->name;
-        in_tensors[i] = slots[i].tensor;
+        in_values[i] = slots[i].value;
     }
 
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (ei_session_run(s, in_names, in_tensors, n_in, a.n_outputs > 0 ? out_names : NULL, outs,
-                       n_out, &err) != EI_OK) {
+    if (ei_session_run_values(s, in_names, in_values, n_in, a.n_outputs > 0 ? out_names : NULL,
+                              outs, n_out, &err) != EI_OK) {
         rc = ei_cli_fail(&err, "running '%s'", a.model);
         goto out;
     }
@@ -632,8 +795,10 @@ static int run_run(int argc, char **argv)
                 ei_cli_error("out of memory");
                 goto out;
             }
-            snprintf(files[i], size, "%s/%s.npy", a.out_dir, base);
-            if (ei_tensor_save_npy(outs[i], files[i], &err) != EI_OK) {
+            const ei_tensor_t *ot = ei_value_tensor(outs[i]);
+            snprintf(files[i], size, "%s/%s.%s", a.out_dir, base, ot != NULL ? "npy" : "pb");
+            if ((ot != NULL ? ei_tensor_save_npy(ot, files[i], &err)
+                            : ei_value_save_pb(outs[i], out_names[i], files[i], &err)) != EI_OK) {
                 rc = ei_cli_fail(&err, "saving output '%s'", out_names[i]);
                 goto out;
             }
@@ -650,42 +815,42 @@ static int run_run(int argc, char **argv)
         json_object_set_new(doc, "run_ms", json_real(ms));
         json_t *ji = json_array();
         for (size_t i = 0; ji != NULL && i < n_in; i++)
-            json_array_append_new(ji, json_tensor(in_names[i], in_tensors[i],
-                                                  slots[i].source != NULL        ? slots[i].source
-                                                  : a.fill == EI_CLI_FILL_RANDOM ? "random"
-                                                                                 : "zeros",
-                                                  NULL));
+            json_array_append_new(ji, json_value(in_names[i], in_values[i],
+                                                 slots[i].source != NULL        ? slots[i].source
+                                                 : a.fill == EI_CLI_FILL_RANDOM ? "random"
+                                                                                : "zeros",
+                                                 NULL));
         json_object_set_new(doc, "inputs", ji);
         json_t *jo = json_array();
         for (size_t i = 0; jo != NULL && i < n_out; i++)
-            json_array_append_new(jo, json_tensor(out_names[i], outs[i], NULL, files[i]));
+            json_array_append_new(jo, json_value(out_names[i], outs[i], NULL, files[i]));
         json_object_set_new(doc, "outputs", jo);
         rc = ei_cli_print_json(doc);
         doc = NULL;
         goto out;
     }
     for (size_t i = 0; i < n_in; i++)
-        print_tensor_line("input", in_names[i], in_tensors[i],
+        print_value_lines("input", in_names[i], in_values[i],
                           slots[i].source != NULL        ? slots[i].source
                           : a.fill == EI_CLI_FILL_RANDOM ? "--random"
                                                          : "--zeros",
                           NULL);
     for (size_t i = 0; i < n_out; i++)
-        print_tensor_line("output", out_names[i], outs[i], NULL, files[i]);
+        print_value_lines("output", out_names[i], outs[i], NULL, files[i]);
     printf("run: %.3f ms\n", ms);
     rc = fflush(stdout) == 0 ? EI_EXIT_OK : EI_EXIT_FAILURE;
 out:
     json_decref(doc);
     for (size_t i = 0; outs != NULL && i < n_out; i++)
-        ei_tensor_destroy(outs[i]);
+        ei_value_destroy(outs[i]);
     for (size_t i = 0; files != NULL && i < n_out; i++)
         free(files[i]);
     for (size_t i = 0; slots != NULL && i < n_in; i++)
-        ei_tensor_destroy(slots[i].tensor);
+        ei_value_destroy(slots[i].value);
     free(files);
     free(outs);
     free(out_names);
-    free(in_tensors);
+    free(in_values);
     free(in_names);
     free(slots);
     ei_session_destroy(s);

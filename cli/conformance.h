@@ -61,16 +61,25 @@ typedef struct ei_conf_tol {
 bool ei_conf_compare(const ei_tensor_t *expected, const ei_tensor_t *got, const ei_conf_tol_t *tol,
                      char *why, size_t why_size);
 
+/**
+ * Compares values of any kind: kinds must match; tensors as ei_conf_compare(); sequences element
+ * by element (same length); maps keys exactly and values with the tolerances; optionals both None
+ * or both holding matching values.
+ */
+bool ei_conf_compare_values(const ei_value_t *expected, const ei_value_t *got,
+                            const ei_conf_tol_t *tol, char *why, size_t why_size);
+
 /** The outcome of one case. */
 typedef enum ei_conf_status {
     EI_CONF_PASS = 0,
     EI_CONF_FAIL, /**< mismatch, load error, run error, crash, timeout */
-    EI_CONF_SKIP  /**< edgeinfer cannot feed or read the case (sequence/optional/map values) */
+    EI_CONF_SKIP  /**< the case cannot run here (a download pointer, a missing locale) */
 } ei_conf_status_t;
 
 /**
  * Runs every data set of one case in this process: loads the model (one intra-op thread), feeds
- * the input_N.pb files, compares with output_N.pb. Writes a one-line reason for FAIL/SKIP.
+ * the input_N.pb files (tensors, sequences, maps, optionals), compares with output_N.pb. Writes a
+ * one-line reason for FAIL/SKIP.
  */
 ei_conf_status_t ei_conf_run_case(const ei_conf_case_t *c, const ei_conf_tol_t *tol, char *why,
                                   size_t why_size);

@@ -434,25 +434,6 @@ bool ei_conf_compare(const ei_tensor_t *expected, const ei_tensor_t *got, const 
 
 /* Running one case --------------------------------------------------------------------------- */
 
-static const char *kind_name(ei_value_kind_t k)
-{
-    switch (k) {
-    case EI_VALUE_TENSOR:
-        return "a tensor";
-    case EI_VALUE_SEQUENCE:
-        return "a sequence";
-    case EI_VALUE_MAP:
-        return "a map";
-    case EI_VALUE_OPTIONAL:
-        return "an optional";
-    case EI_VALUE_SPARSE_TENSOR:
-        return "a sparse tensor";
-    case EI_VALUE_OTHER:
-        break;
-    }
-    return "a non-tensor value";
-}
-
 /* Copies `msg` into `why` with newlines and tabs turned into spaces. */
 static void one_line(char *why, size_t size, const char *prefix, const char *msg)
 {
@@ -463,9 +444,65 @@ static void one_line(char *why, size_t size, const char *prefix, const char *msg
     }
 }
 
+bool ei_conf_compare_values(const ei_value_t *expected, const ei_value_t *got,
+                            const ei_conf_tol_t *tol, char *why, size_t why_size)
+{
+    ei_value_kind_t ek = ei_value_kind(expected), gk = ei_value_kind(got);
+    if (ek != gk) {
+        snprintf(why, why_size, "expected a %s, got a %s", ei_value_kind_name(ek),
+                 ei_value_kind_name(gk));
+        return false;
+    }
+    switch (ek) {
+    case EI_VALUE_TENSOR:
+        return ei_conf_compare(ei_value_tensor(expected), ei_value_tensor(got), tol, why, why_size);
+    case EI_VALUE_MAP: {
+        char detail[900];
+        if (!ei_conf_compare(ei_value_map_keys(expected), ei_value_map_keys(got), tol, detail,
+                             sizeof(detail))) {
+            snprintf(why, why_size, "map keys: %s", detail);
+            return false;
+        }
+        if (!ei_conf_compare(ei_value_map_values(expected), ei_value_map_values(got), tol, detail,
+                             sizeof(detail))) {
+            snprintf(why, why_size, "map values: %s", detail);
+            return false;
+        }
+        return true;
+    }
+    case EI_VALUE_SEQUENCE:
+    case EI_VALUE_OPTIONAL: {
+        size_t ne = ei_value_count(expected), ng = ei_value_count(got);
+        if (ne != ng) {
+            if (ek == EI_VALUE_OPTIONAL)
+                snprintf(why, why_size, "expected %s, got %s", ne ? "a value" : "None",
+                         ng ? "a value" : "None");
+            else
+                snprintf(why, why_size, "expected %zu sequence elements, got %zu", ne, ng);
+            return false;
+        }
+        for (size_t i = 0; i < ne; i++) {
+            char detail[900];
+            if (!ei_conf_compare_values(ei_value_element(expected, i), ei_value_element(got, i),
+                                        tol, detail, sizeof(detail))) {
+                if (ek == EI_VALUE_OPTIONAL)
+                    snprintf(why, why_size, "optional value: %s", detail);
+                else
+                    snprintf(why, why_size, "sequence element %zu: %s", i, detail);
+                return false;
+            }
+        }
+        return true;
+    }
+    default:
+        snprintf(why, why_size, "cannot compare a %s", ei_value_kind_name(ek));
+        return false;
+    }
+}
+
 typedef struct {
-    ei_tensor_t *t[CONF_MAX_IO];
-    ei_tensor_t *owner[CONF_MAX_IO]; /* the loaded tensor when t[i] is a retyped view of it */
+    ei_value_t *v[CONF_MAX_IO];
+    ei_value_t *owner[CONF_MAX_IO]; /* the loaded value when v[i] is a retyped view of it */
     char *names[CONF_MAX_IO];
     size_t n;
 } pb_set_t;
@@ -473,8 +510,8 @@ typedef struct {
 static void pb_set_free(pb_set_t *s)
 {
     for (size_t i = 0; i < s->n; i++) {
-        ei_tensor_destroy(s->t[i]);
-        ei_tensor_destroy(s->owner[i]);
+        ei_value_destroy(s->v[i]);
+        ei_value_destroy(s->owner[i]);
         ei_free(s->names[i]);
     }
     s->n = 0;
@@ -485,26 +522,50 @@ static void pb_set_free(pb_set_t *s)
  * patterns (NumPy has no bfloat16). Where the model says bfloat16, view those bits as bfloat16:
  * the data is unchanged, only the element type is corrected.
  */
-static bool retype_bf16(pb_set_t *s, size_t i, ei_dtype_t want)
+static bool retype_bf16(pb_set_t *s, size_t i, const ei_value_info_t *vi)
 {
-    if (want != EI_DTYPE_BFLOAT16 || ei_tensor_dtype(s->t[i]) != EI_DTYPE_UINT16 ||
-        s->owner[i] != NULL)
+    const ei_tensor_t *t = ei_value_tensor(s->v[i]);
+    if (vi->kind != EI_VALUE_TENSOR || vi->dtype != EI_DTYPE_BFLOAT16 || t == NULL ||
+        ei_tensor_dtype(t) != EI_DTYPE_UINT16 || s->owner[i] != NULL)
         return true;
     ei_tensor_t *view = NULL;
+    ei_value_t *vv = NULL;
     ei_error_t err = {0};
-    if (ei_tensor_wrap(EI_DTYPE_BFLOAT16, ei_tensor_shape(s->t[i]), ei_tensor_rank(s->t[i]),
-                       ei_tensor_data(s->t[i]), ei_tensor_nbytes(s->t[i]), &view, &err) != EI_OK)
+    if (ei_tensor_wrap(EI_DTYPE_BFLOAT16, ei_tensor_shape(t), ei_tensor_rank(t), ei_tensor_data(t),
+                       ei_tensor_nbytes(t), &view, &err) != EI_OK)
         return false;
-    s->owner[i] = s->t[i];
-    s->t[i] = view;
+    if (ei_value_from_tensor(view, &vv, &err) != EI_OK) {
+        ei_tensor_destroy(view);
+        return false;
+    }
+    s->owner[i] = s->v[i];
+    s->v[i] = vv;
     return true;
 }
 
-/* Loads <dir>/<prefix>_0.pb, _1.pb ... until one is missing. */
-static ei_conf_status_t load_pb_set(const char *dir, const char *prefix, pb_set_t *out, char *why,
-                                    size_t why_size)
+/* The model's declaration of input/output `i`, or NULL. */
+static const ei_value_info_t *decl_at(const ei_session_t *s, bool inputs, size_t i)
+{
+    return inputs ? ei_session_input(s, i) : ei_session_output(s, i);
+}
+
+static const ei_value_info_t *decl_named(const ei_session_t *s, bool inputs, const char *name)
+{
+    int k = inputs ? ei_session_input_index(s, name) : ei_session_output_index(s, name);
+    return k >= 0 ? decl_at(s, inputs, (size_t)k) : NULL;
+}
+
+/*
+ * Loads <dir>/<prefix>_0.pb, _1.pb ... until one is missing. A .pb file does not say whether it
+ * holds a TensorProto, SequenceProto, MapProto or OptionalProto: the model's declaration does. The
+ * file is read as what the model input/output at its position is, and read again as what the
+ * input/output it names is when that differs.
+ */
+static ei_conf_status_t load_pb_set(const ei_session_t *s, bool inputs, const char *dir,
+                                    pb_set_t *out, char *why, size_t why_size)
 {
     char path[4096];
+    const char *prefix = inputs ? "input" : "output";
     out->n = 0;
     for (size_t i = 0;; i++) {
         snprintf(path, sizeof(path), "%s/%s_%zu.pb", dir, prefix, i);
@@ -515,7 +576,20 @@ static ei_conf_status_t load_pb_set(const char *dir, const char *prefix, pb_set_
             return EI_CONF_FAIL;
         }
         ei_error_t err = {0};
-        if (ei_tensor_load_pb(path, &out->t[i], &out->names[i], &err) != EI_OK) {
+        const ei_value_info_t *vi = decl_at(s, inputs, i);
+        ei_value_kind_t kind = vi != NULL ? vi->kind : EI_VALUE_TENSOR;
+        ei_code_t rc = ei_value_load_pb(path, kind, &out->v[i], &out->names[i], &err);
+        if (rc == EI_OK) {
+            const ei_value_info_t *named = decl_named(s, inputs, out->names[i]);
+            if (named != NULL && named->kind != kind) {
+                ei_value_destroy(out->v[i]);
+                ei_free(out->names[i]);
+                out->v[i] = NULL;
+                out->names[i] = NULL;
+                rc = ei_value_load_pb(path, named->kind, &out->v[i], &out->names[i], &err);
+            }
+        }
+        if (rc != EI_OK) {
             one_line(why, why_size, "", err.msg);
             return EI_CONF_FAIL;
         }
@@ -525,7 +599,7 @@ static ei_conf_status_t load_pb_set(const char *dir, const char *prefix, pb_set_
 }
 
 /*
- * The model names for the data set's tensors: the names stored in the .pb files when every one
+ * The model names for the data set's values: the names stored in the .pb files when every one
  * of them names a distinct model input/output, otherwise by position.
  */
 static ei_conf_status_t bind_names(const ei_session_t *s, bool inputs, const pb_set_t *set,
@@ -535,9 +609,7 @@ static ei_conf_status_t bind_names(const ei_session_t *s, bool inputs, const pb_
     size_t model_n = inputs ? ei_session_input_count(s) : ei_session_output_count(s);
     bool by_name = set->n > 0;
     for (size_t i = 0; i < set->n && by_name; i++) {
-        int idx = inputs ? ei_session_input_index(s, set->names[i])
-                         : ei_session_output_index(s, set->names[i]);
-        by_name = set->names[i][0] != '\0' && idx >= 0;
+        by_name = set->names[i][0] != '\0' && decl_named(s, inputs, set->names[i]) != NULL;
         for (size_t j = 0; j < i && by_name; j++)
             by_name = strcmp(set->names[i], set->names[j]) != 0;
     }
@@ -551,10 +623,8 @@ static ei_conf_status_t bind_names(const ei_session_t *s, bool inputs, const pb_
                  inputs ? "input" : "output", model_n, inputs ? "input" : "output");
         return EI_CONF_FAIL;
     }
-    for (size_t i = 0; i < set->n; i++) {
-        const ei_value_info_t *vi = inputs ? ei_session_input(s, i) : ei_session_output(s, i);
-        names[i] = vi->name;
-    }
+    for (size_t i = 0; i < set->n; i++)
+        names[i] = decl_at(s, inputs, i)->name;
     return EI_CONF_PASS;
 }
 
@@ -564,11 +634,11 @@ static ei_conf_status_t run_set(ei_session_t *s, const char *set_dir, const char
 {
     pb_set_t in = {0}, exp = {0};
     why[0] = '\0';
-    ei_tensor_t *got[CONF_MAX_IO] = {0};
+    ei_value_t *got[CONF_MAX_IO] = {0};
     const char *in_names[CONF_MAX_IO], *out_names[CONF_MAX_IO];
-    ei_conf_status_t st = load_pb_set(set_dir, "input", &in, why, why_size);
+    ei_conf_status_t st = load_pb_set(s, true, set_dir, &in, why, why_size);
     if (st == EI_CONF_PASS)
-        st = load_pb_set(set_dir, "output", &exp, why, why_size);
+        st = load_pb_set(s, false, set_dir, &exp, why, why_size);
     if (st == EI_CONF_PASS)
         st = bind_names(s, true, &in, in_names, set_name, why, why_size);
     if (st == EI_CONF_PASS)
@@ -578,13 +648,13 @@ static ei_conf_status_t run_set(ei_session_t *s, const char *set_dir, const char
         st = EI_CONF_FAIL;
     }
     for (size_t i = 0; st == EI_CONF_PASS && i < in.n; i++) {
-        int k = ei_session_input_index(s, in_names[i]);
-        if (k >= 0 && !retype_bf16(&in, i, ei_session_input(s, (size_t)k)->dtype))
+        const ei_value_info_t *vi = decl_named(s, true, in_names[i]);
+        if (vi != NULL && !retype_bf16(&in, i, vi))
             st = EI_CONF_FAIL;
     }
     for (size_t i = 0; st == EI_CONF_PASS && i < exp.n; i++) {
-        int k = ei_session_output_index(s, out_names[i]);
-        if (k >= 0 && !retype_bf16(&exp, i, ei_session_output(s, (size_t)k)->dtype))
+        const ei_value_info_t *vi = decl_named(s, false, out_names[i]);
+        if (vi != NULL && !retype_bf16(&exp, i, vi))
             st = EI_CONF_FAIL;
     }
     if (st != EI_CONF_PASS && why[0] == '\0')
@@ -592,7 +662,7 @@ static ei_conf_status_t run_set(ei_session_t *s, const char *set_dir, const char
     if (st != EI_CONF_PASS)
         goto out;
     ei_error_t err = {0};
-    if (ei_session_run(s, in_names, in.t, in.n, out_names, got, exp.n, &err) != EI_OK) {
+    if (ei_session_run_values(s, in_names, in.v, in.n, out_names, got, exp.n, &err) != EI_OK) {
         char prefix[160];
         snprintf(prefix, sizeof(prefix), "%s: run failed: ", set_name);
         one_line(why, why_size, prefix, err.msg);
@@ -601,7 +671,7 @@ static ei_conf_status_t run_set(ei_session_t *s, const char *set_dir, const char
     }
     for (size_t i = 0; i < exp.n; i++) {
         char detail[1024];
-        if (!ei_conf_compare(exp.t[i], got[i], tol, detail, sizeof(detail))) {
+        if (!ei_conf_compare_values(exp.v[i], got[i], tol, detail, sizeof(detail))) {
             snprintf(why, why_size, "%s: output %zu '%s': %s", set_name, i, out_names[i], detail);
             st = EI_CONF_FAIL;
             break;
@@ -609,7 +679,7 @@ static ei_conf_status_t run_set(ei_session_t *s, const char *set_dir, const char
     }
 out:
     for (size_t i = 0; i < exp.n; i++)
-        ei_tensor_destroy(got[i]);
+        ei_value_destroy(got[i]);
     pb_set_free(&in);
     pb_set_free(&exp);
     return st;
@@ -648,28 +718,6 @@ ei_conf_status_t ei_conf_run_case(const ei_conf_case_t *c, const ei_conf_tol_t *
         }
         one_line(why, why_size, "load failed: ", err.msg);
         return EI_CONF_FAIL;
-    }
-    /* edgeinfer's run API takes and returns tensors only. */
-    for (size_t i = 0; i < ei_session_input_count(s); i++) {
-        const ei_value_info_t *vi = ei_session_input(s, i);
-        if (vi->kind != EI_VALUE_TENSOR) {
-            snprintf(why, why_size,
-                     "edgeinfer cannot feed: input '%s' is %s (the tensor API feeds tensors only)",
-                     vi->name, kind_name(vi->kind));
-            st = EI_CONF_SKIP;
-            goto out;
-        }
-    }
-    for (size_t i = 0; i < ei_session_output_count(s); i++) {
-        const ei_value_info_t *vi = ei_session_output(s, i);
-        if (vi->kind != EI_VALUE_TENSOR) {
-            snprintf(why, why_size,
-                     "edgeinfer cannot feed: output '%s' is %s (the tensor API returns tensors "
-                     "only)",
-                     vi->name, kind_name(vi->kind));
-            st = EI_CONF_SKIP;
-            goto out;
-        }
     }
     DIR *d = opendir(c->dir);
     if (d == NULL) {

@@ -55,6 +55,7 @@
 #include "status.h"
 #include "tensor.h"
 #include "tensor_io.h"
+#include "value.h"
 #include "version.h"
 
 #endif

@@ -81,6 +81,13 @@ typedef struct ei_session_opts {
      * error that says so. Not copied: must outlive the call.
      */
     const ei_model_key_t *model_key;
+    /**
+     * Custom-op libraries to load before the model, in order: shared objects exporting ONNX
+     * Runtime's `RegisterCustomOps` entry point (the custom-op C API). A missing file is EI_ENOENT,
+     * a library that cannot be loaded or registered EI_EMODEL, both naming the library.
+     */
+    const char *const *custom_op_libraries;
+    size_t n_custom_op_libraries;
 } ei_session_opts_t;
 
 /** Fills `opts` with defaults. */
@@ -106,6 +113,14 @@ typedef struct ei_value_info {
     bool rank_known; /**< false when the model gives no shape at all */
     const int64_t *shape;         /**< -1 for a free dim */
     const char *const *dim_names; /**< "" when the dim has no symbolic name */
+    /**
+     * For sequences and optionals: the kind of what they hold (EI_VALUE_TENSOR, EI_VALUE_SEQUENCE
+     * for an optional sequence, EI_VALUE_MAP for a sequence of maps); for maps: EI_VALUE_TENSOR
+     * (the values); for tensors: EI_VALUE_TENSOR.
+     */
+    ei_value_kind_t elem_kind;
+    /** For maps: the key type (INT64 or STRING); `dtype` is then the value type. */
+    ei_dtype_t key_dtype;
 } ei_value_info_t;
 
 /** Model metadata. Valid as long as the session. Strings are "" when absent. */

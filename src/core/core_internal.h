@@ -12,6 +12,7 @@
 #include <edgeinfer/runtime.h>
 #include <edgeinfer/session.h>
 #include <edgeinfer/tensor.h>
+#include <edgeinfer/value.h>
 #include <onnxruntime_c_api.h>
 
 /** The OrtApi table (never NULL once ei__env() succeeded). */
@@ -45,5 +46,20 @@ double ei__dtype_read_f64(ei_dtype_t t, const void *data, size_t i);
 ei_code_t ei__tensor_to_ort(const ei_tensor_t *t, OrtValue **out, bool *borrowed, ei_error_t *err);
 /** Wraps an ORT-owned tensor value (takes ownership of `v` on success). */
 ei_code_t ei__tensor_from_ort(OrtValue *v, ei_tensor_t **out, ei_error_t *err);
+
+/**
+ * Builds an OrtValue for a value of any kind; `*borrowed` when it is the tensor's own value. `decl`
+ * (may be NULL) supplies the element type of an empty sequence that lacks one.
+ */
+ei_code_t ei__value_to_ort(const ei_value_t *v, const ei_value_info_t *decl, OrtValue **out,
+                           bool *borrowed, ei_error_t *err);
+/** An empty sequence of `dtype` tensors (value_empty.c: the C API cannot create one). */
+ei_code_t ei__ort_empty_sequence(ei_dtype_t dtype, OrtValue **out, ei_error_t *err);
+/**
+ * Turns an ORT output into a value, guided by its declaration (`decl` may be NULL): an output
+ * declared optional becomes an optional value. Takes ownership of `v` whatever happens.
+ */
+ei_code_t ei__value_from_ort(OrtValue *v, const ei_value_info_t *decl, ei_value_t **out,
+                             ei_error_t *err);
 
 #endif

@@ -176,6 +176,30 @@ static ei_code_t add_providers(ei_session_t *s, OrtSessionOptions *so, const ei_
     return EI_OK;
 }
 
+/* Loads the custom-op libraries (ORT dlopen()s them and calls their RegisterCustomOps). */
+static ei_code_t add_custom_ops(OrtSessionOptions *so, const ei_session_opts_t *o, ei_error_t *err)
+{
+    for (size_t i = 0; i < o->n_custom_op_libraries; i++) {
+        const char *lib = o->custom_op_libraries != NULL ? o->custom_op_libraries[i] : NULL;
+        if (lib == NULL || lib[0] == '\0')
+            return ei__fail(err, EI_EINVAL, "custom-op library %zu has no path", i);
+        struct stat st;
+        if (stat(lib, &st) != 0)
+            return ei__fail(err, errno == ENOENT ? EI_ENOENT : EI_EIO, "custom-op library %s: %s",
+                            lib, strerror(errno));
+        if (!S_ISREG(st.st_mode))
+            return ei__fail(err, EI_EINVAL, "custom-op library %s: not a regular file", lib);
+        ei_code_t rc = ei__ort_check(ei__ort->RegisterCustomOpsLibrary_V2(so, lib), err);
+        if (rc != EI_OK) {
+            if (err != NULL)
+                err->code = EI_EMODEL;
+            ei__error_prefix(err, "custom-op library %s could not be loaded", lib);
+            return EI_EMODEL;
+        }
+    }
+    return EI_OK;
+}
+
 static ei_code_t build_options(ei_session_t *s, const ei_session_opts_t *o, OrtSessionOptions **out,
                                ei_error_t *err)
 {
@@ -245,6 +269,8 @@ static ei_code_t build_options(ei_session_t *s, const ei_session_opts_t *o, OrtS
                                                      o->dim_overrides[i].value);
     }
     rc = ei__ort_check(st, err);
+    if (rc == EI_OK)
+        rc = add_custom_ops(so, o, err);
     if (rc == EI_OK)
         rc = add_providers(s, so, o, err);
 out:
@@ -319,20 +345,48 @@ static ei_code_t read_type(OrtTypeInfo *ti, value_slot_t *slot, ei_error_t *err)
         if (rc != EI_OK)
             return rc;
         if (inner != NULL) {
-            const OrtTensorTypeAndShapeInfo *info = NULL;
-            if (ei__ort_check(ei__ort->CastTypeInfoToTensorInfo(inner, &info), NULL) == EI_OK &&
-                info != NULL) {
-                ONNXTensorElementDataType et;
-                if (ei__ort_check(ei__ort->GetTensorElementType(info, &et), NULL) == EI_OK)
-                    slot->pub.dtype = (ei_dtype_t)et;
-            }
+            /* What the sequence/optional holds: its kind and, for tensors, their element type. */
+            value_slot_t in_slot;
+            memset(&in_slot, 0, sizeof(in_slot));
+            rc = read_type(inner, &in_slot, err);
             ei__ort->ReleaseTypeInfo(inner);
+            for (size_t d = 0; d < EI_MAX_RANK; d++)
+                ei__free(in_slot.dim_name_store[d]);
+            if (rc != EI_OK)
+                return rc;
+            slot->pub.elem_kind = in_slot.pub.kind;
+            slot->pub.dtype = in_slot.pub.dtype;
+            slot->pub.key_dtype = in_slot.pub.key_dtype;
         }
         return EI_OK;
     }
-    case ONNX_TYPE_MAP:
+    case ONNX_TYPE_MAP: {
         slot->pub.kind = EI_VALUE_MAP;
+        const OrtMapTypeInfo *mi = NULL;
+        rc = ei__ort_check(ei__ort->CastTypeInfoToMapTypeInfo(ti, &mi), err);
+        if (rc != EI_OK || mi == NULL)
+            return rc;
+        ONNXTensorElementDataType kt = ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
+        rc = ei__ort_check(ei__ort->GetMapKeyType(mi, &kt), err);
+        if (rc != EI_OK)
+            return rc;
+        slot->pub.key_dtype = (ei_dtype_t)kt;
+        OrtTypeInfo *vti = NULL;
+        rc = ei__ort_check(ei__ort->GetMapValueType(mi, &vti), err);
+        if (rc != EI_OK)
+            return rc;
+        const OrtTensorTypeAndShapeInfo *info = NULL;
+        if (vti != NULL &&
+            ei__ort_check(ei__ort->CastTypeInfoToTensorInfo(vti, &info), NULL) == EI_OK &&
+            info != NULL) {
+            ONNXTensorElementDataType et;
+            if (ei__ort_check(ei__ort->GetTensorElementType(info, &et), NULL) == EI_OK)
+                slot->pub.dtype = (ei_dtype_t)et;
+        }
+        if (vti != NULL)
+            ei__ort->ReleaseTypeInfo(vti);
         return EI_OK;
+    }
     default:
         slot->pub.kind = EI_VALUE_OTHER;
         return EI_OK;
@@ -817,6 +871,56 @@ ei_code_t ei_session_check_inputs(const ei_session_t *s, const char *const *inpu
     return EI_OK;
 }
 
+/* Checks the requested output names (NULL: all, into exactly n_out slots); sets `*names`. */
+static ei_code_t check_outputs(const ei_session_t *s, const char *const *output_names,
+                               size_t n_outputs, const char *const **names, ei_error_t *err)
+{
+    if (output_names == NULL) {
+        if (n_outputs != s->n_out)
+            return ei__fail(err, EI_EINVAL,
+                            "asked for all outputs into %zu slots; the model has %zu", n_outputs,
+                            s->n_out);
+        *names = s->out_names;
+        return EI_OK;
+    }
+    for (size_t i = 0; i < n_outputs; i++) {
+        if (ei_session_output_index(s, output_names[i]) < 0) {
+            char names_buf[400];
+            name_list(s->out, s->n_out, names_buf, sizeof(names_buf));
+            return ei__fail(err, EI_ENOTFOUND, "unknown output '%s' (the model's outputs: %s)",
+                            output_names[i] ? output_names[i] : "(null)", names_buf);
+        }
+    }
+    *names = output_names;
+    return EI_OK;
+}
+
+/*
+ * What a run does once inputs are checked and converted: ORT's Run, with its errors mapped.
+ * `out_vals` is zeroed first; on failure every value ORT made is released.
+ */
+static ei_code_t run_ort(ei_session_t *s, const char *const *input_names, OrtValue **in_vals,
+                         size_t n_inputs, const char *const *output_names, OrtValue **out_vals,
+                         size_t n_outputs, ei_error_t *err)
+{
+    memset(out_vals, 0, n_outputs * sizeof(*out_vals));
+    ei_code_t rc = ei__ort_check(ei__ort->Run(s->ort, s->run_opts, input_names,
+                                              (const OrtValue *const *)in_vals, n_inputs,
+                                              output_names, n_outputs, out_vals),
+                                 err);
+    if (rc != EI_OK) {
+        if (rc == EI_EINVAL || rc == EI_EUNSUPPORTED || rc == EI_ENOTFOUND)
+            rc = err != NULL ? (err->code = EI_ERUNTIME) : EI_ERUNTIME;
+        ei__error_prefix(err, "running the model");
+        for (size_t i = 0; i < n_outputs; i++) {
+            if (out_vals[i] != NULL)
+                ei__ort->ReleaseValue(out_vals[i]);
+            out_vals[i] = NULL;
+        }
+    }
+    return rc;
+}
+
 ei_code_t ei_session_run(ei_session_t *s, const char *const *input_names,
                          ei_tensor_t *const *inputs, size_t n_inputs,
                          const char *const *output_names, ei_tensor_t **outputs, size_t n_outputs,
@@ -834,23 +938,17 @@ ei_code_t ei_session_run(ei_session_t *s, const char *const *input_names,
     for (size_t i = 0; i < n_outputs; i++)
         outputs[i] = NULL;
     rc = ei_session_check_inputs(s, input_names, inputs, n_inputs, err);
+    if (rc == EI_OK)
+        rc = check_outputs(s, output_names, n_outputs, &output_names, err);
     if (rc != EI_OK)
         return rc;
-    if (output_names == NULL) {
-        if (n_outputs != s->n_out)
-            return ei__fail(err, EI_EINVAL,
-                            "asked for all outputs into %zu slots; the model has %zu", n_outputs,
-                            s->n_out);
-        output_names = s->out_names;
-    } else {
-        for (size_t i = 0; i < n_outputs; i++) {
-            if (ei_session_output_index(s, output_names[i]) < 0) {
-                char names[400];
-                name_list(s->out, s->n_out, names, sizeof(names));
-                return ei__fail(err, EI_ENOTFOUND, "unknown output '%s' (the model's outputs: %s)",
-                                output_names[i] ? output_names[i] : "(null)", names);
-            }
-        }
+    for (size_t i = 0; i < n_outputs; i++) {
+        const ei_value_info_t *vi = &s->out[ei_session_output_index(s, output_names[i])].pub;
+        if (vi->kind != EI_VALUE_TENSOR)
+            return ei__fail(err, EI_EUNSUPPORTED,
+                            "output '%s' is a %s; ei_session_run() returns tensors only (use "
+                            "ei_session_run_values())",
+                            output_names[i], ei_value_kind_name(vi->kind));
     }
     if (n_inputs > 16) {
         in_vals = ei__calloc(n_inputs, sizeof(*in_vals));
@@ -869,21 +967,9 @@ ei_code_t ei_session_run(ei_session_t *s, const char *const *input_names,
             goto out;
         }
     }
-    memset(out_vals, 0, n_outputs * sizeof(*out_vals));
-    rc = ei__ort_check(ei__ort->Run(s->ort, s->run_opts, input_names,
-                                    (const OrtValue *const *)in_vals, n_inputs, output_names,
-                                    n_outputs, out_vals),
-                       err);
-    if (rc != EI_OK) {
-        if (rc == EI_EINVAL || rc == EI_EUNSUPPORTED || rc == EI_ENOTFOUND)
-            rc = err != NULL ? (err->code = EI_ERUNTIME) : EI_ERUNTIME;
-        ei__error_prefix(err, "running the model");
-        for (size_t i = 0; i < n_outputs; i++) {
-            if (out_vals[i] != NULL)
-                ei__ort->ReleaseValue(out_vals[i]);
-        }
+    rc = run_ort(s, input_names, in_vals, n_inputs, output_names, out_vals, n_outputs, err);
+    if (rc != EI_OK)
         goto out;
-    }
     for (size_t i = 0; i < n_outputs; i++) {
         if (rc == EI_OK) {
             rc = ei__tensor_from_ort(out_vals[i], &outputs[i], err);
@@ -912,5 +998,193 @@ out:
         ei__free(borrowed);
     if (out_vals != out_stack)
         ei__free(out_vals);
+    return rc;
+}
+
+/* Checks the tensors inside a sequence against the declared element type. */
+static ei_code_t check_elements(const value_slot_t *decl, const ei_value_t *v, ei_error_t *err)
+{
+    if (ei_value_elem_kind(v) != decl->pub.elem_kind)
+        return ei__fail(
+            err, EI_EINVAL, "input '%s': expected a %s of %ss, got a %s of %ss", decl->name,
+            ei_value_kind_name(decl->pub.kind), ei_value_kind_name(decl->pub.elem_kind),
+            ei_value_kind_name(ei_value_kind(v)), ei_value_kind_name(ei_value_elem_kind(v)));
+    if (decl->pub.dtype == EI_DTYPE_UNDEFINED)
+        return EI_OK;
+    for (size_t i = 0; i < ei_value_count(v); i++) {
+        const ei_value_t *e = ei_value_element(v, i);
+        if (ei_value_elem_dtype(e) != decl->pub.dtype)
+            return ei__fail(err, EI_EINVAL,
+                            "input '%s': element %zu has element type %s, expected %s", decl->name,
+                            i, ei_dtype_name(ei_value_elem_dtype(e)),
+                            ei_dtype_name(decl->pub.dtype));
+    }
+    return EI_OK;
+}
+
+/*
+ * Checks one value against the model's declaration of an input. Inside an optional only element
+ * types are checked, not shapes, as ONNX Runtime does (backend test models declare a scalar and
+ * feed a vector there).
+ */
+static ei_code_t check_value(const value_slot_t *decl, const ei_value_t *v, bool in_optional,
+                             ei_error_t *err)
+{
+    ei_value_kind_t want = decl->pub.kind, got = ei_value_kind(v);
+    if (want == EI_VALUE_OPTIONAL && got != EI_VALUE_OPTIONAL) {
+        /* A plain value of the kind the optional holds is fed as a present optional. */
+        if (got != decl->pub.elem_kind)
+            return ei__fail(err, EI_EINVAL, "input '%s': expected an optional %s, got a %s",
+                            decl->name, ei_value_kind_name(decl->pub.elem_kind),
+                            ei_value_kind_name(got));
+        value_slot_t inner = *decl;
+        inner.pub.kind = decl->pub.elem_kind;
+        inner.pub.elem_kind = EI_VALUE_TENSOR;
+        return check_value(&inner, v, true, err);
+    }
+    if (want != got)
+        return ei__fail(err, EI_EINVAL, "input '%s': expected a %s, got a %s", decl->name,
+                        ei_value_kind_name(want), ei_value_kind_name(got));
+    switch (want) {
+    case EI_VALUE_TENSOR:
+        if (in_optional) {
+            ei_dtype_t dt = ei_tensor_dtype(ei_value_tensor(v));
+            if (decl->pub.dtype != EI_DTYPE_UNDEFINED && dt != decl->pub.dtype)
+                return ei__fail(err, EI_EINVAL, "input '%s': expected element type %s, got %s",
+                                decl->name, ei_dtype_name(decl->pub.dtype), ei_dtype_name(dt));
+            return EI_OK;
+        }
+        return check_one(decl, ei_value_tensor(v), err);
+    case EI_VALUE_SEQUENCE:
+        return check_elements(decl, v, err);
+    case EI_VALUE_MAP: {
+        ei_dtype_t kt = ei_tensor_dtype(ei_value_map_keys(v));
+        ei_dtype_t vt = ei_tensor_dtype(ei_value_map_values(v));
+        if ((decl->pub.key_dtype != EI_DTYPE_UNDEFINED && kt != decl->pub.key_dtype) ||
+            (decl->pub.dtype != EI_DTYPE_UNDEFINED && vt != decl->pub.dtype))
+            return ei__fail(err, EI_EINVAL, "input '%s': expected a map(%s, %s), got map(%s, %s)",
+                            decl->name, ei_dtype_name(decl->pub.key_dtype),
+                            ei_dtype_name(decl->pub.dtype), ei_dtype_name(kt), ei_dtype_name(vt));
+        return EI_OK;
+    }
+    case EI_VALUE_OPTIONAL: {
+        /* A None read from a file whose elem_type is UNDEFINED does not know what it would hold. */
+        if (ei_value_count(v) == 0 && ei_value_elem_dtype(v) == EI_DTYPE_UNDEFINED)
+            return EI_OK;
+        if (ei_value_elem_kind(v) != decl->pub.elem_kind)
+            return ei__fail(err, EI_EINVAL,
+                            "input '%s': expected an optional %s, got an optional %s", decl->name,
+                            ei_value_kind_name(decl->pub.elem_kind),
+                            ei_value_kind_name(ei_value_elem_kind(v)));
+        const ei_value_t *inner_v = ei_value_element(v, 0);
+        if (inner_v == NULL)
+            return EI_OK; /* None: refused when converted, with the reason */
+        value_slot_t inner = *decl;
+        inner.pub.kind = decl->pub.elem_kind;
+        inner.pub.elem_kind = EI_VALUE_TENSOR;
+        return check_value(&inner, inner_v, true, err);
+    }
+    default:
+        return ei__fail(err, EI_EUNSUPPORTED, "input '%s' is a %s, which edgeinfer cannot feed",
+                        decl->name, ei_value_kind_name(want));
+    }
+}
+
+static ei_code_t check_values(const ei_session_t *s, const char *const *input_names,
+                              ei_value_t *const *inputs, size_t n_inputs, ei_error_t *err)
+{
+    char names[400];
+    if (n_inputs > 0 && (input_names == NULL || inputs == NULL))
+        return ei__fail(err, EI_EINVAL, "input names or values are NULL");
+    for (size_t i = 0; i < n_inputs; i++) {
+        if (input_names[i] == NULL || inputs[i] == NULL)
+            return ei__fail(err, EI_EINVAL, "input %zu has no name or no value", i);
+        int idx = ei_session_input_index(s, input_names[i]);
+        if (idx < 0) {
+            name_list(s->in, s->n_in, names, sizeof(names));
+            return ei__fail(err, EI_ENOTFOUND, "unknown input '%s' (the model's inputs: %s)",
+                            input_names[i], names);
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(input_names[j], input_names[i]) == 0)
+                return ei__fail(err, EI_EINVAL, "input '%s' is given twice", input_names[i]);
+        }
+        ei_code_t rc = check_value(&s->in[idx], inputs[i], false, err);
+        if (rc != EI_OK)
+            return rc;
+    }
+    for (size_t m = 0; m < s->n_in; m++) {
+        bool given = false;
+        for (size_t i = 0; i < n_inputs && !given; i++)
+            given = strcmp(input_names[i], s->in[m].name) == 0;
+        if (!given) {
+            name_list(s->in, s->n_in, names, sizeof(names));
+            return ei__fail(err, EI_EINVAL, "missing input '%s' (the model's inputs: %s)",
+                            s->in[m].name, names);
+        }
+    }
+    return EI_OK;
+}
+
+ei_code_t ei_session_run_values(ei_session_t *s, const char *const *input_names,
+                                ei_value_t *const *inputs, size_t n_inputs,
+                                const char *const *output_names, ei_value_t **outputs,
+                                size_t n_outputs, ei_error_t *err)
+{
+    OrtValue **in_vals = NULL, **out_vals = NULL;
+    bool *borrowed = NULL;
+    size_t made = 0;
+    if (outputs == NULL && n_outputs > 0)
+        return ei__fail(err, EI_EINVAL, "outputs array is NULL");
+    for (size_t i = 0; i < n_outputs; i++)
+        outputs[i] = NULL;
+    ei_code_t rc = check_values(s, input_names, inputs, n_inputs, err);
+    if (rc == EI_OK)
+        rc = check_outputs(s, output_names, n_outputs, &output_names, err);
+    if (rc != EI_OK)
+        return rc;
+    in_vals = ei__calloc(n_inputs ? n_inputs : 1, sizeof(*in_vals));
+    borrowed = ei__calloc(n_inputs ? n_inputs : 1, sizeof(*borrowed));
+    out_vals = ei__calloc(n_outputs ? n_outputs : 1, sizeof(*out_vals));
+    if (in_vals == NULL || borrowed == NULL || out_vals == NULL) {
+        rc = ei__fail(err, EI_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (; made < n_inputs; made++) {
+        rc =
+            ei__value_to_ort(inputs[made], &s->in[ei_session_input_index(s, input_names[made])].pub,
+                             &in_vals[made], &borrowed[made], err);
+        if (rc != EI_OK) {
+            ei__error_prefix(err, "input '%s'", input_names[made]);
+            goto out;
+        }
+    }
+    rc = run_ort(s, input_names, in_vals, n_inputs, output_names, out_vals, n_outputs, err);
+    if (rc != EI_OK)
+        goto out;
+    for (size_t i = 0; i < n_outputs; i++) {
+        if (rc != EI_OK) {
+            ei__ort->ReleaseValue(out_vals[i]);
+            continue;
+        }
+        const ei_value_info_t *decl = &s->out[ei_session_output_index(s, output_names[i])].pub;
+        rc = ei__value_from_ort(out_vals[i], decl, &outputs[i], err);
+        if (rc != EI_OK)
+            ei__error_prefix(err, "output '%s'", output_names[i]);
+    }
+    if (rc != EI_OK) {
+        for (size_t i = 0; i < n_outputs; i++) {
+            ei_value_destroy(outputs[i]);
+            outputs[i] = NULL;
+        }
+    }
+out:
+    for (size_t i = 0; in_vals != NULL && borrowed != NULL && i < made; i++) {
+        if (!borrowed[i])
+            ei__ort->ReleaseValue(in_vals[i]);
+    }
+    ei__free(in_vals);
+    ei__free(borrowed);
+    ei__free(out_vals);
     return rc;
 }

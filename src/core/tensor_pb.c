@@ -3,11 +3,11 @@
  * ONNX TensorProto (.pb) files: the format of the ONNX backend test data and of model
  * initializers. Parsing goes through protobuf-c and the onnx.proto compiled at build time; this
  * file turns an Onnx__TensorProto into an ei_tensor_t (raw_data or any typed field) and back
- * (raw_data, or string_data for strings). It does not handle SequenceProto, OptionalProto or
- * MapProto (onnx-data.proto), external data or segmented tensors: those are refused with a message.
+ * (raw_data, or string_data for strings). SequenceProto, MapProto and OptionalProto are in
+ * value_pb.c. External data and segmented tensors are refused with a message.
  */
 #include "core_internal.h"
-#include "onnx.pb-c.h"
+#include "pb_internal.h"
 
 #include <edgeinfer/tensor_io.h>
 #include <errno.h>
@@ -30,7 +30,8 @@ static void pb_free(void *unused, void *p)
     ei__free(p);
 }
 
-static ProtobufCAllocator pb_allocator = {pb_alloc, pb_free, NULL};
+ProtobufCAllocator ei__pb_allocator = {pb_alloc, pb_free, NULL};
+#define pb_allocator ei__pb_allocator
 
 static bool host_is_little_endian(void)
 {
@@ -184,9 +185,8 @@ static void copy_typed(const Onnx__TensorProto *tp, ei_dtype_t dt, ei_tensor_t *
     }
 }
 
-/* Builds the tensor from an unpacked TensorProto; `what` names the source in messages. */
-static ei_code_t tensor_from_proto(const Onnx__TensorProto *tp, const char *what, ei_tensor_t **out,
-                                   ei_error_t *err)
+ei_code_t ei__tensor_from_proto(const Onnx__TensorProto *tp, const char *what, ei_tensor_t **out,
+                                ei_error_t *err)
 {
     ei_tensor_t *t = NULL;
     ei_code_t rc = EI_OK;
@@ -348,7 +348,7 @@ ei_code_t ei_tensor_parse_pb(const void *data, size_t size, const char *what, ei
                       what, size);
         goto out;
     }
-    rc = tensor_from_proto(tp, what, &t, err);
+    rc = ei__tensor_from_proto(tp, what, &t, err);
     if (rc != EI_OK)
         goto out;
     if (name != NULL) {
@@ -388,61 +388,63 @@ ei_code_t ei_tensor_load_pb(const char *path, ei_tensor_t **out, char **name, ei
     return rc;
 }
 
+ei_code_t ei__tensor_to_proto(const ei_tensor_t *t, Onnx__TensorProto *tp, void **scratch,
+                              ei_error_t *err)
+{
+    *scratch = NULL;
+    ei_dtype_t dt = ei_tensor_dtype(t);
+    size_t count = ei_tensor_count(t);
+    tp->n_dims = ei_tensor_rank(t);
+    tp->dims = (int64_t *)(uintptr_t)ei_tensor_shape(t);
+    tp->has_data_type = 1;
+    tp->data_type = (int32_t)dt;
+    if (dt == EI_DTYPE_STRING) {
+        ProtobufCBinaryData *strs = ei__calloc(count ? count : 1, sizeof(*strs));
+        if (strs == NULL)
+            return ei__fail(err, EI_ENOMEM, "out of memory for %zu strings", count);
+        for (size_t i = 0; i < count; i++) {
+            size_t len = 0;
+            const char *str = ei_tensor_string(t, i, &len);
+            strs[i].data = (uint8_t *)(uintptr_t)str;
+            strs[i].len = len;
+        }
+        tp->n_string_data = count;
+        tp->string_data = strs;
+        *scratch = strs;
+        return EI_OK;
+    }
+    size_t nbytes = ei_tensor_nbytes(t);
+    tp->has_raw_data = 1;
+    tp->raw_data.len = nbytes;
+    tp->raw_data.data = ei_tensor_data(t);
+    if (!host_is_little_endian() && nbytes > 0) {
+        uint8_t *raw = ei__malloc(nbytes);
+        if (raw == NULL)
+            return ei__fail(err, EI_ENOMEM, "out of memory for %zu bytes", nbytes);
+        memcpy(raw, ei_tensor_data(t), nbytes);
+        swap_elements(raw, nbytes, ei_dtype_size(dt));
+        tp->raw_data.data = raw;
+        *scratch = raw;
+    }
+    return EI_OK;
+}
+
 ei_code_t ei_tensor_save_pb(const ei_tensor_t *t, const char *name, const char *path,
                             ei_error_t *err)
 {
     ei_code_t rc = EI_OK;
     Onnx__TensorProto tp = ONNX__TENSOR_PROTO__INIT;
-    ProtobufCBinaryData *strs = NULL;
-    uint8_t *raw = NULL;
+    void *scratch = NULL;
     uint8_t *buf = NULL;
-    char *nm = NULL;
 
     if (t == NULL || path == NULL)
         return ei__fail(err, EI_EINVAL, "tensor or path is NULL");
-    ei_dtype_t dt = ei_tensor_dtype(t);
-    size_t count = ei_tensor_count(t);
-    tp.n_dims = ei_tensor_rank(t);
-    tp.dims = (int64_t *)(uintptr_t)ei_tensor_shape(t);
-    tp.has_data_type = 1;
-    tp.data_type = (int32_t)dt;
-    if (name != NULL && name[0] != '\0') {
-        nm = ei__strdup(name);
-        if (nm == NULL) {
-            rc = ei__fail(err, EI_ENOMEM, "%s: out of memory", path);
-            goto out;
-        }
-        tp.name = nm;
-    }
-    if (dt == EI_DTYPE_STRING) {
-        strs = ei__calloc(count ? count : 1, sizeof(*strs));
-        if (strs == NULL) {
-            rc = ei__fail(err, EI_ENOMEM, "%s: out of memory for %zu strings", path, count);
-            goto out;
-        }
-        for (size_t i = 0; i < count; i++) {
-            size_t len = 0;
-            const char *s = ei_tensor_string(t, i, &len);
-            strs[i].data = (uint8_t *)(uintptr_t)s;
-            strs[i].len = len;
-        }
-        tp.n_string_data = count;
-        tp.string_data = strs;
-    } else {
-        size_t nbytes = ei_tensor_nbytes(t);
-        tp.has_raw_data = 1;
-        tp.raw_data.len = nbytes;
-        tp.raw_data.data = ei_tensor_data(t);
-        if (!host_is_little_endian() && nbytes > 0) {
-            raw = ei__malloc(nbytes);
-            if (raw == NULL) {
-                rc = ei__fail(err, EI_ENOMEM, "%s: out of memory for %zu bytes", path, nbytes);
-                goto out;
-            }
-            memcpy(raw, ei_tensor_data(t), nbytes);
-            swap_elements(raw, nbytes, ei_dtype_size(dt));
-            tp.raw_data.data = raw;
-        }
+    if (name != NULL && name[0] != '\0')
+        tp.name = (char *)(uintptr_t)name;
+    rc = ei__tensor_to_proto(t, &tp, &scratch, err);
+    if (rc != EI_OK) {
+        ei__error_prefix(err, "%s", path);
+        goto out;
     }
     size_t size = onnx__tensor_proto__get_packed_size(&tp);
     buf = ei__malloc(size ? size : 1);
@@ -458,8 +460,6 @@ ei_code_t ei_tensor_save_pb(const ei_tensor_t *t, const char *name, const char *
     rc = ei__file_write(path, parts, &size, 1, err);
 out:
     ei__free(buf);
-    ei__free(raw);
-    ei__free(strs);
-    ei__free(nm);
+    ei__free(scratch);
     return rc;
 }

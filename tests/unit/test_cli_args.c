@@ -188,8 +188,13 @@ TEST(parse_dim)
 /* A fake input description as ei_session_input() would give it. */
 static const int64_t fake_shape[] = {-1, 3, -1, -1};
 static const char *const fake_dims[] = {"N", "", "H", "W"};
-static const ei_value_info_t fake_input = {"x",  EI_VALUE_TENSOR, EI_DTYPE_FLOAT32, 4,
-                                           true, fake_shape,      fake_dims};
+static const ei_value_info_t fake_input = {.name = "x",
+                                           .kind = EI_VALUE_TENSOR,
+                                           .dtype = EI_DTYPE_FLOAT32,
+                                           .rank = 4,
+                                           .rank_known = true,
+                                           .shape = fake_shape,
+                                           .dim_names = fake_dims};
 
 TEST(input_shape_rules)
 {
