@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * `edgeinfer keygen NAME` writes an Ed25519 signing key pair (NAME.pub, NAME.sec);
- * `edgeinfer keygen --model-key FILE` writes a random model encryption key. Keys are never
- * overwritten; secrets are created with mode 0600. Formats: include/edgeinfer/model_crypto.h.
+ * `edgeinfer keygen --model-key FILE` writes a random model encryption key;
+ * `edgeinfer keygen --api-key NAME --scopes LIST` prints a new API token and its --api-keys line.
+ * Keys are never overwritten; secrets are created with mode 0600. Formats: docs/security.md.
  */
 #include "cli.h"
 #include "commands.h"
@@ -16,21 +17,27 @@ static void print_help(void)
 {
     printf(
         "usage: edgeinfer keygen NAME\n"
-        "       edgeinfer keygen --model-key FILE\n\n"
+        "       edgeinfer keygen --model-key FILE\n"
+        "       edgeinfer keygen --api-key NAME --scopes LIST\n\n"
         "Writes a new Ed25519 signing key pair: NAME.pub (the public key, for\n"
         "'edgeinfer verify --key' and 'edgeinfer serve --trusted-keys DIR') and NAME.sec (the\n"
         "secret key for 'edgeinfer sign', mode 0600). With --model-key, writes a random\n"
         "XChaCha20-Poly1305 key for 'edgeinfer encrypt' to FILE (mode 0600). Existing files are\n"
-        "never overwritten.\n\n"
+        "never overwritten. With --api-key, prints a new API token on stdout (shown once:\n"
+        "give it to the client) and on stderr the line for 'edgeinfer serve --api-keys FILE',\n"
+        "which holds only the token's SHA-256.\n\n"
         "options:\n"
         "  --model-key FILE   write a model encryption key instead of a signing key pair\n"
+        "  --api-key NAME     make an API key named NAME (the access log shows the name)\n"
+        "  --scopes LIST      its scopes: health, metadata, infer, repository, shm,\n"
+        "                     metrics, statistics or '*', comma separated\n"
         "  -h, --help         show this help\n\n"
         "Exit codes: 0 ok, 1 a file could not be written, 2 usage error.\n");
 }
 
 static int run_keygen(int argc, char **argv)
 {
-    const char *name = NULL, *model_key = NULL;
+    const char *name = NULL, *model_key = NULL, *api_key = NULL, *scopes = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             print_help();
@@ -39,6 +46,13 @@ static int run_keygen(int argc, char **argv)
             if (i + 1 >= argc || argv[i + 1][0] == '\0')
                 return ei_cli_usage_error(CMD, "--model-key needs a file name");
             model_key = argv[++i];
+        } else if (strcmp(argv[i], "--api-key") == 0 || strcmp(argv[i], "--scopes") == 0) {
+            if (i + 1 >= argc || argv[i + 1][0] == '\0')
+                return ei_cli_usage_error(CMD, "%s needs a value", argv[i]);
+            if (argv[i][2] == 'a')
+                api_key = argv[++i];
+            else
+                scopes = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             return ei_cli_usage_error(CMD, "unknown option '%s'", argv[i]);
         } else if (name != NULL) {
@@ -48,6 +62,18 @@ static int run_keygen(int argc, char **argv)
         }
     }
     ei_error_t err = {0};
+    if (api_key != NULL || scopes != NULL) {
+        char token[64], line[256];
+        if (api_key == NULL || scopes == NULL || name != NULL || model_key != NULL)
+            return ei_cli_usage_error(CMD, "--api-key NAME and --scopes LIST go together, alone");
+        if (ei_server_api_key_new(api_key, scopes, token, sizeof(token), line, sizeof(line),
+                                  &err) != EI_OK)
+            return ei_cli_usage_error(CMD, "%s", err.msg);
+        printf("%s\n", token);
+        fflush(stdout);
+        fprintf(stderr, "line for the --api-keys file (holds no secret):\n%s\n", line);
+        return EI_EXIT_OK;
+    }
     if (model_key != NULL) {
         if (name != NULL)
             return ei_cli_usage_error(CMD, "--model-key FILE takes no NAME (got '%s')", name);

@@ -53,8 +53,21 @@ static void usage(void)
         "  --allow-client-shm           let clients register POSIX shared-memory regions for\n"
         "                               tensors (Triton's system_shared_memory; off by default)\n"
         "\n"
+        "security (docs/security.md):\n"
+        "  --tls-cert FILE --tls-key FILE  HTTPS on every port (PEM certificate chain and key)\n"
+        "  --tls-client-ca FILE         mutual TLS: require client certificates from these CAs\n"
+        "  --api-keys FILE              require 'Authorization: Bearer KEY' with the route's\n"
+        "                               scope ('NAME sha256:HEX SCOPES' lines; see\n"
+        "                               'edgeinfer keygen --api-key')\n"
+        "  --auth-health                with --api-keys: health needs the 'health' scope too\n"
+        "  --trusted-keys DIR           check model signatures (MODEL.sig) against DIR/*.pub\n"
+        "  --require-signed-models      with --trusted-keys: refuse unsigned models\n"
+        "  --model-key-file FILE        key of encrypted models (model.onnx.enc; default:\n"
+        "                               $EDGEINFER_MODEL_KEY)\n"
+        "\n"
         "Access log lines go to stdout, the rest to stderr. SIGTERM or SIGINT stops accepting,\n"
-        "answers the requests already accepted and exits 0.\n");
+        "answers the requests already accepted and exits 0. SIGHUP re-reads the TLS\n"
+        "certificate, key and client CA, and the API keys (a bad file keeps the old ones).\n");
 }
 
 static void now_iso(char *buf, size_t size)
@@ -226,6 +239,28 @@ static int run_serve(int argc, char **argv)
         } else if (strcmp(a, "--port-file") == 0) {
             NEED_VALUE();
             port_file = val;
+        } else if (strcmp(a, "--tls-cert") == 0) {
+            NEED_VALUE();
+            o.tls_cert = val;
+        } else if (strcmp(a, "--tls-key") == 0) {
+            NEED_VALUE();
+            o.tls_key = val;
+        } else if (strcmp(a, "--tls-client-ca") == 0) {
+            NEED_VALUE();
+            o.tls_client_ca = val;
+        } else if (strcmp(a, "--api-keys") == 0) {
+            NEED_VALUE();
+            o.api_keys = val;
+        } else if (strcmp(a, "--auth-health") == 0) {
+            o.auth_health = true;
+        } else if (strcmp(a, "--trusted-keys") == 0) {
+            NEED_VALUE();
+            o.trusted_keys = val;
+        } else if (strcmp(a, "--require-signed-models") == 0) {
+            o.require_signed_models = true;
+        } else if (strcmp(a, "--model-key-file") == 0) {
+            NEED_VALUE();
+            o.model_key_file = val;
         } else {
             rc = ei_cli_usage_error("serve", "unknown option '%s'", a);
             goto out;
@@ -235,6 +270,17 @@ static int run_serve(int argc, char **argv)
     }
     if (!o.model_repository) {
         rc = ei_cli_usage_error("serve", "--model-repository DIR is required");
+        goto out;
+    }
+    if ((o.tls_cert != NULL) != (o.tls_key != NULL) || (o.tls_client_ca && !o.tls_cert)) {
+        rc = ei_cli_usage_error("serve", "--tls-cert and --tls-key go together (and "
+                                         "--tls-client-ca needs them)");
+        goto out;
+    }
+    if ((o.auth_health && !o.api_keys) || (o.require_signed_models && !o.trusted_keys)) {
+        rc = ei_cli_usage_error("serve", "%s",
+                                o.auth_health ? "--auth-health needs --api-keys FILE"
+                                              : "--require-signed-models needs --trusted-keys DIR");
         goto out;
     }
     if (n_models && o.model_control_mode != EI_SERVER_CONTROL_EXPLICIT) {
@@ -253,11 +299,13 @@ static int run_serve(int argc, char **argv)
     sigemptyset(&stop);
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     /* A shell starts background jobs with SIGINT ignored, and an ignored signal is discarded
      * even while blocked: restore the default action so that sigwait() can take it. */
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
     signal(SIGPIPE, SIG_IGN);
     setvbuf(stdout, NULL, _IOLBF, 0);
 
@@ -278,8 +326,16 @@ static int run_serve(int argc, char **argv)
         rc = EI_EXIT_FAILURE;
         goto out;
     }
-    int sig = 0;
-    while (sigwait(&stop, &sig) != 0) {
+    /* SIGHUP re-reads the TLS certificate and the API keys (the server logs the outcome);
+     * SIGTERM and SIGINT stop. */
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&stop, &sig) != 0)
+            continue;
+        if (sig != SIGHUP)
+            break;
+        ei_error_t herr = {0};
+        (void)!ei_server_reload_credentials(srv, &herr);
     }
     ei_server_stop(srv);
 out:

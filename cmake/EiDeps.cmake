@@ -54,6 +54,8 @@ pkg_check_modules(JANSSON REQUIRED IMPORTED_TARGET jansson)
 pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
 # libsodium: model signatures (Ed25519), encrypted models (XChaCha20-Poly1305), API-key hashes.
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+# GnuTLS: the server's HTTPS (libmicrohttpd is built on it; we set per-connection credentials).
+pkg_check_modules(GNUTLS REQUIRED IMPORTED_TARGET gnutls)
 # libcurl: the HTTP client of `edgeinfer bench --url` (the CLI only; the library does not link it).
 pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 find_program(PROTOC_C protoc-c REQUIRED)

@@ -16,7 +16,7 @@ if(EI_ORT_LIBDIR AND EXISTS ${EI_ORT_LIBDIR}/libonnxruntime.so.1)
 endif()
 
 # pkg-config: shared by default; `pkg-config --static` adds what the static library needs.
-set(EI_PC_LIBS_PRIVATE "-lonnxruntime -lprotobuf-c -ljpeg -lspng -lwebp -lmicrohttpd -ljansson -lz -lsodium -lpthread -lm")
+set(EI_PC_LIBS_PRIVATE "-lonnxruntime -lprotobuf-c -ljpeg -lspng -lwebp -lmicrohttpd -ljansson -lz -lsodium -lgnutls -lpthread -lm")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/edgeinfer.pc.in ${PROJECT_BINARY_DIR}/edgeinfer.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/edgeinfer.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 

@@ -17,6 +17,7 @@
 #define EDGEINFER_SERVER_H
 
 #include "log.h"
+#include "model_crypto.h"
 #include "status.h"
 
 #include <stdbool.h>
@@ -91,6 +92,33 @@ typedef struct ei_server_opts {
      * region can read and write any shared-memory object the server's user can open.
      */
     bool allow_client_shm;
+    /**
+     * HTTPS on every port: PEM files of the certificate (chain, leaf first) and its private key;
+     * both or neither. Checked at creation (readable, matching, within the validity period).
+     */
+    const char *tls_cert;
+    const char *tls_key;
+    /** Mutual TLS: clients must present a certificate from a CA in this PEM file. */
+    const char *tls_client_ca;
+    /**
+     * API keys file ("NAME sha256:HEX SCOPES" per line, docs/security.md): every route but health
+     * then needs `Authorization: Bearer TOKEN` with a key holding the route's scope. NULL: open.
+     */
+    const char *api_keys;
+    /** With api_keys: the health routes need a key with the "health" scope too. */
+    bool auth_health;
+    /**
+     * Directory of trusted signing keys (*.pub): a model version with a signature file is checked
+     * before it loads (a failure makes it UNAVAILABLE with the reason).
+     */
+    const char *trusted_keys;
+    /** With trusted_keys: a version without a valid signature is UNAVAILABLE. */
+    bool require_signed_models;
+    /**
+     * Key file for encrypted models (model.onnx.enc); NULL: the EDGEINFER_MODEL_KEY environment
+     * variable when set.
+     */
+    const char *model_key_file;
 } ei_server_opts_t;
 
 typedef struct ei_server ei_server_t;
@@ -125,6 +153,24 @@ EI_API int ei_server_metrics_port(const ei_server_t *s);
  * everything. Idempotent; NULL is a no-op. Not async-signal-safe: call it from a normal thread.
  */
 EI_API void ei_server_stop(ei_server_t *s);
+
+/**
+ * Re-reads what SIGHUP should refresh: the TLS certificate, key and client CA, and the API keys
+ * file. Each that reads and checks well replaces the old one for new connections / requests; one
+ * that does not leaves the old in force, is logged, and makes the call fail with its reason (the
+ * others are still reloaded). Thread-safe against serving; call from one thread at a time.
+ */
+EI_API EI_NODISCARD ei_code_t ei_server_reload_credentials(ei_server_t *s, ei_error_t *err);
+
+/**
+ * Makes a new API key: writes a random token ("ei_" + 43 base64url characters) to `token` and
+ * the line for the --api-keys file ("NAME sha256:HEX SCOPES") to `line`. EI_EINVAL for a bad
+ * name (1-64 of A-Z a-z 0-9 - _ . @) or scope list; EI_ELIMIT when a buffer is too small (64
+ * bytes for the token and 256 for the line are enough).
+ */
+EI_API EI_NODISCARD ei_code_t ei_server_api_key_new(const char *name, const char *scopes,
+                                                    char *token, size_t token_size, char *line,
+                                                    size_t line_size, ei_error_t *err);
 
 /** Stops the server if needed and releases it. NULL is a no-op. */
 EI_API void ei_server_destroy(ei_server_t *s);

@@ -45,6 +45,87 @@ static void free_strings(ei_server_t *s)
     }
 }
 
+/*
+ * TLS credentials, API keys, trusted signing keys and the model key: all read and checked before
+ * the repository loads anything, so a bad file fails the start at once, naming itself. The option
+ * strings are not kept (the objects copy what they need to reload).
+ */
+static ei_code_t security_create(ei_server_t *s, const ei_server_opts_t *o, ei_error_t *err)
+{
+    ei_code_t rc = EI_OK;
+    s->o.tls_cert = s->o.tls_key = s->o.tls_client_ca = NULL;
+    s->o.api_keys = s->o.trusted_keys = s->o.model_key_file = NULL;
+    if ((o->tls_cert != NULL) != (o->tls_key != NULL))
+        return ei__fail(err, EI_EINVAL, "TLS needs both a certificate and a key file");
+    if (o->tls_client_ca != NULL && o->tls_cert == NULL)
+        return ei__fail(err, EI_EINVAL, "a TLS client CA needs a TLS certificate and key too");
+    if (o->tls_cert != NULL) {
+        rc = ei__tls_create(o->tls_cert, o->tls_key, o->tls_client_ca, &s->core.tls, err);
+        if (rc != EI_OK)
+            return rc;
+    }
+    if (o->api_keys != NULL) {
+        rc = ei__auth_create(o->api_keys, o->auth_health, &s->core.auth, err);
+        if (rc != EI_OK) {
+            ei__error_prefix(err, "API keys");
+            return rc;
+        }
+    } else if (o->auth_health) {
+        return ei__fail(err, EI_EINVAL, "protecting health needs an API keys file");
+    }
+    if (o->require_signed_models && o->trusted_keys == NULL)
+        return ei__fail(err, EI_EINVAL, "requiring signed models needs a trusted keys directory");
+    if (o->trusted_keys != NULL) {
+        rc = ei_keyring_create(&s->trusted_keys, err);
+        if (rc == EI_OK)
+            rc = ei_keyring_add_dir(s->trusted_keys, o->trusted_keys, err);
+        if (rc != EI_OK) {
+            ei__error_prefix(err, "trusted keys");
+            return rc;
+        }
+    }
+    if (o->model_key_file != NULL) {
+        rc = ei_model_key_load(o->model_key_file, &s->model_key, err);
+    } else {
+        rc = ei_model_key_from_env(NULL, &s->model_key, err);
+        if (rc == EI_ENOTFOUND)
+            rc = EI_OK; /* no key: encrypted models are refused, saying why */
+    }
+    if (rc != EI_OK)
+        ei__error_prefix(err, "model key");
+    return rc;
+}
+
+ei_code_t ei_server_reload_credentials(ei_server_t *s, ei_error_t *err)
+{
+    ei_code_t rc = EI_OK;
+    ei_error_t e = {0};
+    if (!s)
+        return ei__fail(err, EI_EINVAL, "no server");
+    if (s->core.tls) {
+        if (ei__tls_reload(s->core.tls, &e) == EI_OK) {
+            ei__log_event(&s->core, EI_LOG_INFO, 0, NULL, -1, "TLS certificate reloaded");
+        } else {
+            ei__log_event(&s->core, EI_LOG_ERROR, 0, NULL, -1,
+                          "TLS certificate not reloaded (the old one stays in force): %s", e.msg);
+            rc = ei__fail(err, e.code, "TLS: %s", e.msg);
+        }
+    }
+    if (s->core.auth) {
+        ei_error_t a = {0};
+        if (ei__auth_reload(s->core.auth, &a) == EI_OK) {
+            ei__log_event(&s->core, EI_LOG_INFO, 0, NULL, -1, "API keys reloaded: %zu keys",
+                          ei__auth_key_count(s->core.auth));
+        } else {
+            ei__log_event(&s->core, EI_LOG_ERROR, 0, NULL, -1,
+                          "API keys not reloaded (the old ones stay in force): %s", a.msg);
+            if (rc == EI_OK)
+                rc = ei__fail(err, a.code, "API keys: %s", a.msg);
+        }
+    }
+    return rc;
+}
+
 ei_code_t ei_server_create(const ei_server_opts_t *opts, ei_server_t **out, ei_error_t *err)
 {
     ei_code_t rc = EI_OK;
@@ -90,6 +171,9 @@ ei_code_t ei_server_create(const ei_server_opts_t *opts, ei_server_t **out, ei_e
         rc = ei__fail(err, EI_ENOMEM, "server: out of memory");
         goto out;
     }
+    rc = security_create(s, opts, err);
+    if (rc != EI_OK)
+        goto out;
     s->o.model_repository = s->repo_path;
     s->o.http_address = s->address;
     s->o.load_models = (const char *const *)s->load_models;
@@ -113,6 +197,9 @@ ei_code_t ei_server_create(const ei_server_opts_t *opts, ei_server_t **out, ei_e
     ro.n_load_models = opts->n_load_models;
     ro.default_max_batch_size = opts->default_max_batch_size;
     ro.use_global_threads = opts->use_global_threads;
+    ro.trusted_keys = s->trusted_keys;
+    ro.require_signed = opts->require_signed_models;
+    ro.model_key = s->model_key;
     rc = ei__repo_create(&ro, &s->core.repo, err); /* its messages name the repository */
     if (rc != EI_OK)
         goto out;
@@ -137,9 +224,11 @@ ei_code_t ei_server_start(ei_server_t *s, ei_error_t *err)
     if (rc != EI_OK)
         return rc;
     s->started = true;
-    ei__log_event(&s->core, EI_LOG_INFO, 0, NULL, -1, "serving http on %s:%d, metrics %s%d",
-                  s->address, s->http.port, s->http.metrics_port >= 0 ? "on port " : "off ",
-                  s->http.metrics_port);
+    ei__log_event(&s->core, EI_LOG_INFO, 0, NULL, -1, "serving %s on %s:%d, metrics %s%d%s",
+                  s->core.tls ? "https" : "http", s->address, s->http.port,
+                  s->http.metrics_port >= 0 ? "on port " : "off ", s->http.metrics_port,
+                  s->core.tls && ei__tls_mutual(s->core.tls) ? " (client certificates required)"
+                                                             : "");
     return EI_OK;
 }
 
@@ -184,6 +273,10 @@ void ei_server_destroy(ei_server_t *s)
     ei_server_stop(s);
     ei__http_dispose(&s->http);
     ei__v2_core_dispose(&s->core); /* after every request has let go of its regions */
+    ei__tls_destroy(s->core.tls);  /* after the daemons: no session uses its credentials */
+    ei__auth_destroy(s->core.auth);
+    ei_keyring_destroy(s->trusted_keys);
+    ei_model_key_destroy(s->model_key);
     free_strings(s);
     ei__free(s);
 }

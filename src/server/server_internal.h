@@ -21,6 +21,9 @@ struct ei_server {
     char **load_models;
     ei__v2_core_t core;
     ei__http_t http;
+    /* Security objects the front-ends and the repository use (core.auth and core.tls too). */
+    ei_keyring_t *trusted_keys;
+    ei_model_key_t *model_key;
     bool started, stopped;
 };
 

@@ -27,7 +27,7 @@ grep -q '^output y float32 \[1,3\] first=0' "$tmp/out1"
 # pkg-config, static.
 cc -std=c11 "$src/examples/hello.c" $(pkg-config --cflags edgeinfer) "$prefix/lib/libedgeinfer.a" \
     $(pkg-config --static --libs-only-other --libs-only-L edgeinfer) \
-    -lonnxruntime -lprotobuf-c -ljpeg -lspng -lwebp -lmicrohttpd -ljansson -lz -lsodium -lpthread -lm \
+    -lonnxruntime -lprotobuf-c -ljpeg -lspng -lwebp -lmicrohttpd -ljansson -lz -lsodium -lgnutls -lpthread -lm \
     -Wl,-rpath,"$prefix/lib" -o "$tmp/hello_static"
 grep -q '^output y float32' <<<"$("$tmp/hello_static" "$model")"
 if grep -q libedgeinfer <<<"$(ldd "$tmp/hello_static")"; then echo "hello_static links libedgeinfer.so"; exit 1; fi

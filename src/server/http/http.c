@@ -96,12 +96,14 @@ static enum MHD_Result queue_response(ei__http_req_t *r)
     }
     if (r->allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    if (r->www_auth[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, r->www_auth);
     if (r->resp_enc != EI__ENC_IDENTITY)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING,
                                 ei__encoding_name(r->resp_enc));
     if (r->accept_enc != EI__ENC_IDENTITY)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
-    if (r->rejected || r->too_large)
+    if (r->rejected || r->too_large || r->auth_refused)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(r->conn, r->status, resp);
     MHD_destroy_response(resp);
@@ -275,12 +277,54 @@ static void dispatch(ei__http_req_t *r)
     ei__http_route(r, r->metrics_port ? &r->http->metrics_routes : &r->http->routes);
 }
 
+/*
+ * API keys: the route's scope against the presented credential, before the body is read. True
+ * when the request may go on; otherwise it has been answered 401 or 403 (JSON, with
+ * WWW-Authenticate as RFC 6750 has it).
+ */
+static bool authorize(ei__http_req_t *r)
+{
+    ei__http_t *h = r->http;
+    /* A CORS preflight carries no credentials and changes nothing. */
+    if (!h->core->auth || strcmp(r->method, "OPTIONS") == 0)
+        return true;
+    unsigned scope =
+        ei__http_route_scope(r->metrics_port ? &h->metrics_routes : &h->routes, r->url);
+    ei__auth_verdict_t v = ei__auth_check(h->core->auth, scope, ei__http_header(r, "Authorization"),
+                                          r->key_name, sizeof r->key_name);
+    if (v == EI__AUTH_ALLOW)
+        return true;
+    char msg[160];
+    ei__auth_message(v, scope, r->key_name, msg, sizeof msg);
+    if (v == EI__AUTH_FORBIDDEN)
+        snprintf(r->www_auth, sizeof r->www_auth,
+                 "Bearer realm=\"edgeinfer\", error=\"insufficient_scope\", scope=\"%s\"",
+                 ei__scope_name(scope));
+    else
+        snprintf(r->www_auth, sizeof r->www_auth, "Bearer realm=\"edgeinfer\"%s",
+                 v == EI__AUTH_INVALID ? ", error=\"invalid_token\"" : "");
+    ei__http_respond_error(r, v == EI__AUTH_FORBIDDEN ? 403 : 401, "%s", msg);
+    return false;
+}
+
+/* With mutual TLS: the peer's certificate, checked again behind the handshake's own check. */
+static bool peer_ok(ei__http_t *h, struct MHD_Connection *conn)
+{
+    if (!h->core->tls || !ei__tls_mutual(h->core->tls))
+        return true;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    return ci != NULL && ci->tls_session != NULL && ei__tls_peer_ok(h->core->tls, ci->tls_session);
+}
+
 static enum MHD_Result on_request(ei__http_t *h, bool metrics, struct MHD_Connection *conn,
                                   const char *url, const char *method, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
     ei__http_req_t *r = *con_cls;
     if (!r) {
+        if (!peer_ok(h, conn))
+            return MHD_NO; /* close: no HTTP for a client the TLS layer should have refused */
         r = ei__calloc(1, sizeof *r);
         if (!r)
             return MHD_NO;
@@ -295,6 +339,12 @@ static enum MHD_Result on_request(ei__http_t *h, bool metrics, struct MHD_Connec
         r->metrics_port = metrics;
         *con_cls = r;
         gate(h, r);
+        if (!r->rejected && !authorize(r)) {
+            /* Answered before the body is read; the connection closes after the reply. */
+            r->dispatched = true;
+            r->auth_refused = true;
+            return queue_response(r);
+        }
         /* Refuse an announced oversized body before reading it. */
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -402,12 +452,32 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                           .dur_ns = dur,
                           .queue_ns = r->queue_ns,
                           .compute_ns = r->compute_ns,
-                          .error = r->error};
+                          .error = r->error,
+                          .key = r->key_name};
         ei__log_access(h->core, &a);
     }
     if (r->gated)
         ei__v2_leave(h->core);
     req_free(r);
+}
+
+/* TLS connections: attach the credentials in force when the connection starts (before the
+ * handshake), and let go of them when it closes. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    ei__http_t *h = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+        *socket_context =
+            ci && ci->tls_session ? ei__tls_attach(h->core->tls, ci->tls_session) : NULL;
+        if (!*socket_context)
+            EI_LOG(EI_LOG_ERROR, "server", "TLS: could not set up a connection's credentials");
+    } else if (*socket_context) {
+        ei__tls_detach(h->core->tls, *socket_context);
+        *socket_context = NULL;
+    }
 }
 
 static struct MHD_Daemon *start_daemon(ei__http_t *h, const char *addr, int port, unsigned threads,
@@ -435,7 +505,7 @@ static struct MHD_Daemon *start_daemon(ei__http_t *h, const char *addr, int port
     /* MHD's per-connection memory pool holds the request line and headers (and the read buffer),
      * so it is what limits header size; it answers 431 itself beyond that. */
     size_t pool = L->max_header_bytes + 4096;
-    struct MHD_OptionItem opts[12];
+    struct MHD_OptionItem opts[16];
     size_t n = 0;
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h};
@@ -447,6 +517,18 @@ static struct MHD_Daemon *start_daemon(ei__http_t *h, const char *addr, int port
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 511, NULL};
     if (threads > 1)
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL};
+    ei__tls_t *tls = h->core->tls;
+    if (tls) {
+        /* MHD starts TLS with the first credentials; each connection then gets the set in force
+         * (../v2/tls.c) from on_connection(), which is what lets a reload need no restart. */
+        flags |= MHD_USE_TLS;
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
+                                            (void *)ei__tls_initial_cert_pem(tls)};
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
+                                            (void *)ei__tls_initial_key_pem(tls)};
+        opts[n++] =
+            (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, h};
+    }
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     struct MHD_Daemon *d =
         MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, metrics ? on_metrics : on_http, h,
@@ -486,6 +568,9 @@ void ei__http_dispose(ei__http_t *h)
 
 ei_code_t ei__http_start(ei__http_t *h, ei_error_t *err)
 {
+    if (h->core->tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+        return ei__fail(err, EI_EUNSUPPORTED,
+                        "this libmicrohttpd was built without TLS support (HTTPS unavailable)");
     const char *addr = h->o->http_address ? h->o->http_address : "127.0.0.1";
     unsigned threads = h->o->http_threads > 0 ? (unsigned)h->o->http_threads : 2;
     h->daemon = start_daemon(h, addr, h->o->http_port, threads, false, &h->port, err);

@@ -35,6 +35,11 @@ typedef struct ei__http_route {
     const char *methods; /**< "GET, HEAD" or "POST": also the Allow header of a 405 */
     /** Handles one complete request; `arg` holds the captured segments, in order. */
     void (*fn)(ei__http_req_t *r, const char *const *arg, size_t n_arg);
+    /**
+     * The API-key scope the route needs (../v2/auth.h: EI__SCOPE_INFER...; EI__SCOPE_OPEN for
+     * none). Left out (0), any valid key will do: a new route is never open by accident.
+     */
+    unsigned scope;
 } ei__http_route_t;
 
 /** A route table: the first route whose pattern and method match handles the request. */
@@ -46,6 +51,12 @@ typedef struct ei__http_routes {
 
 /** Runs the handler of the route `r` matches, or answers 404/405 (http.c calls it). */
 void ei__http_route(ei__http_req_t *r, const ei__http_routes_t *rt);
+
+/**
+ * The scope of the first route whose pattern matches `url` (whatever the method: a 405 needs the
+ * same key as the route); EI__SCOPE_AUTHENTICATED for a path no route matches.
+ */
+unsigned ei__http_route_scope(const ei__http_routes_t *rt, const char *url);
 
 /* The front-end ------------------------------------------------------------------------------ */
 
@@ -93,7 +104,7 @@ struct ei__http_req {
     int accept_enc;    /* EI__ENC_*: the coding the client accepts for the response */
     int resp_enc;      /* EI__ENC_*: the coding of resp */
     bool metrics_port; /* arrived on the metrics daemon */
-    bool too_large, rejected, gated, dispatched, queued;
+    bool too_large, rejected, gated, dispatched, queued, auth_refused;
     /* The response, set by ei__http_respond(). */
     pthread_mutex_t mu;
     bool suspended, responded;
@@ -105,6 +116,8 @@ struct ei__http_req {
     bool has_infer_header;
     const char *allow;
     /* For the log lines. */
+    char key_name[65]; /* the API key's name, "" when none */
+    char www_auth[96]; /* WWW-Authenticate of a 401/403 */
     char model[128];
     int64_t version;
     char error[384];

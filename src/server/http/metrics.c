@@ -268,7 +268,8 @@ static void metrics(ei__http_req_t *r, const char *const *arg, size_t n_arg)
     ei__http_respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", body, len);
 }
 
-static const ei__http_route_t metrics_routes[] = {{"/metrics", "GET, HEAD", metrics}};
+static const ei__http_route_t metrics_routes[] = {
+    {"/metrics", "GET, HEAD", metrics, EI__SCOPE_METRICS}};
 
 const ei__http_routes_t ei__metrics_routes = {
     metrics_routes, sizeof metrics_routes / sizeof metrics_routes[0], " (metrics are at /metrics)"};

@@ -79,6 +79,20 @@ static bool method_in(const char *method, const char *methods)
     return false;
 }
 
+unsigned ei__http_route_scope(const ei__http_routes_t *rt, const char *url)
+{
+    path_t path;
+    if (split_path(url, &path)) {
+        for (size_t i = 0; i < rt->n; i++) {
+            const char *arg[EI__HTTP_MAX_ARGS];
+            size_t n_arg = 0;
+            if (match(rt->route[i].pattern, &path, arg, &n_arg))
+                return rt->route[i].scope;
+        }
+    }
+    return EI__SCOPE_AUTHENTICATED;
+}
+
 void ei__http_route(ei__http_req_t *r, const ei__http_routes_t *rt)
 {
     path_t path;

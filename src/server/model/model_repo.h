@@ -40,6 +40,12 @@ typedef struct ei__repo_opts {
     int default_max_batch_size; /**< auto-complete default (Triton: 4); 0 = 4, < 0 = no batching */
     /** Sessions use the runtime's global thread pools (the caller did ei_global_init with them). */
     bool use_global_threads;
+    /** Trusted signing keys: a version with a signature file is checked (NULL: none). */
+    const ei_keyring_t *trusted_keys;
+    /** With trusted_keys: a version without a signature is refused too. */
+    bool require_signed;
+    /** Key for encrypted versions (model.onnx.enc); NULL: they are UNAVAILABLE, saying why. */
+    const ei_model_key_t *model_key;
 } ei__repo_opts_t;
 
 /* Statistics --------------------------------------------------------------------------------- */

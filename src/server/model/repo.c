@@ -212,6 +212,40 @@ static uint64_t dir_files_sig(const char *dir, int depth)
     return h;
 }
 
+static bool exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+/*
+ * Signed and encrypted model files (docs/security.md): an absent model.onnx with a model.onnx.enc
+ * next to it loads the encrypted file (decrypted in memory with the server's model key); with
+ * trusted keys, a file with a signature next to it is checked, and with require_signed a file
+ * without one is refused. The checks run inside ei_session_create() on the bytes it loads.
+ */
+static ei_code_t integrity_opts(ei__repo_t *r, char *path, size_t size, const char *log_id,
+                                ei_session_opts_t *so, ei_error_t *err)
+{
+    char alt[4096], sig[4096];
+    if (!exists(path) && fmt_path(alt, sizeof(alt), "%s.enc", path) && exists(alt)) {
+        if (ei__strlcpy(path, alt, size) >= size)
+            return ei__fail(err, EI_ELIMIT, "model file path too long");
+    }
+    so->model_key = r->o.model_key;
+    if (r->o.trusted_keys == NULL)
+        return EI_OK;
+    if (!fmt_path(sig, sizeof(sig), "%s.sig", path))
+        return ei__fail(err, EI_ELIMIT, "model file path too long");
+    if (exists(sig) || r->o.require_signed)
+        so->verify_keys = r->o.trusted_keys;
+    else
+        EI_LOG(EI_LOG_WARN, "server",
+               "model %s: no signature; loading it unchecked (--require-signed-models refuses it)",
+               log_id);
+    return EI_OK;
+}
+
 static bool is_dir(const char *p)
 {
     struct stat st;
@@ -337,6 +371,9 @@ static ei_code_t load_version(ei__repo_t *r, const char *name, const char *model
     }
     ei_session_opts_t so;
     ei_session_opts_init(&so);
+    rc = integrity_opts(r, path, sizeof(path), log_id, &so, err);
+    if (rc != EI_OK)
+        goto out;
     /* A model whose config asks for thread counts gets its own pools; the others share the
      * runtime's global pools when the server made them. */
     bool own_threads = ei__model_config_param(m->config, "intra_op_thread_count") != NULL ||

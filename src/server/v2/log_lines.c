@@ -114,6 +114,8 @@ void ei__log_access(const ei__v2_core_t *c, const ei__access_t *a)
     kv_u64(&b, json, "req", a->id);
     model_kv(&b, json, a->model, a->version);
     kv_str(&b, json, "client", a->client ? a->client : "-");
+    if (a->key && a->key[0]) /* the API key's name; the token itself is never logged */
+        kv_str(&b, json, "key", a->key);
     kv_str(&b, json, "path", a->path ? a->path : "-");
     kv_u64(&b, json, "status", a->status);
     kv_u64(&b, json, "bytes_in", a->bytes_in);

@@ -12,9 +12,11 @@
 #ifndef EI_SERVER_V2_CORE_H
 #define EI_SERVER_V2_CORE_H
 
+#include "auth.h"
 #include "ei_util.h"
 #include "model_repo.h"
 #include "shm.h"
+#include "tls.h"
 #include "v2_request.h"
 
 #include <edgeinfer/server.h>
@@ -37,6 +39,13 @@ typedef struct ei__v2_core {
     bool stopping;
     _Atomic uint64_t next_req_id;
     uint64_t start_ns;
+    /**
+     * Security every front-end applies (set by the server, owned by it): API keys checked with
+     * ei__auth_check() (auth.h; NULL: no keys, everything open) and the TLS credentials
+     * (tls.h; NULL: plain). Both reload themselves on ei_server_reload_credentials().
+     */
+    ei__auth_t *auth;
+    ei__tls_t *tls;
 } ei__v2_core_t;
 
 /** Initialises the locks and counters (the repository and shm are set by the server). */
@@ -142,6 +151,7 @@ typedef struct ei__access {
     int64_t version;
     uint64_t bytes_in, bytes_out, dur_ns, queue_ns, compute_ns;
     const char *error; /**< "" when none */
+    const char *key;   /**< the API key's name (never the token); NULL or "" when none */
 } ei__access_t;
 
 /** Writes the access line for a finished request. */
