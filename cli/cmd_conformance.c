@@ -82,12 +82,14 @@ static void usage(FILE *f)
           "  --filter SUBSTR       only cases whose '<folder>/<case>' contains SUBSTR\n"
           "  --timeout SEC         per-case time limit (default 120)\n"
           "  --rtol X, --atol X    tolerances (default 1e-3 and 1e-7)\n"
+          "  --custom-op-library PATH  load ONNX Runtime custom ops from this library for\n"
+          "                        every case; repeatable\n"
           "  --json                print a JSON report instead of text\n"
           "  --verbose             also list passes and skips, with times and reasons\n"
           "  --help                show this help\n\n"
           "Output: one line per failure ('FAIL <case>: <reason>'), per-folder counts, then the\n"
-          "closing line 'N passed, N failed, N skipped'. Cases with sequence, map or optional\n"
-          "inputs or outputs are skipped: edgeinfer feeds and returns tensors only.\n"
+          "closing line 'N passed, N failed, N skipped'. Sequence, map and optional inputs and\n"
+          "outputs are read from SequenceProto / MapProto / OptionalProto .pb files.\n"
           "Exit status: 0 when nothing failed, 1 when a case not in the skip list failed,\n"
           "2 on a usage error.\n",
           f);
@@ -401,6 +403,8 @@ static int run_conformance(int argc, char **argv)
 {
     conf_opts_t o = {0, 120, false, false, {1e-3, 1e-7}};
     const char *skip_path = NULL, *write_path = NULL, *filter = NULL;
+    const char *custom_ops[16];
+    size_t n_custom_ops = 0;
     const char **dirs = calloc((size_t)argc, sizeof(char *));
     size_t n_dirs = 0;
     ei_conf_cases_t cases = {0};
@@ -449,6 +453,17 @@ static int run_conformance(int argc, char **argv)
                 o.tol.rtol = d;
             else
                 o.tol.atol = d;
+        } else if (strcmp(a, "--custom-op-library") == 0) {
+            if (!has_val || argv[i + 1][0] == '\0') {
+                rc = ei_cli_usage_error("conformance", "%s needs a library path", a);
+                goto out;
+            }
+            if (n_custom_ops == sizeof(custom_ops) / sizeof(custom_ops[0])) {
+                rc = ei_cli_usage_error("conformance", "%s: at most %zu libraries", a,
+                                        sizeof(custom_ops) / sizeof(custom_ops[0]));
+                goto out;
+            }
+            custom_ops[n_custom_ops++] = argv[++i];
         } else if (strcmp(a, "--skip-list") == 0 || strcmp(a, "--write-skip-list") == 0 ||
                    strcmp(a, "--filter") == 0) {
             if (!has_val) {
@@ -482,6 +497,7 @@ static int run_conformance(int argc, char **argv)
         rc = ei_cli_fail(&err, "reading the skip list");
         goto out;
     }
+    ei_conf_set_custom_ops(custom_ops, n_custom_ops);
     for (size_t i = 0; i < n_dirs; i++) {
         size_t before = cases.n;
         if (!ei_conf_find_cases(dirs[i], filter, &cases, &err)) {

@@ -205,7 +205,7 @@ static int run_info(int argc, char **argv)
 {
     const char *path = NULL;
     bool json = false;
-    ei_cli_session_args_t keys; /* only --verify-key and --key-file are used */
+    ei_cli_session_args_t keys; /* only --verify-key, --key-file, --custom-op-library are used */
     ei_cli_session_args_init(&keys);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -213,10 +213,13 @@ static int run_info(int argc, char **argv)
             return EI_EXIT_OK;
         } else if (strcmp(argv[i], "--json") == 0) {
             json = true;
-        } else if (strcmp(argv[i], "--verify-key") == 0 || strcmp(argv[i], "--key-file") == 0) {
+        } else if (strcmp(argv[i], "--verify-key") == 0 || strcmp(argv[i], "--key-file") == 0 ||
+                   strcmp(argv[i], "--custom-op-library") == 0) {
             if (i + 1 >= argc || argv[i + 1][0] == '\0')
                 return ei_cli_usage_error(CMD, "option '%s' needs a value", argv[i]);
-            int opt = argv[i][2] == 'v' ? EI_CLI_OPT_VERIFY_KEY : EI_CLI_OPT_KEY_FILE;
+            int opt = argv[i][2] == 'v'   ? EI_CLI_OPT_VERIFY_KEY
+                      : argv[i][2] == 'k' ? EI_CLI_OPT_KEY_FILE
+                                          : EI_CLI_OPT_CUSTOM_OP_LIBRARY;
             int urc = ei_cli_session_arg(&keys, CMD, opt, argv[++i]);
             if (urc != EI_EXIT_OK)
                 return urc;
@@ -261,6 +264,8 @@ static int run_info(int argc, char **argv)
     ei_session_opts_init(&opts);
     opts.graph_opt = EI_GRAPH_OPT_DISABLE;
     opts.intra_op_threads = 1;
+    opts.custom_op_libraries = keys.n_custom_ops > 0 ? keys.custom_ops : NULL;
+    opts.n_custom_op_libraries = keys.n_custom_ops;
     /*
      * A model ONNX Runtime refuses is still described from the file (that often shows why: an
      * opset or operator it lacks), and the command then fails with ORT's reason.

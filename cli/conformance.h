@@ -69,6 +69,12 @@ bool ei_conf_compare(const ei_tensor_t *expected, const ei_tensor_t *got, const 
 bool ei_conf_compare_values(const ei_value_t *expected, const ei_value_t *got,
                             const ei_conf_tol_t *tol, char *why, size_t why_size);
 
+/**
+ * Custom-op libraries every later ei_conf_run_case() loads before its model (`libs` must outlive
+ * the runs; n == 0: none).
+ */
+void ei_conf_set_custom_ops(const char *const *libs, size_t n);
+
 /** The outcome of one case. */
 typedef enum ei_conf_status {
     EI_CONF_PASS = 0,

@@ -685,6 +685,15 @@ out:
     return st;
 }
 
+static const char *const *conf_custom_ops;
+static size_t conf_n_custom_ops;
+
+void ei_conf_set_custom_ops(const char *const *libs, size_t n)
+{
+    conf_custom_ops = libs;
+    conf_n_custom_ops = n;
+}
+
 ei_conf_status_t ei_conf_run_case(const ei_conf_case_t *c, const ei_conf_tol_t *tol, char *why,
                                   size_t why_size)
 {
@@ -704,6 +713,8 @@ ei_conf_status_t ei_conf_run_case(const ei_conf_case_t *c, const ei_conf_tol_t *
     ei_session_opts_t o;
     ei_session_opts_init(&o);
     o.intra_op_threads = 1;
+    o.custom_op_libraries = conf_custom_ops;
+    o.n_custom_op_libraries = conf_n_custom_ops;
     o.inter_op_threads = 1;
     snprintf(path, sizeof(path), "%s/model.onnx", c->dir);
     ei_error_t err = {0};

@@ -25,6 +25,7 @@ const struct option ei_cli_session_options[] = {
     {"global-threads", no_argument, NULL, EI_CLI_OPT_GLOBAL_THREADS},
     {"verify-key", required_argument, NULL, EI_CLI_OPT_VERIFY_KEY},
     {"key-file", required_argument, NULL, EI_CLI_OPT_KEY_FILE},
+    {"custom-op-library", required_argument, NULL, EI_CLI_OPT_CUSTOM_OP_LIBRARY},
     {NULL, 0, NULL, 0},
 };
 
@@ -158,6 +159,14 @@ int ei_cli_session_arg(ei_cli_session_args_t *a, const char *cmd, int opt, const
             return ei_cli_usage_error(cmd, "--key-file: expected a key file, got ''");
         a->key_file_path = arg;
         return EI_EXIT_OK;
+    case EI_CLI_OPT_CUSTOM_OP_LIBRARY:
+        if (arg[0] == '\0')
+            return ei_cli_usage_error(cmd, "--custom-op-library: expected a library path, got ''");
+        if (a->n_custom_ops == EI_CLI_MAX_CUSTOM_OPS)
+            return ei_cli_usage_error(cmd, "--custom-op-library: at most %d libraries",
+                                      EI_CLI_MAX_CUSTOM_OPS);
+        a->custom_ops[a->n_custom_ops++] = arg;
+        return EI_EXIT_OK;
     default:
         return -1;
     }
@@ -169,6 +178,8 @@ const ei_session_opts_t *ei_cli_session_opts(ei_cli_session_args_t *a)
         a->dims[i].name = a->dim_names[i];
     a->opts.dim_overrides = a->n_dims > 0 ? a->dims : NULL;
     a->opts.n_dim_overrides = a->n_dims;
+    a->opts.custom_op_libraries = a->n_custom_ops > 0 ? a->custom_ops : NULL;
+    a->opts.n_custom_op_libraries = a->n_custom_ops;
     if (a->have_providers) {
         for (size_t i = 0; i < a->providers.n; i++)
             a->providers.list[i].name = a->providers.names[i];

@@ -18,6 +18,8 @@
 
 /** Most --dim overrides one command line may carry. */
 #define EI_CLI_MAX_DIMS 32
+/** Most --custom-op-library options one command line may carry. */
+#define EI_CLI_MAX_CUSTOM_OPS 16
 /** Longest --dim name, terminating NUL included. */
 #define EI_CLI_DIM_NAME_SIZE 128
 
@@ -39,6 +41,7 @@ enum {
     EI_CLI_OPT_GLOBAL_THREADS,
     EI_CLI_OPT_VERIFY_KEY,
     EI_CLI_OPT_KEY_FILE,
+    EI_CLI_OPT_CUSTOM_OP_LIBRARY,
     EI_CLI__OPT_END
 };
 
@@ -61,6 +64,8 @@ extern const struct option ei_cli_session_options[];
     "  --profile PREFIX       write an ONNX Runtime profile (JSON trace) named PREFIX*.json\n"     \
     "  --optimized-model PATH save the optimised graph to PATH\n"                                  \
     "  --global-threads       use process-wide thread pools (shared by every session)\n"           \
+    "  --custom-op-library PATH  load ONNX Runtime custom ops from this shared library before\n"   \
+    "                         the model; repeatable\n"                                             \
     "  --verify-key PATH      refuse the model unless MODEL.sig is a valid signature by this\n"    \
     "                         public key (or by any *.pub key in directory PATH)\n"                \
     "  --key-file FILE        key of an encrypted model (default: $EDGEINFER_MODEL_KEY)\n"
@@ -78,6 +83,9 @@ typedef struct ei_cli_session_args {
     size_t n_dims;
     /** --global-threads: pass to ei_cli_init_runtime() before creating the session. */
     bool global_threads;
+    /** --custom-op-library paths (into argv), in order. */
+    const char *custom_ops[EI_CLI_MAX_CUSTOM_OPS];
+    size_t n_custom_ops;
     /** --verify-key and --key-file (paths into argv); loaded by ei_cli_session_load_keys(). */
     const char *verify_key_path, *key_file_path;
     ei_keyring_t *keyring;

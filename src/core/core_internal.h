@@ -33,6 +33,9 @@ const OrtMemoryInfo *ei__cpu_meminfo(void);
  */
 ei_code_t ei__ort_check(OrtStatus *st, ei_error_t *err);
 
+/** Rewrites an ONNX Runtime message in place in our words (see ort_status.c); log lines use it. */
+void ei__ort_words(char *msg);
+
 /** ORT's long provider name for a short one ("cuda" -> "CUDAExecutionProvider"), or NULL. */
 const char *ei__provider_long_name(const char *short_name);
 /** The short name for ORT's long name ("CUDAExecutionProvider" -> "cuda"); unknown ones lowercase.

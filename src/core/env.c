@@ -109,8 +109,19 @@ static void ort_logger(void *param, OrtLoggingLevel severity, const char *catego
     (void)param;
     (void)category;
     (void)code_location;
-    EI_LOG(from_ort_level(severity), "ort", "%s%s%s", logid && *logid ? logid : "",
-           logid && *logid ? ": " : "", message);
+    /*
+     * ONNX Runtime logs at ERROR the very failure it then returns as a status (a kernel that
+     * failed, a session that did not initialise), and that status reaches the caller's ei_error_t,
+     * which is where it gets reported, once. Its ERROR lines are debug detail here.
+     */
+    ei_log_level_t level =
+        severity == ORT_LOGGING_LEVEL_ERROR ? EI_LOG_DEBUG : from_ort_level(severity);
+    if (!ei__log_enabled(level))
+        return;
+    char msg[EI_ERROR_MSG_SIZE];
+    ei__strlcpy(msg, message != NULL ? message : "", sizeof(msg));
+    ei__ort_words(msg);
+    EI_LOG(level, "ort", "%s%s%s", logid && *logid ? logid : "", logid && *logid ? ": " : "", msg);
 }
 
 /* Fills the provider list from ORT's GetAvailableProviders; called with env_lock held. */

@@ -9,6 +9,7 @@
  */
 #include "core_internal.h"
 
+#include <edgeinfer/model.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -550,6 +551,41 @@ static ei_code_t external_data_dir(OrtSessionOptions *so, const char *path, ei_e
                          err);
 }
 
+/*
+ * ORT's model-load failures in our words: for a file that is not a model at all (empty,
+ * truncated, another format) the ModelProto reader's message, which says so and names the file;
+ * otherwise ORT's reason without its "Load model from X failed:" preamble, and with a hint when an
+ * operator is unknown (most often a custom op whose library was not loaded).
+ */
+static void load_error_words(const char *path, const void *data, size_t size, ei_error_t *err)
+{
+    if (err == NULL)
+        return;
+    if (err->code == EI_EMODEL) {
+        ei_model_info_t *info = NULL;
+        ei_error_t ierr = {0};
+        ei_code_t irc = data != NULL ? ei_model_inspect_memory(data, size, path, &info, &ierr)
+                                     : ei_model_inspect(path, &info, &ierr);
+        ei_model_info_destroy(info);
+        if (irc == EI_EMODEL) {
+            *err = ierr;
+            return;
+        }
+    }
+    static const char pre[] = "Load model from ";
+    char *failed = strstr(err->msg, " failed:");
+    if (strncmp(err->msg, pre, sizeof(pre) - 1) == 0 && failed != NULL) {
+        char *rest = failed + strlen(" failed:");
+        memmove(err->msg, rest, strlen(rest) + 1);
+    }
+    if (strstr(err->msg, "is not a registered function/op") != NULL) {
+        size_t len = strlen(err->msg);
+        snprintf(err->msg + len, sizeof(err->msg) - len,
+                 " (an operator this ONNX Runtime does not have; if it is a custom op, load its "
+                 "library: custom_op_libraries, --custom-op-library)");
+    }
+}
+
 static ei_code_t create_common(const char *path, const void *data, size_t size,
                                const ei_session_opts_t *opts, ei_session_t **out, ei_error_t *err)
 {
@@ -591,8 +627,10 @@ static ei_code_t create_common(const char *path, const void *data, size_t size,
                             strstr(err->msg, "No graph was found") != NULL))
             rc = err->code = EI_EMODEL;
     }
-    if (rc != EI_OK)
+    if (rc != EI_OK) {
+        load_error_words(path, data, size, err);
         goto fail;
+    }
     if (ei__ort->CreateRunOptions(&s->run_opts) != NULL)
         s->run_opts = NULL;
     rc = read_values(s, true, err);
