@@ -46,9 +46,11 @@ if have_vad:
     for name in ("vad_seq", "vad_plain"):
         os.makedirs(os.path.join(repo, name, "1"))
         shutil.copy(VAD, os.path.join(repo, name, "1", "model.onnx"))
-    # No inputs or outputs declared: auto-complete leaves the state tensors to the server.
+    # No inputs or outputs declared: auto-complete leaves the state tensors to the server. Without
+    # batching each instance has one slot, so two instances let two streams interleave.
     with open(os.path.join(repo, "vad_seq", "config.pbtxt"), "w") as f:
         f.write("""max_batch_size: 0
+instance_group [ { count: 2 } ]
 sequence_batching {
   max_sequence_idle_microseconds: 600000000
   state [ { input_name: "h" output_name: "hn" data_type: TYPE_FP32 dims: [ 2, 1, 64 ] },
@@ -324,6 +326,17 @@ try:
                    len(got[seq]) == n and len(ref[seq]) == n and diff <= 1e-5)
         c.true("vad: the two streams differ (so a mix-up would show)",
                max(abs(x - y) for x, y in zip(ref[901], ref[902])) > 1e-3)
+        fresh = []
+        for k in range(1, 4):  # the same chunks with a zero state each time
+            st, doc = s.post_json("/v2/models/vad_plain/infer", {"inputs": [
+                {"name": "input", "datatype": "FP32", "shape": [1, 512],
+                 "data": streams[901][k * 512:(k + 1) * 512]},
+                {"name": "sr", "datatype": "INT64", "shape": [], "data": [16000]},
+                {"name": "h", "datatype": "FP32", "shape": [2, 1, 64], "data": [0.0] * 128},
+                {"name": "c", "datatype": "FP32", "shape": [2, 1, 64], "data": [0.0] * 128}]})
+            fresh.append(out_of(doc, "output")[0] if st == 200 else 0.0)
+        c.true("vad: the state matters (so a lost state would show)",
+               max(abs(x - y) for x, y in zip(fresh, ref[901][1:4])) > 1e-4, (fresh, ref[901][1:4]))
     else:
         print("skip vad checks: %s missing" % VAD)
 

@@ -13,6 +13,7 @@
 #include "batcher.h"
 
 #include "ei_util.h"
+#include "sequence.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -35,10 +36,13 @@ struct ei__batcher {
     ei_session_t *session;
     ei__model_stats_t *stats;
     char *log_id;
-    const char **in_names;  /* config input names, config order */
-    const char **out_names; /* config output names, config order */
-    size_t n_in;   /* config inputs (kept: the config may be gone when the batcher is freed) */
-    bool batching; /* dynamic batching and every tensor is numeric */
+    const char **in_names;  /* config input names, config order, then sequence inputs */
+    const char **out_names; /* config output names, config order, then state-only outputs */
+    ei_dtype_t *in_dtypes;  /* per run input */
+    size_t n_in; /* config inputs (kept: the config may be gone when the batcher is freed) */
+    size_t n_run_in, n_run_out; /* what a run feeds and fetches (config + sequence batcher) */
+    ei__seqs_t *seqs;           /* the sequence batcher's table, or NULL */
+    bool batching;              /* dynamic batching and every tensor is numeric */
     bool in_reshape, out_reshape;
     size_t cap; /* queue bound */
 
@@ -65,6 +69,12 @@ static ei_tensor_t *req_input(const ei__infer_req_t *r, const char *name)
             return r->inputs[i];
     }
     return NULL;
+}
+
+/* Run input i of a request: a config input it sent, or a control/state the sequence batcher set. */
+static ei_tensor_t *run_input(const ei__batcher_t *b, const ei__infer_req_t *r, size_t i)
+{
+    return i < b->n_in ? req_input(r, b->in_names[i]) : r->seq_in_[i - b->n_in];
 }
 
 static int out_index(const ei__batcher_t *b, const char *name)
@@ -98,6 +108,12 @@ static ei_code_t validate(const ei__batcher_t *b, ei__infer_req_t *req, ei_error
         if (req->input_names == NULL || req->inputs == NULL || req->input_names[i] == NULL ||
             req->inputs[i] == NULL)
             return ei__fail(err, EI_EINVAL, "input %zu: missing name or tensor", i);
+        if (ei__model_config_input(c, req->input_names[i]) == NULL &&
+            ei__model_config_is_seq_input(c, req->input_names[i]))
+            return ei__fail(err, EI_EINVAL,
+                            "input '%s' of model '%s' is fed by the sequence batcher; do not send "
+                            "it",
+                            req->input_names[i], c->name);
         if (ei__model_config_input(c, req->input_names[i]) == NULL)
             return ei__fail(err, EI_EINVAL, "unexpected input '%s' for model '%s'",
                             req->input_names[i], c->name);
@@ -163,12 +179,24 @@ static ei_code_t validate(const ei__batcher_t *b, ei__infer_req_t *req, ei_error
     return EI_OK;
 }
 
+/* Index of run output `name` in b->out_names (config outputs, then state-only outputs). */
+static int run_out_index(const ei__batcher_t *b, const char *name)
+{
+    for (size_t i = 0; i < b->n_run_out; i++) {
+        if (strcmp(b->out_names[i], name) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
 /* Whether `r` can share a run with `h`: same dims after the batch dim for every input. */
 static bool compatible(const ei__batcher_t *b, const ei__infer_req_t *h, const ei__infer_req_t *r)
 {
-    for (size_t i = 0; i < b->cfg->n_inputs; i++) {
-        const ei_tensor_t *x = req_input(h, b->in_names[i]);
-        const ei_tensor_t *y = req_input(r, b->in_names[i]);
+    for (size_t i = 0; i < b->n_run_in; i++) {
+        const ei_tensor_t *x = run_input(b, h, i);
+        const ei_tensor_t *y = run_input(b, r, i);
+        if (x == NULL || y == NULL)
+            continue; /* control tensors: made at run time, all of one shape */
         size_t rank = ei_tensor_rank(x);
         if (ei_tensor_rank(y) != rank)
             return false;
@@ -201,6 +229,10 @@ ei_code_t ei__batcher_submit(ei__batcher_t *b, ei__infer_req_t *req, ei_error_t 
     req->compute_input_ns = req->compute_infer_ns = req->compute_output_ns = 0;
     req->deadline_ns_ = timeout != 0 && !c->timeout_action_delay ? now + timeout * 1000u : 0;
     req->next_ = NULL;
+    req->seq_ = NULL;
+    req->seq_in_ = req->seq_out_ = NULL;
+    if (b->seqs != NULL)
+        req->deadline_ns_ = 0; /* queue timeouts would leave holes in a sequence */
 
     pthread_mutex_lock(&b->lock);
     if (b->stopping) {
@@ -208,6 +240,8 @@ ei_code_t ei__batcher_submit(ei__batcher_t *b, ei__infer_req_t *req, ei_error_t 
     } else if (b->queued >= b->cap) {
         rc = ei__fail(err, EI_EBUSY, "model %s: queue is full (%zu requests waiting)", b->log_id,
                       b->queued);
+    } else if (b->seqs != NULL && (rc = ei__seqs_admit(b->seqs, req, err)) != EI_OK) {
+        /* refused with Triton's message */
     } else {
         if (b->tail != NULL)
             b->tail->next_ = req;
@@ -217,7 +251,7 @@ ei_code_t ei__batcher_submit(ei__batcher_t *b, ei__infer_req_t *req, ei_error_t 
         b->queued++;
         atomic_fetch_add_explicit(&b->stats->pending, 1, memory_order_relaxed);
         /* A worker waiting out a batch delay must recount, so wake them all when batching. */
-        if (b->batching)
+        if (b->batching || b->seqs != NULL)
             pthread_cond_broadcast(&b->cond);
         else
             pthread_cond_signal(&b->cond);
@@ -244,6 +278,51 @@ static void unlink_req(ei__batcher_t *b, ei__infer_req_t *prev, ei__infer_req_t 
 }
 
 /*
+ * The sequence batcher's pick (see pick()): releases idle sequences, then scans the queue in
+ * arrival order for requests that may run (their sequence holds a slot and has nothing running,
+ * and each is the oldest queued of its sequence), at most one per sequence and max(1,
+ * max_batch_size) in all, with shapes (state included) that fit the first. The direct strategy
+ * runs them at once; the oldest strategy waits as the dynamic batcher does (full, preferred size,
+ * or the oldest has waited max_queue_delay_microseconds).
+ */
+static size_t pick_seq(ei__batcher_t *b, worker_t *w, uint64_t now, uint64_t *wait_until)
+{
+    const ei__seq_config_t *sc = &b->cfg->seq;
+    *wait_until = ei__seqs_reap(b->seqs, now);
+    ei__seqs_scan(b->seqs);
+    size_t n = 0;
+    for (ei__infer_req_t *r = b->head; r != NULL && n < w->batch_cap; r = r->next_) {
+        if (!ei__seqs_ready(b->seqs, r, b->stopping))
+            continue;
+        if (n > 0 && !compatible(b, w->batch[0], r))
+            continue;
+        w->batch[n++] = r;
+    }
+    if (n == 0)
+        return 0;
+    int64_t max_pref = 0;
+    for (size_t i = 0; i < sc->n_preferred; i++)
+        max_pref = sc->preferred[i] > max_pref ? sc->preferred[i] : max_pref;
+    bool due = !sc->oldest || (int64_t)n >= b->cfg->max_batch_size ||
+               (max_pref > 0 && (int64_t)n >= max_pref) || sc->max_queue_delay_us == 0 ||
+               b->stopping;
+    uint64_t deadline = w->batch[0]->queue_ns + sc->max_queue_delay_us * 1000u;
+    if (!due && now < deadline) {
+        if (*wait_until == 0 || deadline < *wait_until)
+            *wait_until = deadline;
+        return 0;
+    }
+    for (size_t k = 0; k < n; k++) {
+        ei__infer_req_t *prev = NULL;
+        for (ei__infer_req_t *r = b->head; r != w->batch[k]; r = r->next_)
+            prev = r;
+        unlink_req(b, prev, w->batch[k]);
+        ei__seqs_take(b->seqs, w->batch[k]);
+    }
+    return n;
+}
+
+/*
  * Under the lock: moves expired requests to *expired and, when a batch is due, the requests of
  * one batch into w->batch (returns how many). Returns 0 with *wait_until set when the head should
  * wait for more requests (the batch delay), or 0 with *wait_until 0 when the queue is empty.
@@ -256,6 +335,8 @@ static size_t pick(ei__batcher_t *b, worker_t *w, uint64_t now, ei__infer_req_t 
                    uint64_t *wait_until)
 {
     *wait_until = 0;
+    if (b->seqs != NULL)
+        return pick_seq(b, w, now, wait_until);
     ei__infer_req_t *prev = NULL, *r = b->head;
     while (r != NULL) {
         ei__infer_req_t *next = r->next_;
@@ -378,28 +459,32 @@ static ei_code_t slice(const ei_tensor_t *src, int64_t total, int64_t off, int64
     return EI_OK;
 }
 
-/* Concatenates input `i` of the batch into the worker's buffer and wraps it as a tensor view. */
+/*
+ * Concatenates run input `i` of the batch (a config input, or a control/state input of the
+ * sequence batcher) into the worker's buffer and wraps it as a tensor view.
+ */
 static ei_code_t gather(ei__batcher_t *b, worker_t *w, size_t k, size_t i, int64_t total,
                         ei_error_t *err)
 {
-    const ei__config_io_t *io = &b->cfg->inputs[i];
-    const ei_tensor_t *t0 = req_input(w->batch[0], io->name);
+    const ei__config_io_t *io = i < b->n_in ? &b->cfg->inputs[i] : NULL;
+    const char *name = b->in_names[i];
+    const ei_tensor_t *t0 = run_input(b, w->batch[0], i);
     size_t bytes = 0;
     for (size_t j = 0; j < k; j++)
-        bytes += ei_tensor_nbytes(req_input(w->batch[j], io->name));
+        bytes += ei_tensor_nbytes(run_input(b, w->batch[j], i));
     if (bytes + 1 > w->caps[i]) {
         size_t cap = bytes + 1 > 2 * w->caps[i] ? bytes + 1 : 2 * w->caps[i];
         unsigned char *p = ei__aligned_alloc(64, cap);
         if (p == NULL)
-            return ei__fail(err, EI_ENOMEM, "out of memory gathering input '%s' (%zu bytes)",
-                            io->name, bytes);
+            return ei__fail(err, EI_ENOMEM, "out of memory gathering input '%s' (%zu bytes)", name,
+                            bytes);
         ei__aligned_free(w->bufs[i]);
         w->bufs[i] = p;
         w->caps[i] = cap;
     }
     size_t off = 0;
     for (size_t j = 0; j < k; j++) {
-        const ei_tensor_t *t = req_input(w->batch[j], io->name);
+        const ei_tensor_t *t = run_input(b, w->batch[j], i);
         size_t n = ei_tensor_nbytes(t);
         if (n > 0)
             memcpy(w->bufs[i] + off, ei_tensor_data(t), n);
@@ -410,7 +495,7 @@ static ei_code_t gather(ei__batcher_t *b, worker_t *w, size_t k, size_t i, int64
     bool batched = b->cfg->max_batch_size > 0;
     if (batched)
         shape[rank++] = total;
-    if (io->has_reshape) {
+    if (io != NULL && io->has_reshape) {
         memcpy(shape + rank, io->reshape, io->n_reshape * sizeof(int64_t));
         rank += io->n_reshape;
     } else {
@@ -418,7 +503,7 @@ static ei_code_t gather(ei__batcher_t *b, worker_t *w, size_t k, size_t i, int64
         for (size_t d = batched ? 1 : 0; d < r0; d++)
             shape[rank++] = ei_tensor_shape(t0)[d];
     }
-    return ei_tensor_wrap(io->dtype, shape, rank, w->bufs[i], bytes, &w->views[i], err);
+    return ei_tensor_wrap(b->in_dtypes[i], shape, rank, w->bufs[i], bytes, &w->views[i], err);
 }
 
 /*
@@ -439,16 +524,20 @@ static void exec_batch(ei__batcher_t *b, worker_t *w, size_t k)
         r->queue_ns = t0 > r->queue_ns ? t0 - r->queue_ns : 0;
         total += r->batch_;
     }
-    bool gathered = k > 1 || b->in_reshape;
-    bool split = k > 1 || b->out_reshape;
+    /* Sequence batches always gather and split: the controls and states join the inputs, and
+     * the state outputs are fetched besides the requested ones. */
+    bool gathered = k > 1 || b->in_reshape || b->seqs != NULL;
+    bool split = k > 1 || b->out_reshape || b->seqs != NULL;
     ei__infer_req_t *r0 = w->batch[0];
 
-    for (size_t i = 0; rc == EI_OK && gathered && i < c->n_inputs; i++)
+    for (size_t j = 0; rc == EI_OK && b->seqs != NULL && j < k; j++)
+        rc = ei__seqs_fill_controls(b->seqs, w->batch[j], &err);
+    for (size_t i = 0; rc == EI_OK && gathered && i < b->n_run_in; i++)
         rc = gather(b, w, k, i, total, &err);
     uint64_t t1 = ei__now_ns();
     if (rc == EI_OK && split) {
-        rc = ei_session_run(b->session, b->in_names, w->views, c->n_inputs, b->out_names, w->outs,
-                            c->n_outputs, &err);
+        rc = ei_session_run(b->session, b->in_names, w->views, b->n_run_in, b->out_names, w->outs,
+                            b->n_run_out, &err);
     } else if (rc == EI_OK) {
         size_t n = r0->n_outputs != 0 ? r0->n_outputs : c->n_outputs;
         const char *const *names = r0->n_outputs != 0 ? r0->output_names : b->out_names;
@@ -497,16 +586,39 @@ static void exec_batch(ei__batcher_t *b, worker_t *w, size_t k)
             rc = slice(src, total, off, r->batch_, tail, tail_rank, c->max_batch_size > 0,
                        &r->results[o], &err);
         }
+        /* This request's state outputs, kept by its sequence for its next request. */
+        for (size_t j2 = 0; rc == EI_OK && b->seqs != NULL && j2 < ei__seqs_n_states(b->seqs);
+             j2++) {
+            int idx = run_out_index(b, ei__seqs_state_output(b->seqs, j2));
+            const ei_tensor_t *src = w->outs[idx];
+            size_t first = c->max_batch_size > 0 ? 1 : 0;
+            if (ei_tensor_rank(src) < first || (first == 1 && ei_tensor_shape(src)[0] != total)) {
+                rc = ei__fail(&err, EI_ERUNTIME,
+                              "state output '%s': first dim does not match the batch of %lld",
+                              ei__seqs_state_output(b->seqs, j2), (long long)total);
+                break;
+            }
+            rc = slice(src, total, off, r->batch_, ei_tensor_shape(src) + first,
+                       ei_tensor_rank(src) - first, first == 1, &r->seq_out_[j2], &err);
+        }
         off += r->batch_;
     }
     uint64_t t3 = ei__now_ns();
-    for (size_t i = 0; i < c->n_inputs && gathered; i++) {
+    for (size_t i = 0; i < b->n_run_in && gathered; i++) {
         ei_tensor_destroy(w->views[i]);
         w->views[i] = NULL;
     }
-    for (size_t o = 0; o < c->n_outputs && split; o++) {
+    for (size_t o = 0; o < b->n_run_out && split; o++) {
         ei_tensor_destroy(w->outs[o]);
         w->outs[o] = NULL;
+    }
+    if (b->seqs != NULL) {
+        /* The sequences learn their new state (and may end) before anyone hears of the result. */
+        pthread_mutex_lock(&b->lock);
+        for (size_t j = 0; j < k; j++)
+            ei__seqs_finish(b->seqs, w->batch[j], rc == EI_OK);
+        pthread_cond_broadcast(&b->cond);
+        pthread_mutex_unlock(&b->lock);
     }
     if (rc == EI_OK) {
         ei__model_stats_t *st = b->stats;
@@ -567,8 +679,10 @@ static void worker_free_buffers(worker_t *w, size_t n_inputs)
 static void batcher_free(ei__batcher_t *b)
 {
     for (size_t i = 0; i < b->n_workers; i++)
-        worker_free_buffers(&b->workers[i], b->n_in);
+        worker_free_buffers(&b->workers[i], b->n_run_in);
     ei__free(b->workers);
+    ei__seqs_destroy(b->seqs);
+    ei__free(b->in_dtypes);
     ei__free(b->in_names);
     ei__free(b->out_names);
     ei__free(b->log_id);
@@ -640,11 +754,20 @@ ei_code_t ei__batcher_create(const ei__model_config_t *c, ei_session_t *s, ei__m
     b->stats = stats;
     b->cap = c->max_queue_size != 0 ? (size_t)c->max_queue_size : EI__BATCHER_DEFAULT_QUEUE_CAP;
     b->log_id = ei__strdup(log_id != NULL ? log_id : c->name);
-    b->in_names = ei__calloc(c->n_inputs + 1, sizeof(char *));
-    b->out_names = ei__calloc(c->n_outputs + 1, sizeof(char *));
     size_t n_workers = c->instance_count > 0 ? (size_t)c->instance_count : 1;
+    if (c->seq.enabled && b->log_id != NULL) {
+        rc = ei__seqs_create(c, n_workers, b->log_id, &b->seqs, err);
+        if (rc != EI_OK)
+            goto out;
+    }
+    size_t n_seq_in = b->seqs != NULL ? ei__seqs_n_inputs(b->seqs) : 0;
+    size_t n_states = b->seqs != NULL ? ei__seqs_n_states(b->seqs) : 0;
+    b->in_names = ei__calloc(c->n_inputs + n_seq_in + 1, sizeof(char *));
+    b->in_dtypes = ei__calloc(c->n_inputs + n_seq_in + 1, sizeof(ei_dtype_t));
+    b->out_names = ei__calloc(c->n_outputs + n_states + 1, sizeof(char *));
     b->workers = ei__calloc(n_workers, sizeof(worker_t));
-    if (b->log_id == NULL || b->in_names == NULL || b->out_names == NULL || b->workers == NULL) {
+    if (b->log_id == NULL || b->in_names == NULL || b->in_dtypes == NULL || b->out_names == NULL ||
+        b->workers == NULL) {
         rc = ei__fail(err, EI_ENOMEM, "out of memory");
         goto out;
     }
@@ -653,23 +776,36 @@ ei_code_t ei__batcher_create(const ei__model_config_t *c, ei_session_t *s, ei__m
     bool numeric = true;
     for (size_t i = 0; i < c->n_inputs; i++) {
         b->in_names[i] = c->inputs[i].name;
+        b->in_dtypes[i] = c->inputs[i].dtype;
         numeric = numeric && c->inputs[i].dtype != EI_DTYPE_STRING;
         b->in_reshape = b->in_reshape || c->inputs[i].has_reshape;
+    }
+    b->n_run_in = c->n_inputs;
+    for (size_t i = 0; i < n_seq_in; i++) {
+        b->in_names[b->n_run_in] = ei__seqs_input_name(b->seqs, i);
+        b->in_dtypes[b->n_run_in++] = ei__seqs_input_dtype(b->seqs, i);
+        numeric = numeric && ei__seqs_input_dtype(b->seqs, i) != EI_DTYPE_STRING;
     }
     for (size_t i = 0; i < c->n_outputs; i++) {
         b->out_names[i] = c->outputs[i].name;
         b->out_reshape = b->out_reshape || c->outputs[i].has_reshape;
     }
-    b->batching = c->dynamic_batching && c->max_batch_size > 1 && numeric;
+    b->n_run_out = c->n_outputs;
+    for (size_t i = 0; i < n_states; i++) {
+        if (run_out_index(b, ei__seqs_state_output(b->seqs, i)) < 0)
+            b->out_names[b->n_run_out++] = ei__seqs_state_output(b->seqs, i);
+    }
+    /* The sequence batcher batches across sequences with either strategy. */
+    b->batching = (c->dynamic_batching || b->seqs != NULL) && c->max_batch_size > 1 && numeric;
     size_t batch_cap = b->batching ? (size_t)c->max_batch_size : 1;
     for (size_t i = 0; i < n_workers; i++) {
         worker_t *w = &b->workers[i];
         w->b = b;
         w->batch_cap = batch_cap;
-        w->bufs = ei__calloc(c->n_inputs + 1, sizeof(unsigned char *));
-        w->caps = ei__calloc(c->n_inputs + 1, sizeof(size_t));
-        w->views = ei__calloc(c->n_inputs + 1, sizeof(ei_tensor_t *));
-        w->outs = ei__calloc(c->n_outputs + 1, sizeof(ei_tensor_t *));
+        w->bufs = ei__calloc(b->n_run_in + 1, sizeof(unsigned char *));
+        w->caps = ei__calloc(b->n_run_in + 1, sizeof(size_t));
+        w->views = ei__calloc(b->n_run_in + 1, sizeof(ei_tensor_t *));
+        w->outs = ei__calloc(b->n_run_out + 1, sizeof(ei_tensor_t *));
         w->batch = ei__calloc(batch_cap, sizeof(ei__infer_req_t *));
         if (w->bufs == NULL || w->caps == NULL || w->views == NULL || w->outs == NULL ||
             w->batch == NULL) {
@@ -725,6 +861,8 @@ void ei__batcher_destroy(ei__batcher_t *b)
         ei__infer_req_t *next = r->next_;
         ei_error_t err = {0};
         ei__fail(&err, EI_ECANCELED, "model %s was unloaded", b->log_id);
+        if (b->seqs != NULL)
+            ei__seqs_drop(b->seqs, r);
         finish(b, r, EI_ECANCELED, &err);
         r->done(r);
         r = next;

@@ -71,6 +71,80 @@ static ei_code_t check_io(const ei__model_config_t *c, const ei__config_io_t *io
     return EI_OK;
 }
 
+/*
+ * sequence_batching against the model: each control names a model input of its type, shaped
+ * [-1, 1] ([1] without batching) as Triton feeds it; each state names an input and an output of
+ * its type and rank; none of them is also a config input (the client does not send them).
+ */
+static ei_code_t check_sequence(const ei__model_config_t *c, const ei_session_t *s, ei_error_t *err)
+{
+    const ei__seq_config_t *sc = &c->seq;
+    size_t first = c->max_batch_size > 0 ? 1 : 0;
+    static const char *const kinds[] = {"CONTROL_SEQUENCE_START", "CONTROL_SEQUENCE_END",
+                                        "CONTROL_SEQUENCE_READY", "CONTROL_SEQUENCE_CORRID"};
+    for (size_t i = 0; i < sc->n_controls; i++) {
+        const ei__seq_control_t *ctl = &sc->controls[i];
+        int k = ei_session_input_index(s, ctl->name);
+        if (k < 0)
+            return ei__fail(err, EI_EMODEL,
+                            "sequence_batching control input '%s' (%s) does not exist in the "
+                            "model",
+                            ctl->name, kinds[ctl->kind]);
+        const ei_value_info_t *v = ei_session_input(s, (size_t)k);
+        if (v->dtype != ctl->dtype)
+            return ei__fail(err, EI_EMODEL,
+                            "sequence_batching control input '%s' (%s) is %s in the config, %s in "
+                            "the model",
+                            ctl->name, kinds[ctl->kind], ei__config_type_name(ctl->dtype),
+                            ei__config_type_name(v->dtype));
+        if (v->rank_known &&
+            (v->rank != first + 1 || (v->shape[first] != 1 && v->shape[first] != -1)))
+            return ei__fail(err, EI_EMODEL,
+                            "sequence_batching control input '%s': the model's input has rank "
+                            "%zu, the server feeds %s",
+                            ctl->name, v->rank, first ? "[batch, 1]" : "[1]");
+        if (ei__model_config_input(c, ctl->name) != NULL)
+            return ei__fail(err, EI_EMODEL,
+                            "input '%s' is a sequence_batching control; remove it from 'input' "
+                            "(the server feeds it)",
+                            ctl->name);
+    }
+    for (size_t i = 0; i < sc->n_states; i++) {
+        const ei__seq_state_t *st = &sc->states[i];
+        int ki = ei_session_input_index(s, st->input_name);
+        int ko = ei_session_output_index(s, st->output_name);
+        if (ki < 0)
+            return ei__fail(err, EI_EMODEL,
+                            "sequence_batching state input '%s' does not exist in the model",
+                            st->input_name);
+        if (ko < 0)
+            return ei__fail(err, EI_EMODEL,
+                            "sequence_batching state output '%s' does not exist in the model",
+                            st->output_name);
+        const ei_value_info_t *vs[2] = {ei_session_input(s, (size_t)ki),
+                                        ei_session_output(s, (size_t)ko)};
+        for (size_t j = 0; j < 2; j++) {
+            const ei_value_info_t *v = vs[j];
+            if (v->dtype != st->dtype)
+                return ei__fail(err, EI_EMODEL,
+                                "sequence_batching state '%s': data_type %s, the model's %s is %s",
+                                st->input_name, ei__config_type_name(st->dtype), v->name,
+                                ei__config_type_name(v->dtype));
+            if (v->rank_known && v->rank != st->n_dims + first)
+                return ei__fail(err, EI_EMODEL,
+                                "sequence_batching state '%s': %zu dims (without the batch dim), "
+                                "the model's %s has %zu",
+                                st->input_name, st->n_dims, v->name, v->rank - first);
+        }
+        if (ei__model_config_input(c, st->input_name) != NULL)
+            return ei__fail(err, EI_EMODEL,
+                            "input '%s' is a sequence_batching state; remove it from 'input' (the "
+                            "server feeds it)",
+                            st->input_name);
+    }
+    return EI_OK;
+}
+
 ei_code_t ei__model_config_complete(ei__model_config_t *c, const ei_session_t *s,
                                     int default_max_batch, ei_error_t *err)
 {
@@ -85,14 +159,16 @@ ei_code_t ei__model_config_complete(ei__model_config_t *c, const ei_session_t *s
     if (!c->has_max_batch_size && can_batch && default_max_batch > 0)
         c->max_batch_size = default_max_batch;
 
+    /* The inputs the sequence batcher feeds and the state outputs it keeps are not the client's. */
     if (c->n_inputs == 0 && ni > 0) {
         c->inputs = ei__calloc(ni, sizeof(*c->inputs));
         if (c->inputs == NULL)
             return ei__fail(err, EI_ENOMEM, "out of memory");
         for (size_t i = 0; i < ni; i++) {
-            c->n_inputs = i + 1;
-            ei_code_t rc =
-                io_from_model(&c->inputs[i], ei_session_input(s, i), c->max_batch_size > 0, err);
+            if (ei__model_config_is_seq_input(c, ei_session_input(s, i)->name))
+                continue;
+            ei_code_t rc = io_from_model(&c->inputs[c->n_inputs++], ei_session_input(s, i),
+                                         c->max_batch_size > 0, err);
             if (rc != EI_OK)
                 return rc;
         }
@@ -102,13 +178,17 @@ ei_code_t ei__model_config_complete(ei__model_config_t *c, const ei_session_t *s
         if (c->outputs == NULL)
             return ei__fail(err, EI_ENOMEM, "out of memory");
         for (size_t i = 0; i < no; i++) {
-            c->n_outputs = i + 1;
-            ei_code_t rc =
-                io_from_model(&c->outputs[i], ei_session_output(s, i), c->max_batch_size > 0, err);
+            if (ei__model_config_is_state_output(c, ei_session_output(s, i)->name))
+                continue;
+            ei_code_t rc = io_from_model(&c->outputs[c->n_outputs++], ei_session_output(s, i),
+                                         c->max_batch_size > 0, err);
             if (rc != EI_OK)
                 return rc;
         }
     }
+    ei_code_t src = check_sequence(c, s, err);
+    if (src != EI_OK)
+        return src;
     for (size_t i = 0; i < c->n_inputs; i++) {
         int k = ei_session_input_index(s, c->inputs[i].name);
         if (k < 0)
@@ -121,7 +201,8 @@ ei_code_t ei__model_config_complete(ei__model_config_t *c, const ei_session_t *s
     /* Every model input needs a value; the config must declare each (Triton refuses otherwise). */
     for (size_t i = 0; i < ni; i++) {
         const ei_value_info_t *v = ei_session_input(s, i);
-        if (ei__model_config_input(c, v->name) == NULL)
+        if (ei__model_config_input(c, v->name) == NULL &&
+            !ei__model_config_is_seq_input(c, v->name))
             return ei__fail(err, EI_EMODEL, "model input '%s' is missing from the config", v->name);
     }
     for (size_t i = 0; i < c->n_outputs; i++) {
@@ -133,7 +214,7 @@ ei_code_t ei__model_config_complete(ei__model_config_t *c, const ei_session_t *s
         if (rc != EI_OK)
             return rc;
     }
-    if (c->max_batch_size > 1 && !c->dynamic_batching)
+    if (c->max_batch_size > 1 && !c->dynamic_batching && !c->seq.enabled)
         c->dynamic_batching = true;
     for (size_t i = 0; i < c->n_preferred; i++) {
         if (c->max_batch_size > 0 && c->preferred_batch_sizes[i] > c->max_batch_size)

@@ -16,6 +16,7 @@
 #include "pbtxt.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Types -----------------------------------------------------------------------------------------
@@ -100,6 +101,17 @@ void ei__model_config_destroy(ei__model_config_t *c)
     ei__free(c->accels);
     kv_free(c->params, c->n_params);
     ei__free(c->default_model_filename);
+    for (size_t i = 0; i < c->seq.n_controls; i++)
+        ei__free(c->seq.controls[i].name);
+    ei__free(c->seq.controls);
+    for (size_t i = 0; i < c->seq.n_states; i++) {
+        ei__free(c->seq.states[i].input_name);
+        ei__free(c->seq.states[i].output_name);
+        ei__free(c->seq.states[i].initial_file);
+        ei__free(c->seq.states[i].initial_data);
+    }
+    ei__free(c->seq.states);
+    ei__free(c->seq.preferred);
     ei__free(c);
 }
 
@@ -336,6 +348,270 @@ static ei_code_t parse_dynamic_batching(ctx_t *cx, const ei__pb_node_t *m, ei__m
     return rc;
 }
 
+static ei_code_t get_number(ctx_t *cx, const ei__pb_node_t *n, double *out)
+{
+    char *end = NULL;
+    if (n->kind == EI__PB_NUMBER) {
+        *out = strtod(n->value, &end);
+        if (end != n->value && *end == '\0')
+            return EI_OK;
+    }
+    return bad(cx, n, "expected a number");
+}
+
+static ei_code_t get_type(ctx_t *cx, const ei__pb_node_t *n, ei_dtype_t *out)
+{
+    const char *t = NULL;
+    ei_code_t rc = get_ident(cx, n, &t);
+    if (rc == EI_OK) {
+        *out = ei__config_type_parse(t);
+        if (*out == EI_DTYPE_UNDEFINED)
+            rc = bad(cx, n, "unknown data type (expected TYPE_FP32, TYPE_INT64, ...)");
+    }
+    return rc;
+}
+
+/* One `control { kind ..._false_true / data_type }` of control_input `name`. */
+static ei_code_t parse_control(ctx_t *cx, const ei__pb_node_t *m, const char *name,
+                               ei__seq_config_t *sc)
+{
+    ei_code_t rc = want_msg(cx, m);
+    if (rc != EI_OK)
+        return rc;
+    ei__seq_control_t *p = ei__realloc(sc->controls, (sc->n_controls + 1) * sizeof(*p));
+    if (p == NULL)
+        return oom(cx);
+    sc->controls = p;
+    ei__seq_control_t *ctl = &p[sc->n_controls++];
+    memset(ctl, 0, sizeof(*ctl));
+    ctl->name = ei__strdup(name != NULL ? name : "");
+    if (ctl->name == NULL)
+        return oom(cx);
+    bool has_kind = false;
+    size_t n_values = 0;
+    for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
+        if (strcmp(n->name, "kind") == 0) {
+            const char *k = NULL;
+            rc = get_ident(cx, n, &k);
+            has_kind = rc == EI_OK;
+            if (rc == EI_OK && strcmp(k, "CONTROL_SEQUENCE_START") == 0)
+                ctl->kind = EI__CTRL_START;
+            else if (rc == EI_OK && strcmp(k, "CONTROL_SEQUENCE_END") == 0)
+                ctl->kind = EI__CTRL_END;
+            else if (rc == EI_OK && strcmp(k, "CONTROL_SEQUENCE_READY") == 0)
+                ctl->kind = EI__CTRL_READY;
+            else if (rc == EI_OK && strcmp(k, "CONTROL_SEQUENCE_CORRID") == 0)
+                ctl->kind = EI__CTRL_CORRID;
+            else if (rc == EI_OK)
+                rc = bad(cx, n, "expected CONTROL_SEQUENCE_START, _END, _READY or _CORRID");
+        } else if (strcmp(n->name, "int32_false_true") == 0 ||
+                   strcmp(n->name, "fp32_false_true") == 0 ||
+                   strcmp(n->name, "bool_false_true") == 0) {
+            ei_dtype_t t = n->name[0] == 'i'   ? EI_DTYPE_INT32
+                           : n->name[0] == 'f' ? EI_DTYPE_FLOAT32
+                                               : EI_DTYPE_BOOL;
+            if (n_values > 0 && ctl->dtype != t)
+                rc = bad(cx, n, "mixes two kinds of *_false_true");
+            double v = 0;
+            if (rc == EI_OK && t == EI_DTYPE_BOOL) {
+                bool b = false;
+                rc = get_bool(cx, n, &b);
+                v = b ? 1 : 0;
+            } else if (rc == EI_OK) {
+                rc = get_number(cx, n, &v);
+            }
+            if (rc == EI_OK && n_values >= 2)
+                rc = bad(cx, n, "expected exactly two values: [ false, true ]");
+            if (rc == EI_OK) {
+                ctl->dtype = t;
+                if (n_values++ == 0)
+                    ctl->false_value = v;
+                else
+                    ctl->true_value = v;
+            }
+        } else if (strcmp(n->name, "data_type") == 0) {
+            rc = get_type(cx, n, &ctl->dtype);
+        } else {
+            unknown(cx, n, "sequence_batching.control_input.control");
+        }
+    }
+    if (rc == EI_OK && !has_kind)
+        rc = bad(cx, m, "missing 'kind'");
+    if (rc == EI_OK && ctl->kind == EI__CTRL_CORRID) {
+        ei_dtype_t t = ctl->dtype;
+        if (t != EI_DTYPE_UINT64 && t != EI_DTYPE_INT64 && t != EI_DTYPE_UINT32 &&
+            t != EI_DTYPE_INT32 && t != EI_DTYPE_STRING)
+            rc = bad(cx, m,
+                     "CONTROL_SEQUENCE_CORRID needs data_type TYPE_UINT64, TYPE_INT64, "
+                     "TYPE_UINT32, TYPE_INT32 or TYPE_STRING");
+    } else if (rc == EI_OK && n_values != 2) {
+        rc = bad(cx, m,
+                 "a START, END or READY control needs int32_false_true, fp32_false_true or "
+                 "bool_false_true with two values");
+    }
+    return rc;
+}
+
+static ei_code_t parse_control_input(ctx_t *cx, const ei__pb_node_t *m, ei__seq_config_t *sc)
+{
+    ei_code_t rc = want_msg(cx, m);
+    const char *name = NULL;
+    for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
+        if (strcmp(n->name, "name") == 0) {
+            if (n->kind != EI__PB_STRING)
+                rc = bad(cx, n, "expected a quoted string");
+            name = n->value;
+        }
+    }
+    if (rc == EI_OK && name == NULL)
+        rc = bad(cx, m, "missing 'name'");
+    size_t before = sc->n_controls;
+    for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
+        if (strcmp(n->name, "control") == 0)
+            rc = parse_control(cx, n, name, sc);
+        else if (strcmp(n->name, "name") != 0)
+            unknown(cx, n, "sequence_batching.control_input");
+    }
+    if (rc == EI_OK && sc->n_controls != before + 1)
+        rc = bad(cx, m, "a control_input needs exactly one control");
+    return rc;
+}
+
+static ei_code_t parse_state(ctx_t *cx, const ei__pb_node_t *m, ei__seq_config_t *sc)
+{
+    ei_code_t rc = want_msg(cx, m);
+    if (rc != EI_OK)
+        return rc;
+    ei__seq_state_t *p = ei__realloc(sc->states, (sc->n_states + 1) * sizeof(*p));
+    if (p == NULL)
+        return oom(cx);
+    sc->states = p;
+    ei__seq_state_t *st = &p[sc->n_states++];
+    memset(st, 0, sizeof(*st));
+    for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
+        if (strcmp(n->name, "input_name") == 0) {
+            rc = get_str(cx, n, &st->input_name);
+        } else if (strcmp(n->name, "output_name") == 0) {
+            rc = get_str(cx, n, &st->output_name);
+        } else if (strcmp(n->name, "data_type") == 0) {
+            rc = get_type(cx, n, &st->dtype);
+        } else if (strcmp(n->name, "dims") == 0) {
+            rc = get_dim(cx, n, st->dims, &st->n_dims);
+        } else if (strcmp(n->name, "initial_state") == 0) {
+            rc = want_msg(cx, n);
+            if (rc == EI_OK && st->has_initial)
+                rc = bad(cx, n, "at most one initial_state per state");
+            st->has_initial = true;
+            ei_dtype_t t = EI_DTYPE_UNDEFINED;
+            bool has_data = false, has_name = false;
+            for (const ei__pb_node_t *f = n->child; rc == EI_OK && f != NULL; f = f->next) {
+                if (strcmp(f->name, "data_type") == 0) {
+                    rc = get_type(cx, f, &t);
+                } else if (strcmp(f->name, "dims") == 0) {
+                    rc = get_dim(cx, f, st->initial_dims, &st->n_initial_dims);
+                    if (rc == EI_OK && st->initial_dims[st->n_initial_dims - 1] < 0)
+                        rc = bad(cx, f, "initial_state dims must be fixed (no -1)");
+                } else if (strcmp(f->name, "zero_data") == 0) {
+                    bool z = false;
+                    rc = get_bool(cx, f, &z);
+                    has_data = has_data || z;
+                } else if (strcmp(f->name, "data_file") == 0) {
+                    rc = get_str(cx, f, &st->initial_file);
+                    has_data = true;
+                } else if (strcmp(f->name, "name") == 0) {
+                    has_name = true;
+                } else {
+                    unknown(cx, f, "sequence_batching.state.initial_state");
+                }
+            }
+            if (rc == EI_OK && !has_data)
+                rc = bad(cx, n, "initial_state needs zero_data: true or a data_file");
+            if (rc == EI_OK && !has_name)
+                rc = bad(cx, n, "initial_state needs a 'name'");
+            if (rc == EI_OK && t != EI_DTYPE_UNDEFINED && st->dtype != EI_DTYPE_UNDEFINED &&
+                t != st->dtype)
+                rc = bad(cx, n, "initial_state data_type differs from the state's");
+        } else if (strcmp(n->name, "use_same_buffer_for_input_output") == 0 ||
+                   strcmp(n->name, "use_growable_memory") == 0) {
+            /* GPU buffer hints of Triton's TensorRT backend; nothing to do on ONNX Runtime. */
+        } else {
+            unknown(cx, n, "sequence_batching.state");
+        }
+    }
+    if (rc == EI_OK && (st->input_name == NULL || st->output_name == NULL))
+        rc = bad(cx, m, "a state needs input_name and output_name");
+    if (rc == EI_OK && st->dtype == EI_DTYPE_UNDEFINED)
+        rc = bad(cx, m, "a state needs a data_type");
+    if (rc == EI_OK && st->has_initial && st->n_initial_dims != st->n_dims)
+        rc = bad(cx, m, "initial_state dims must have as many dims as the state");
+    return rc;
+}
+
+/* The strategy blocks: direct { } and oldest { }. */
+static ei_code_t parse_seq_strategy(ctx_t *cx, const ei__pb_node_t *m, ei__seq_config_t *sc)
+{
+    ei_code_t rc = want_msg(cx, m);
+    sc->oldest = strcmp(m->name, "oldest") == 0;
+    for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
+        if (strcmp(n->name, "max_queue_delay_microseconds") == 0) {
+            rc = get_u64(cx, n, &sc->max_queue_delay_us);
+        } else if (sc->oldest && strcmp(n->name, "max_candidate_sequences") == 0) {
+            rc = get_i64(cx, n, &sc->max_candidates);
+            if (rc == EI_OK && (sc->max_candidates < 0 || sc->max_candidates > 65536))
+                rc = bad(cx, n, "max_candidate_sequences must be between 0 and 65536");
+        } else if (sc->oldest && strcmp(n->name, "preferred_batch_size") == 0) {
+            int64_t v = 0;
+            rc = get_i64(cx, n, &v);
+            if (rc == EI_OK && v < 1)
+                rc = bad(cx, n, "a preferred batch size must be >= 1");
+            if (rc == EI_OK)
+                rc = push_i64(cx, &sc->preferred, &sc->n_preferred, v);
+        } else if (strcmp(n->name, "minimum_slot_utilization") == 0 ||
+                   strcmp(n->name, "preserve_ordering") == 0) {
+            /* Accepted: batches hold only ready requests, in arrival order. */
+        } else {
+            unknown(cx, n, sc->oldest ? "sequence_batching.oldest" : "sequence_batching.direct");
+        }
+    }
+    return rc;
+}
+
+static ei_code_t parse_sequence_batching(ctx_t *cx, const ei__pb_node_t *m, ei__model_config_t *c)
+{
+    ei_code_t rc = want_msg(cx, m);
+    ei__seq_config_t *sc = &c->seq;
+    sc->enabled = true;
+    for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
+        if (strcmp(n->name, "max_sequence_idle_microseconds") == 0)
+            rc = get_u64(cx, n, &sc->max_idle_us);
+        else if (strcmp(n->name, "direct") == 0 || strcmp(n->name, "oldest") == 0)
+            rc = parse_seq_strategy(cx, n, sc);
+        else if (strcmp(n->name, "control_input") == 0)
+            rc = parse_control_input(cx, n, sc);
+        else if (strcmp(n->name, "state") == 0)
+            rc = parse_state(cx, n, sc);
+        else if (strcmp(n->name, "iterative_sequence") == 0)
+            unsupported(cx, n);
+        else
+            unknown(cx, n, "sequence_batching");
+    }
+    /* Each input is fed once: two controls or states on one input would contradict each other. */
+    for (size_t i = 0; rc == EI_OK && i < sc->n_controls + sc->n_states; i++) {
+        const char *a =
+            i < sc->n_controls ? sc->controls[i].name : sc->states[i - sc->n_controls].input_name;
+        for (size_t j = i + 1; rc == EI_OK && j < sc->n_controls + sc->n_states; j++) {
+            const char *b = j < sc->n_controls ? sc->controls[j].name
+                                               : sc->states[j - sc->n_controls].input_name;
+            if (strcmp(a, b) == 0)
+                rc = ei__fail(cx->err, EI_EFORMAT,
+                              "%s: sequence_batching feeds input '%s' twice (two controls or "
+                              "states name it)",
+                              cx->path, a);
+        }
+    }
+    return rc;
+}
+
 static ei_code_t parse_instance_group(ctx_t *cx, const ei__pb_node_t *m, ei__model_config_t *c)
 {
     ei_code_t rc = want_msg(cx, m);
@@ -564,18 +840,24 @@ static ei_code_t parse_root(ctx_t *cx, const ei__pb_node_t *root, ei__model_conf
             rc = parse_param(cx, n, c);
         } else if (strcmp(f, "default_model_filename") == 0) {
             rc = get_str(cx, n, &c->default_model_filename);
-        } else if (strcmp(f, "model_warmup") == 0 || strcmp(f, "sequence_batching") == 0 ||
-                   strcmp(f, "ensemble_scheduling") == 0 || strcmp(f, "batch_input") == 0 ||
-                   strcmp(f, "batch_output") == 0 || strcmp(f, "response_cache") == 0 ||
-                   strcmp(f, "model_transaction_policy") == 0 || strcmp(f, "runtime") == 0 ||
-                   strcmp(f, "cc_model_filenames") == 0 || strcmp(f, "metric_tags") == 0 ||
-                   strcmp(f, "model_repository_agents") == 0 ||
+        } else if (strcmp(f, "sequence_batching") == 0) {
+            rc = parse_sequence_batching(cx, n, c);
+        } else if (strcmp(f, "model_warmup") == 0 || strcmp(f, "ensemble_scheduling") == 0 ||
+                   strcmp(f, "batch_input") == 0 || strcmp(f, "batch_output") == 0 ||
+                   strcmp(f, "response_cache") == 0 || strcmp(f, "model_transaction_policy") == 0 ||
+                   strcmp(f, "runtime") == 0 || strcmp(f, "cc_model_filenames") == 0 ||
+                   strcmp(f, "metric_tags") == 0 || strcmp(f, "model_repository_agents") == 0 ||
                    strcmp(f, "model_operations") == 0) {
             unsupported(cx, n);
         } else {
             unknown(cx, n, "the model config");
         }
     }
+    if (rc == EI_OK && c->seq.enabled && c->dynamic_batching)
+        rc = ei__fail(cx->err, EI_EFORMAT,
+                      "%s: dynamic_batching and sequence_batching are both given (a model has one "
+                      "scheduler)",
+                      cx->path);
     /* Names must be unique: Triton refuses duplicates and a lookup by name would be ambiguous. */
     for (size_t i = 0; rc == EI_OK && i < c->n_inputs; i++) {
         for (size_t j = i + 1; j < c->n_inputs; j++) {
@@ -715,6 +997,26 @@ ei_code_t ei__model_config_load_labels(ei__model_config_t *c, const char *model_
         }
         ei__free(text);
     }
+    for (size_t i = 0; i < c->seq.n_states; i++) {
+        ei__seq_state_t *st = &c->seq.states[i];
+        if (st->initial_file == NULL || st->initial_data != NULL)
+            continue;
+        if (strstr(st->initial_file, "..") != NULL || st->initial_file[0] == '/')
+            return ei__fail(err, EI_EFORMAT,
+                            "state '%s': initial_state data_file '%s' must be a file in "
+                            "<model>/initial_state/",
+                            st->input_name, st->initial_file);
+        char path[4096];
+        int pn = snprintf(path, sizeof(path), "%s/initial_state/%s", model_dir, st->initial_file);
+        if (pn < 0 || (size_t)pn >= sizeof(path))
+            return ei__fail(err, EI_ELIMIT, "state '%s': initial_state path too long",
+                            st->input_name);
+        ei_code_t rc = ei__file_read(path, 1u << 30, &st->initial_data, &st->initial_len, err);
+        if (rc != EI_OK) {
+            ei__error_prefix(err, "state '%s' initial_state", st->input_name);
+            return rc;
+        }
+    }
     return EI_OK;
 }
 
@@ -725,6 +1027,28 @@ const char *ei__model_config_param(const struct ei__model_config *c, const char 
             return c->params[i].value;
     }
     return NULL;
+}
+
+bool ei__model_config_is_seq_input(const ei__model_config_t *c, const char *name)
+{
+    for (size_t i = 0; i < c->seq.n_controls; i++) {
+        if (strcmp(c->seq.controls[i].name, name) == 0)
+            return true;
+    }
+    for (size_t i = 0; i < c->seq.n_states; i++) {
+        if (strcmp(c->seq.states[i].input_name, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool ei__model_config_is_state_output(const ei__model_config_t *c, const char *name)
+{
+    for (size_t i = 0; i < c->seq.n_states; i++) {
+        if (strcmp(c->seq.states[i].output_name, name) == 0)
+            return ei__model_config_output(c, name) == NULL;
+    }
+    return false;
 }
 
 const ei__config_io_t *ei__model_config_input(const ei__model_config_t *c, const char *name)

@@ -48,6 +48,53 @@ typedef struct ei__config_accel {
     size_t n_params;
 } ei__config_accel_t;
 
+/** What a sequence-batcher control input carries (ModelSequenceBatching.Control.Kind). */
+typedef enum {
+    EI__CTRL_START = 0, /**< CONTROL_SEQUENCE_START: the request starts its sequence */
+    EI__CTRL_END,       /**< CONTROL_SEQUENCE_END: the request ends its sequence */
+    EI__CTRL_READY,     /**< CONTROL_SEQUENCE_READY: the batch slot holds a request */
+    EI__CTRL_CORRID     /**< CONTROL_SEQUENCE_CORRID: the correlation ID */
+} ei__ctrl_kind_t;
+
+/** One control input: a model input the server fills for each request of a sequence. */
+typedef struct ei__seq_control {
+    char *name; /**< the model input */
+    ei__ctrl_kind_t kind;
+    ei_dtype_t dtype;   /**< BOOL/INT32/FP32 for flags; the CORRID's data_type */
+    double false_value; /**< flags: *_false_true[0] */
+    double true_value;  /**< flags: *_false_true[1] */
+} ei__seq_control_t;
+
+/** One implicit state: output `output_name` of one request is input `input_name` of the next. */
+typedef struct ei__seq_state {
+    char *input_name;
+    char *output_name;
+    ei_dtype_t dtype;
+    int64_t dims[EI_MAX_RANK]; /**< without the batch dim; -1 = variable (1 in the first request) */
+    size_t n_dims;
+    bool has_initial; /**< initial_state given (zero_data or data_file) */
+    int64_t initial_dims[EI_MAX_RANK];
+    size_t n_initial_dims;
+    char *initial_file; /**< initial_state.data_file (in <model>/initial_state/), or NULL */
+    unsigned char *initial_data; /**< its bytes once loaded, or NULL (zeros) */
+    size_t initial_len;
+} ei__seq_state_t;
+
+/** sequence_batching (ModelSequenceBatching). */
+typedef struct ei__seq_config {
+    bool enabled;
+    bool oldest;                 /**< the oldest strategy (else direct) */
+    uint64_t max_idle_us;        /**< max_sequence_idle_microseconds; 0 = Triton's 1 s */
+    int64_t max_candidates;      /**< oldest.max_candidate_sequences; 0 = max(1, max_batch_size) */
+    uint64_t max_queue_delay_us; /**< direct/oldest max_queue_delay_microseconds */
+    int64_t *preferred;          /**< oldest.preferred_batch_size */
+    size_t n_preferred;
+    ei__seq_control_t *controls;
+    size_t n_controls;
+    ei__seq_state_t *states;
+    size_t n_states;
+} ei__seq_config_t;
+
 typedef enum { EI__VPOLICY_LATEST = 0, EI__VPOLICY_ALL, EI__VPOLICY_SPECIFIC } ei__vpolicy_t;
 typedef enum { EI__KIND_AUTO = 0, EI__KIND_CPU, EI__KIND_GPU, EI__KIND_MODEL } ei__instance_kind_t;
 
@@ -88,6 +135,8 @@ typedef struct ei__model_config {
     ei__config_kv_t *params;
     size_t n_params;
     char *default_model_filename; /**< NULL: model.onnx */
+
+    ei__seq_config_t seq; /**< sequence_batching; seq.enabled when the config has it */
 
     /* Which fields the file set (so auto-complete fills only the rest). */
     bool has_max_batch_size;
@@ -135,6 +184,11 @@ json_t *ei__model_config_json(const struct ei__model_config *c);
 /** The value of config parameter `key` (parameters { key: .. value: { string_value: .. } }), or
  * NULL. */
 const char *ei__model_config_param(const struct ei__model_config *c, const char *key);
+
+/** Whether `name` is a sequence control or state input (a model input the server fills). */
+bool ei__model_config_is_seq_input(const ei__model_config_t *c, const char *name);
+/** Whether output `name` is only an implicit-state output (not in the config's outputs). */
+bool ei__model_config_is_state_output(const ei__model_config_t *c, const char *name);
 
 /** The input/output called `name`, or NULL. */
 const ei__config_io_t *ei__model_config_input(const ei__model_config_t *c, const char *name);

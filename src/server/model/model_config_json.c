@@ -57,6 +57,93 @@ static json_t *kv_map_json(char *const *keys, char *const *values, size_t n, boo
     return o;
 }
 
+static json_t *number_pair(double f, double t, bool integer)
+{
+    json_t *a = json_array();
+    json_array_append_new(a, integer ? json_integer((json_int_t)f) : json_real(f));
+    json_array_append_new(a, integer ? json_integer((json_int_t)t) : json_real(t));
+    return a;
+}
+
+/* sequence_batching as Triton prints it: every field, the unused ones empty. */
+static json_t *sequence_json(const ei__model_config_t *c)
+{
+    const ei__seq_config_t *sc = &c->seq;
+    static const char *const kinds[] = {"CONTROL_SEQUENCE_START", "CONTROL_SEQUENCE_END",
+                                        "CONTROL_SEQUENCE_READY", "CONTROL_SEQUENCE_CORRID"};
+    json_t *o = json_object(), *strat = json_object();
+    json_object_set_new(strat, "max_queue_delay_microseconds",
+                        json_integer((json_int_t)sc->max_queue_delay_us));
+    if (sc->oldest) {
+        json_object_set_new(strat, "max_candidate_sequences",
+                            json_integer((json_int_t)sc->max_candidates));
+        json_object_set_new(strat, "preferred_batch_size",
+                            dims_json(sc->preferred, sc->n_preferred));
+        json_object_set_new(strat, "preserve_ordering", json_false());
+        json_object_set_new(o, "oldest", strat);
+    } else {
+        json_object_set_new(strat, "minimum_slot_utilization", json_real(0));
+        json_object_set_new(o, "direct", strat);
+    }
+    json_object_set_new(
+        o, "max_sequence_idle_microseconds",
+        json_integer((json_int_t)(sc->max_idle_us != 0 ? sc->max_idle_us : 1000000)));
+    json_t *ci = json_array();
+    for (size_t i = 0; i < sc->n_controls; i++) {
+        const ei__seq_control_t *ctl = &sc->controls[i];
+        json_t *entry = json_object(), *ctls = json_array(), *k = json_object();
+        bool corr = ctl->kind == EI__CTRL_CORRID;
+        json_object_set_new(k, "kind", json_string(kinds[ctl->kind]));
+        json_object_set_new(k, "int32_false_true",
+                            !corr && ctl->dtype == EI_DTYPE_INT32
+                                ? number_pair(ctl->false_value, ctl->true_value, true)
+                                : json_array());
+        json_object_set_new(k, "fp32_false_true",
+                            !corr && ctl->dtype == EI_DTYPE_FLOAT32
+                                ? number_pair(ctl->false_value, ctl->true_value, false)
+                                : json_array());
+        json_t *bools = json_array();
+        if (!corr && ctl->dtype == EI_DTYPE_BOOL) {
+            json_array_append_new(bools, json_boolean(ctl->false_value != 0));
+            json_array_append_new(bools, json_boolean(ctl->true_value != 0));
+        }
+        json_object_set_new(k, "bool_false_true", bools);
+        json_object_set_new(k, "data_type",
+                            json_string(corr ? ei__config_type_name(ctl->dtype) : "TYPE_INVALID"));
+        json_array_append_new(ctls, k);
+        json_object_set_new(entry, "name", json_string(ctl->name));
+        json_object_set_new(entry, "control", ctls);
+        json_array_append_new(ci, entry);
+    }
+    json_object_set_new(o, "control_input", ci);
+    json_t *states = json_array();
+    for (size_t i = 0; i < sc->n_states; i++) {
+        const ei__seq_state_t *st = &sc->states[i];
+        json_t *e = json_object(), *init = json_array();
+        json_object_set_new(e, "input_name", json_string(st->input_name));
+        json_object_set_new(e, "output_name", json_string(st->output_name));
+        json_object_set_new(e, "data_type", json_string(ei__config_type_name(st->dtype)));
+        json_object_set_new(e, "dims", dims_json(st->dims, st->n_dims));
+        if (st->has_initial) {
+            json_t *is = json_object();
+            json_object_set_new(is, "data_type", json_string(ei__config_type_name(st->dtype)));
+            json_object_set_new(is, "dims", dims_json(st->initial_dims, st->n_initial_dims));
+            if (st->initial_file != NULL)
+                json_object_set_new(is, "data_file", json_string(st->initial_file));
+            else
+                json_object_set_new(is, "zero_data", json_true());
+            json_array_append_new(init, is);
+        }
+        json_object_set_new(e, "initial_state", init);
+        json_object_set_new(e, "use_same_buffer_for_input_output", json_false());
+        json_object_set_new(e, "use_growable_memory", json_false());
+        json_array_append_new(states, e);
+    }
+    json_object_set_new(o, "state", states);
+    json_object_set_new(o, "iterative_sequence", json_false());
+    return o;
+}
+
 json_t *ei__model_config_json(const struct ei__model_config *c)
 {
     json_t *o = json_object();
@@ -129,6 +216,8 @@ json_t *ei__model_config_json(const struct ei__model_config *c)
         json_object_set_new(db, "priority_queue_policy", json_object());
         json_object_set_new(o, "dynamic_batching", db);
     }
+    if (c->seq.enabled)
+        json_object_set_new(o, "sequence_batching", sequence_json(c));
     json_t *ig = json_array(), *g = json_object();
     char gname[300];
     snprintf(gname, sizeof(gname), "%s_0", c->name != NULL ? c->name : "");

@@ -186,6 +186,12 @@ struct ei__infer_req {
     void (*done)(
         ei__infer_req_t *req); /**< exactly once, from a worker thread, after the fields below */
     void *user;
+    /* Sequence batcher (models with sequence_batching; ignored by the others), as Triton's request
+     * parameters sequence_id / sequence_start / sequence_end: */
+    uint64_t seq_id;        /**< the correlation ID; 0 = none (unless seq_id_str is set) */
+    const char *seq_id_str; /**< a string correlation ID instead, or NULL; borrowed */
+    bool seq_start;         /**< the request starts its sequence */
+    bool seq_end;           /**< the request ends its sequence */
     /* Set by the model side before done(): */
     ei_code_t
         code; /**< EI_OK, EI_EINVAL (400), EI_EBUSY (503 queue full), EI_ETIMEDOUT, EI_ERUNTIME */
@@ -199,6 +205,9 @@ struct ei__infer_req {
     ei__infer_req_t *next_;
     uint64_t deadline_ns_;
     int64_t batch_;
+    struct ei__seq *seq_;   /* its sequence (sequence batcher) */
+    ei_tensor_t **seq_in_;  /* control tensors, then state tensors (borrowed from the sequence) */
+    ei_tensor_t **seq_out_; /* state outputs of this request, until stored in the sequence */
 };
 
 /**

@@ -357,6 +357,38 @@ static ei_code_t shm_param(json_t *params, const char *what, ei__shm_t *shm, ei_
     return EI_OK;
 }
 
+/*
+ * Triton's sequence parameters: sequence_id (an unsigned integer or a string), sequence_start and
+ * sequence_end (booleans). Whether a model needs them is the model side's business.
+ */
+static ei_code_t sequence_params(json_t *params, ei__v2_request_t *out, ei_error_t *err)
+{
+    json_t *id = json_object_get(params, "sequence_id");
+    if (id != NULL && json_is_string(id)) {
+        if (strlen(json_string_value(id)) != json_string_length(id))
+            return ei__fail(err, EI_EINVAL, "parameter 'sequence_id' contains a NUL character");
+        out->seq_id_str = ei__strdup(json_string_value(id));
+        if (out->seq_id_str == NULL)
+            return ei__fail(err, EI_ENOMEM, "out of memory");
+    } else if (id != NULL) {
+        /* jansson reads integers as signed 64-bit: larger IDs cannot be written in JSON here. */
+        if (!json_is_integer(id) || json_integer_value(id) < 0)
+            return ei__fail(err, EI_EINVAL,
+                            "parameter 'sequence_id' must be a non-negative integer (below 2^63) "
+                            "or a string");
+        out->seq_id = (uint64_t)json_integer_value(id);
+    }
+    json_t *st = json_object_get(params, "sequence_start");
+    json_t *en = json_object_get(params, "sequence_end");
+    if (st != NULL && !json_is_boolean(st))
+        return ei__fail(err, EI_EINVAL, "parameter 'sequence_start' must be a boolean");
+    if (en != NULL && !json_is_boolean(en))
+        return ei__fail(err, EI_EINVAL, "parameter 'sequence_end' must be a boolean");
+    out->seq_start = st != NULL && json_is_true(st);
+    out->seq_end = en != NULL && json_is_true(en);
+    return EI_OK;
+}
+
 ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
                                size_t max_elements, const ei__model_config_t *cfg, ei__shm_t *shm,
                                ei__v2_request_t *out, ei_error_t *err)
@@ -428,6 +460,9 @@ ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
                     "parameter 'timeout' must be a non-negative integer (microseconds)");
             out->timeout_us = (uint64_t)json_integer_value(to);
         }
+        rc = sequence_params(params, out, err);
+        if (rc != EI_OK)
+            return rc;
     }
     json_t *inputs = json_object_get(root, "inputs");
     if (!json_is_array(inputs) || json_array_size(inputs) == 0)

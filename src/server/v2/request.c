@@ -49,6 +49,7 @@ void ei__v2_request_dispose(ei__v2_request_t *r)
     for (size_t i = 0; i < r->n_shm_refs; i++)
         ei__shm_release(r->shm_refs[i]);
     ei__free(r->shm_refs);
+    ei__free(r->seq_id_str);
     ei__free(r->id);
     if (r->doc)
         json_decref(r->doc);

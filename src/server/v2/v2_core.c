@@ -239,6 +239,10 @@ ei_code_t ei__v2_call_submit(ei__v2_call_t *call, ei_error_t *err)
         call->req.n_outputs = rq->n_outputs;
         call->req.output_names = call->onames;
         call->req.timeout_us = rq->timeout_us;
+        call->req.seq_id = rq->seq_id;
+        call->req.seq_id_str = rq->seq_id_str;
+        call->req.seq_start = rq->seq_start;
+        call->req.seq_end = rq->seq_end;
         call->req.received_ns = call->received_ns;
         call->req.done = call_done;
         call->req.user = call;

@@ -41,6 +41,10 @@ typedef struct ei__v2_request {
     ei__v2_output_t *outputs;
     bool binary_output; /**< request-level binary_data_output (raw form: true) */
     uint64_t timeout_us;
+    /* Sequence batcher parameters (Triton's sequence_id / sequence_start / sequence_end): */
+    uint64_t seq_id;  /**< 0 when absent (or a string ID is given) */
+    char *seq_id_str; /**< a string sequence_id, or NULL */
+    bool seq_start, seq_end;
     bool raw;
     ei__shm_region_t **shm_refs; /**< shared-memory regions held until disposal */
     size_t n_shm_refs;
