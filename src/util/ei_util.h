@@ -65,6 +65,13 @@ static inline bool ei__mul_overflow(size_t a, size_t b, size_t *out)
 
 /** Copies at most size-1 bytes and always terminates (size > 0); returns strlen(src). */
 size_t ei__strlcpy(char *dst, const char *src, size_t size);
+
+/**
+ * Decodes standard base64 (RFC 4648, `=` padding optional, no whitespace) into a new buffer
+ * (ei__free; one spare NUL byte after the data). Returns false, *out NULL, on a character outside
+ * the alphabet, a bad length or padding, or out of memory (then *len is SIZE_MAX).
+ */
+bool ei__base64_decode(const char *s, size_t n, unsigned char **out, size_t *len);
 /** Parses a whole string as a base-10 int64; false on junk, empty or overflow. */
 bool ei__parse_i64(const char *s, int64_t *out);
 /** Parses a whole string as a double; false on junk or empty. */

@@ -248,10 +248,14 @@ TEST(failures_are_isolated)
     ASSERT_EQ(atomic_load(&ei__model_stats(m)->success_count), 1);
     ei__model_release(m);
 
+    /* Triton's wording, which its clients match on, with the reason after it. */
     ASSERT_EQ(ei__repo_acquire(r, "corrupt", -1, &m, &err), EI_EBUSY);
-    ASSERT_CONTAINS(err.msg, "not ready");
+    ASSERT_CONTAINS(err.msg, "Request for unknown model: 'corrupt' has no available versions: "
+                             "model corrupt@1: ");
     ASSERT_EQ(ei__repo_acquire(r, "good", 2, &m, &err), EI_ENOTFOUND);
+    ASSERT_CONTAINS(err.msg, "Request for unknown model: 'good' version 2 is not found");
     ASSERT_EQ(ei__repo_acquire(r, "nope", -1, &m, &err), EI_ENOTFOUND);
+    ASSERT_CONTAINS(err.msg, "Request for unknown model: 'nope' is not found");
     ASSERT_EQ(ei__repo_load(r, "good", &err), EI_EUNSUPPORTED);
     ASSERT_EQ(ei__repo_unload(r, "good", &err), EI_EUNSUPPORTED);
     ei__repo_destroy(r);

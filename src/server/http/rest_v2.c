@@ -264,36 +264,82 @@ static void repo_index(ei__http_req_t *r, ei__repo_t *repo)
     respond_json(r, 200, arr);
 }
 
+/*
+ * A load request's parameters (Triton's model-repository extension): `config`, the model config as
+ * a JSON string, and `file:<version>/<name>`, a file's contents in base64 (allowed with `config`
+ * only). Other parameters are ignored, as Triton ignores them. Fills `files` (the data
+ * ei__malloc'd) and *config (borrowed from `p`).
+ */
+static ei_code_t load_params(json_t *p, const char **config, ei__repo_file_t *files, size_t cap,
+                             size_t *n, ei_error_t *err)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(p, k, v)
+    {
+        if (strcmp(k, "config") == 0) {
+            if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+                return ei__fail(err, EI_EINVAL, "parameter 'config' must be a JSON string");
+            *config = json_string_value(v);
+        } else if (strncmp(k, "file:", 5) == 0) {
+            if (*n >= cap)
+                return ei__fail(err, EI_ELIMIT, "more than %zu file overrides", cap);
+            if (!json_is_string(v))
+                return ei__fail(err, EI_EINVAL,
+                                "parameter '%s' must be a string (the file's bytes in base64)", k);
+            unsigned char *data = NULL;
+            size_t len = 0;
+            if (!ei__base64_decode(json_string_value(v), json_string_length(v), &data, &len))
+                return len == SIZE_MAX
+                           ? ei__fail(err, EI_ENOMEM, "out of memory")
+                           : ei__fail(err, EI_EINVAL, "parameter '%s': not valid base64", k);
+            files[*n].path = k + 5;
+            files[*n].data = data;
+            files[*n].len = len;
+            (*n)++;
+        }
+    }
+    return EI_OK;
+}
+
+#define MAX_FILE_OVERRIDES 64
+
 static void repo_load(ei__http_req_t *r, ei__repo_t *repo, const char *name, bool load)
 {
     ei_error_t e = {0};
     ei__rest_note_model(r, name, -1);
+    json_t *doc = NULL;
+    const char *config = NULL;
+    ei__repo_file_t files[MAX_FILE_OVERRIDES];
+    size_t n_files = 0;
+    ei_code_t rc = EI_OK;
     if (r->body_len) {
         json_error_t je;
-        json_t *doc = json_loadb(r->body, r->body_len, 0, &je);
-        bool ok = doc && json_is_object(doc);
-        json_t *p = ok ? json_object_get(doc, "parameters") : NULL;
-        if (ok && p && (!json_is_object(p) || (load && json_object_get(p, "config")))) {
-            json_decref(doc);
-            ei__http_respond_error(r, 400,
-                                   "%s '%s': load parameters (config/file overrides) are not "
-                                   "supported",
-                                   load ? "load" : "unload", name);
-            return;
-        }
-        if (doc)
-            json_decref(doc);
-        if (!ok) {
-            ei__http_respond_error(r, 400, "%s '%s': request body must be a JSON object",
-                                   load ? "load" : "unload", name);
-            return;
-        }
+        doc = json_loadb(r->body, r->body_len, JSON_ALLOW_NUL, &je);
+        json_t *p = doc != NULL && json_is_object(doc) ? json_object_get(doc, "parameters") : NULL;
+        if (doc == NULL || !json_is_object(doc))
+            rc = ei__fail(&e, EI_EINVAL, "request body must be a JSON object");
+        else if (p != NULL && !json_is_object(p))
+            rc = ei__fail(&e, EI_EINVAL, "'parameters' must be an object");
+        else if (p != NULL && load)
+            rc = load_params(p, &config, files, MAX_FILE_OVERRIDES, &n_files, &e);
+        if (rc != EI_OK)
+            ei__error_prefix(&e, load ? "failed to load '%s'" : "unload '%s'", name);
     }
-    if (ei__v2_load(r->http->core, repo, name, load, r->id, &e) != EI_OK) {
+    if (rc == EI_OK && load)
+        rc = ei__v2_load_with(r->http->core, repo, name, config, files, n_files, r->id, &e);
+    else if (rc == EI_OK)
+        rc = ei__v2_load(r->http->core, repo, name, false, r->id, &e);
+    for (size_t i = 0; i < n_files; i++)
+        ei__free((void *)files[i].data);
+    if (doc)
+        json_decref(doc);
+    if (rc != EI_OK && load)
+        ei__http_respond_error(r, ei__v2_load_status(rc), "%s", e.msg);
+    else if (rc != EI_OK)
         respond_code(r, &e);
-        return;
-    }
-    respond_text(r, 200, "application/json", "");
+    else
+        respond_text(r, 200, "application/json", "");
 }
 
 /* System shared memory ------------------------------------------------------------------------ */
@@ -307,7 +353,8 @@ static void shm_register(ei__http_req_t *r, const char *name)
     json_t *off = doc ? json_object_get(doc, "offset") : NULL;
     json_t *size = doc ? json_object_get(doc, "byte_size") : NULL;
     if (!doc)
-        ei__http_respond_error(r, 400, "register '%s': request JSON: %s", name, je.text);
+        ei__http_respond_error(r, 400, "register '%s': request JSON: %s", name,
+                               ei__json_error_text(&je));
     else if (!json_is_string(key) ||
              (off && (!json_is_integer(off) || json_integer_value(off) < 0)) ||
              !json_is_integer(size) || json_integer_value(size) <= 0)

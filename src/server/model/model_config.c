@@ -121,10 +121,14 @@ void ei__model_config_destroy(ei__model_config_t *c)
 typedef struct {
     const char *path;
     ei_error_t *err;
+    bool quiet; /* no warnings (the config was read and reported before) */
+    bool json;  /* the tree came from JSON: enums and 64-bit integers arrive as strings */
 } ctx_t;
 
 static ei_code_t bad(ctx_t *cx, const ei__pb_node_t *n, const char *what)
 {
+    if (cx->json)
+        return ei__fail(cx->err, EI_EFORMAT, "%s: field '%s': %s", cx->path, n->name, what);
     return ei__fail(cx->err, EI_EFORMAT, "%s:%d:%d: field '%s': %s", cx->path, n->line, n->col,
                     n->name, what);
 }
@@ -136,12 +140,16 @@ static ei_code_t oom(ctx_t *cx)
 
 static void unknown(ctx_t *cx, const ei__pb_node_t *n, const char *in)
 {
+    if (cx->quiet)
+        return;
     EI_LOG(EI_LOG_WARN, "server", "%s:%d: unknown field '%s' in %s, ignored", cx->path, n->line,
            n->name, in);
 }
 
 static void unsupported(ctx_t *cx, const ei__pb_node_t *n)
 {
+    if (cx->quiet)
+        return;
     EI_LOG(EI_LOG_WARN, "server", "%s:%d: field '%s' is not supported by edgeinfer, ignored",
            cx->path, n->line, n->name);
 }
@@ -153,7 +161,8 @@ static ei_code_t want_msg(ctx_t *cx, const ei__pb_node_t *n)
 
 static ei_code_t get_i64(ctx_t *cx, const ei__pb_node_t *n, int64_t *out)
 {
-    if (n->kind != EI__PB_NUMBER || !ei__parse_i64(n->value, out)) {
+    bool number = n->kind == EI__PB_NUMBER || (cx->json && n->kind == EI__PB_STRING);
+    if (!number || !ei__parse_i64(n->value, out)) {
         char msg[160];
         snprintf(msg, sizeof(msg), "expected an integer, got '%.64s'",
                  n->value != NULL ? n->value : "{...}");
@@ -209,7 +218,7 @@ static ei_code_t get_str(ctx_t *cx, const ei__pb_node_t *n, char **out)
 
 static ei_code_t get_ident(ctx_t *cx, const ei__pb_node_t *n, const char **out)
 {
-    if (n->kind != EI__PB_IDENT)
+    if (n->kind != EI__PB_IDENT && !(cx->json && n->kind == EI__PB_STRING))
         return bad(cx, n, "expected an enum name");
     *out = n->value;
     return EI_OK;
@@ -269,7 +278,18 @@ static ei_code_t parse_io(ctx_t *cx, const ei__pb_node_t *m, ei__config_io_t *io
             rc = get_str(cx, n, &io->label_filename);
         } else if (strcmp(n->name, "optional") == 0) {
             rc = get_bool(cx, n, &io->optional);
-        } else if (strcmp(n->name, "format") == 0 || strcmp(n->name, "allow_ragged_batch") == 0 ||
+        } else if (strcmp(n->name, "format") == 0) {
+            const char *f = NULL;
+            rc = get_ident(cx, n, &f);
+            if (rc == EI_OK && strcmp(f, "FORMAT_NONE") == 0)
+                io->format = 0;
+            else if (rc == EI_OK && strcmp(f, "FORMAT_NHWC") == 0)
+                io->format = 1;
+            else if (rc == EI_OK && strcmp(f, "FORMAT_NCHW") == 0)
+                io->format = 2;
+            else if (rc == EI_OK)
+                rc = bad(cx, n, "expected FORMAT_NONE, FORMAT_NHWC or FORMAT_NCHW");
+        } else if (strcmp(n->name, "allow_ragged_batch") == 0 ||
                    strcmp(n->name, "is_shape_tensor") == 0 ||
                    strcmp(n->name, "is_non_linear_format_io") == 0) {
             unsupported(cx, n);
@@ -351,7 +371,7 @@ static ei_code_t parse_dynamic_batching(ctx_t *cx, const ei__pb_node_t *m, ei__m
 static ei_code_t get_number(ctx_t *cx, const ei__pb_node_t *n, double *out)
 {
     char *end = NULL;
-    if (n->kind == EI__PB_NUMBER) {
+    if (n->kind == EI__PB_NUMBER || (cx->json && n->kind == EI__PB_STRING)) {
         *out = strtod(n->value, &end);
         if (end != n->value && *end == '\0')
             return EI_OK;
@@ -880,7 +900,7 @@ ei_code_t ei__model_config_parse(const char *text, size_t len, const char *path,
                                  ei__model_config_t **out, ei_error_t *err)
 {
     *out = NULL;
-    ctx_t cx = {path != NULL ? path : "config.pbtxt", err};
+    ctx_t cx = {path != NULL ? path : "config.pbtxt", err, false, false};
     ei__pb_node_t *root = NULL;
     ei__model_config_t *c = ei__calloc(1, sizeof(*c));
     if (c == NULL)
@@ -898,8 +918,29 @@ ei_code_t ei__model_config_parse(const char *text, size_t len, const char *path,
     return EI_OK;
 }
 
+static ei_code_t parse_tree(ctx_t *cx, ei__pb_node_t *root, ei__model_config_t **out)
+{
+    ei__model_config_t *c = ei__calloc(1, sizeof(*c));
+    if (c == NULL)
+        return oom(cx);
+    c->num_versions = 1;
+    ei_code_t rc = parse_root(cx, root, c);
+    if (rc != EI_OK) {
+        ei__model_config_destroy(c);
+        return rc;
+    }
+    *out = c;
+    return EI_OK;
+}
+
 ei_code_t ei__model_config_load(const char *model_dir, const char *name, ei__model_config_t **out,
                                 ei_error_t *err)
+{
+    return ei__model_config_load_from(model_dir, name, NULL, false, out, err);
+}
+
+ei_code_t ei__model_config_load_from(const char *model_dir, const char *name, const char *json,
+                                     bool quiet, ei__model_config_t **out, ei_error_t *err)
 {
     *out = NULL;
     char path[4096];
@@ -910,12 +951,26 @@ ei_code_t ei__model_config_load(const char *model_dir, const char *name, ei__mod
     int pn = snprintf(path, sizeof(path), "%s/config.pbtxt", model_dir);
     if (pn < 0 || (size_t)pn >= sizeof(path))
         return ei__fail(err, EI_ELIMIT, "%s: model directory path too long", model_dir);
-    FILE *probe = fopen(path, "rb");
-    if (probe != NULL) {
+    FILE *probe = json == NULL ? fopen(path, "rb") : NULL;
+    if (json != NULL) {
+        ctx_t cx = {"config override", err, quiet, true};
+        ei__pb_node_t *root = NULL;
+        snprintf(path, sizeof(path), "the config parameter");
+        rc = ei__pb_from_json(json, strlen(json), &root, err);
+        if (rc == EI_OK)
+            rc = parse_tree(&cx, root, &c);
+        ei__pb_free(root);
+    } else if (probe != NULL) {
         fclose(probe);
         rc = ei__file_read(path, 4u << 20, (unsigned char **)&text, &len, err);
-        if (rc == EI_OK)
-            rc = ei__model_config_parse(text, len, path, &c, err);
+        if (rc == EI_OK) {
+            ctx_t cx = {path, err, quiet, false};
+            ei__pb_node_t *root = NULL;
+            rc = ei__pb_parse(text, len, path, &root, err);
+            if (rc == EI_OK)
+                rc = parse_tree(&cx, root, &c);
+            ei__pb_free(root);
+        }
     } else {
         c = ei__calloc(1, sizeof(*c));
         if (c == NULL)

@@ -31,6 +31,7 @@ typedef struct ei__config_io {
     char **labels;        /**< loaded from label_filename, one per line */
     size_t n_labels;
     bool optional;
+    int format; /**< inputs: 0 FORMAT_NONE, 1 FORMAT_NHWC, 2 FORMAT_NCHW (kept as written) */
 } ei__config_io_t;
 
 /** A key/value pair (parameters, accelerator parameters). */
@@ -155,6 +156,14 @@ ei_code_t ei__model_config_parse(const char *text, size_t len, const char *path,
  * `name`. */
 ei_code_t ei__model_config_load(const char *model_dir, const char *name, ei__model_config_t **out,
                                 ei_error_t *err);
+
+/**
+ * As ei__model_config_load(), with two options: `json` (non-NULL) is Triton's ModelConfig as JSON
+ * (a load request's `config` parameter), used instead of config.pbtxt; `quiet` parses without the
+ * warnings about unknown or unsupported fields (for a second read of a config already reported).
+ */
+ei_code_t ei__model_config_load_from(const char *model_dir, const char *name, const char *json,
+                                     bool quiet, ei__model_config_t **out, ei_error_t *err);
 
 /**
  * Completes the config from the session as Triton does (inputs/outputs, dtypes, dims,

@@ -24,7 +24,10 @@ static json_t *io_json(const ei__config_io_t *io, bool input)
     json_object_set_new(o, "name", json_string(io->name));
     json_object_set_new(o, "data_type", json_string(ei__config_type_name(io->dtype)));
     if (input)
-        json_object_set_new(o, "format", json_string("FORMAT_NONE"));
+        json_object_set_new(o, "format",
+                            json_string(io->format == 1   ? "FORMAT_NHWC"
+                                        : io->format == 2 ? "FORMAT_NCHW"
+                                                          : "FORMAT_NONE"));
     json_object_set_new(o, "dims", dims_json(io->dims, io->n_dims));
     if (io->has_reshape) {
         json_t *r = json_object();

@@ -155,6 +155,23 @@ ei_code_t ei__repo_versions(ei__repo_t *r, const char *name,
  * NONE and POLL modes). EI_ENOTFOUND when the repository has no such model directory.
  */
 ei_code_t ei__repo_load(ei__repo_t *r, const char *name, ei_error_t *err);
+/** One file of a load request's overrides: `path` is "<version>/<name>", `data` its bytes. */
+typedef struct ei__repo_file {
+    const char *path;
+    const unsigned char *data;
+    size_t len;
+} ei__repo_file_t;
+
+/**
+ * ei__repo_load() with Triton's load overrides: `config_json` (non-NULL) is the model's config as
+ * ModelConfig JSON, used instead of config.pbtxt; `files` (which need `config_json`) replace the
+ * model's directory: they are written into a private directory the model is loaded from. Later
+ * reloads keep using the overrides until a plain load or an unload; a load that fails leaves the
+ * previous overrides (and whatever was serving) in place. Config errors are EI_EFORMAT/EI_EMODEL,
+ * bad file paths EI_EINVAL.
+ */
+ei_code_t ei__repo_load_with(ei__repo_t *r, const char *name, const char *config_json,
+                             const ei__repo_file_t *files, size_t n_files, ei_error_t *err);
 /**
  * Unloads every version of `name`: new requests fail at once, requests in flight finish on the
  * version they hold, and the last release frees it. EI_EUNSUPPORTED unless the mode is EXPLICIT.

@@ -36,6 +36,14 @@ typedef struct ei__pb_node {
 ei_code_t ei__pb_parse(const char *text, size_t len, const char *path, ei__pb_node_t **out,
                        ei_error_t *err);
 
+/**
+ * Builds the same tree from Triton's ModelConfig JSON (pbtxt_json.c): arrays become repeated
+ * fields, map objects `{ key value }` entries; scalars keep their JSON kind (strings stay strings,
+ * so a reader of a JSON tree must accept enums and 64-bit integers written as strings). Errors are
+ * EI_EFORMAT "config JSON: what".
+ */
+ei_code_t ei__pb_from_json(const char *text, size_t len, ei__pb_node_t **out, ei_error_t *err);
+
 /** Frees a tree. NULL is a no-op. */
 void ei__pb_free(ei__pb_node_t *n);
 

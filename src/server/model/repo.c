@@ -21,6 +21,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -58,6 +59,11 @@ typedef struct entry {
     uint64_t last_sig; /* everything seen at the last load attempt; 0 = force */
     bool gone;         /* directory removed: not listed, not found */
     pthread_mutex_t load_lock;
+    /* A load request's overrides (Triton's model-repository extension), used by later reloads
+     * until a plain load or an unload: the config as JSON, and a private directory holding the
+     * model's files when the request gave them. Changed under `lock`, read under `load_lock`. */
+    char *ov_json;
+    char *ov_dir;
 } entry_t;
 
 struct ei__repo {
@@ -78,6 +84,22 @@ static _Atomic long live_models;
 
 static const char *const ST_READY = "READY", *const ST_UNAVAILABLE = "UNAVAILABLE",
                          *const ST_LOADING = "LOADING";
+
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(p);
+    return 0;
+}
+
+/* Removes an override directory and everything in it (NULL: nothing). */
+static void drop_override_dir(const char *dir)
+{
+    if (dir != NULL)
+        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 /* Models ----------------------------------------------------------------------------------------
  */
@@ -334,7 +356,8 @@ static size_t apply_policy(const ei__model_config_t *c, int64_t *v, size_t n)
 /* Loading one version ------------------------------------------------------------------------- */
 
 static ei_code_t load_version(ei__repo_t *r, const char *name, const char *model_dir,
-                              int64_t version, ei__model_t **out, ei_error_t *err)
+                              const char *ov_json, int64_t version, ei__model_t **out,
+                              ei_error_t *err)
 {
     *out = NULL;
     ei_code_t rc;
@@ -352,7 +375,8 @@ static ei_code_t load_version(ei__repo_t *r, const char *name, const char *model
         rc = ei__fail(err, EI_ENOMEM, "out of memory");
         goto out;
     }
-    rc = ei__model_config_load(model_dir, name, &m->config, err);
+    /* Quiet: load_model() read this config just before and reported its warnings. */
+    rc = ei__model_config_load_from(model_dir, name, ov_json, true, &m->config, err);
     if (rc != EI_OK)
         goto out;
     const char *file = m->config->default_model_filename != NULL ? m->config->default_model_filename
@@ -515,7 +539,9 @@ static ei_code_t load_model(ei__repo_t *r, const char *name, bool force, ei_erro
     attempt_t *att = NULL;
     ei__model_t **drop = NULL;
     char model_dir[4096];
-    if (!fmt_path(model_dir, sizeof(model_dir), "%s/%s", r->path, name)) {
+    const char *ov_json = e->ov_json; /* stable while we hold load_lock */
+    if (!fmt_path(model_dir, sizeof(model_dir), "%s/%s", e->ov_dir != NULL ? e->ov_dir : r->path,
+                  e->ov_dir != NULL ? "" : name)) {
         pthread_mutex_unlock(&e->load_lock);
         return ei__fail(err, EI_ELIMIT, "model '%s': repository path too long", name);
     }
@@ -536,7 +562,7 @@ static ei_code_t load_model(ei__repo_t *r, const char *name, bool force, ei_erro
         rc = ei__fail(err, EI_ENOTFOUND, "model '%s' not found in repository %s", name, r->path);
         goto out;
     }
-    uint64_t dsig = dir_files_sig(model_dir, 0);
+    uint64_t dsig = mix_str(dir_files_sig(model_dir, 0), ov_json != NULL ? ov_json : "");
     rc = scan_versions(model_dir, &vers, &nv, err);
     uint64_t total = dsig;
     for (size_t i = 0; rc == EI_OK && i < nv; i++) {
@@ -547,7 +573,7 @@ static ei_code_t load_model(ei__repo_t *r, const char *name, bool force, ei_erro
     if (rc == EI_OK && !force && total == e->last_sig)
         goto out; /* nothing changed since the last attempt */
     if (rc == EI_OK)
-        rc = ei__model_config_load(model_dir, name, &cfg, err);
+        rc = ei__model_config_load_from(model_dir, name, ov_json, false, &cfg, err);
     if (rc != EI_OK) {
         ei__error_prefix(err, "model '%s'", name);
         pthread_mutex_lock(&r->lock);
@@ -609,7 +635,7 @@ static ei_code_t load_model(ei__repo_t *r, const char *name, bool force, ei_erro
             continue;
         }
         ei_error_t lerr = {0};
-        att[i].rc = load_version(r, name, model_dir, att[i].version, &att[i].model, &lerr);
+        att[i].rc = load_version(r, name, model_dir, ov_json, att[i].version, &att[i].model, &lerr);
         if (att[i].rc == EI_OK) {
             any_ready = true;
         } else {
@@ -953,6 +979,9 @@ void ei__repo_destroy(ei__repo_t *r)
             ei__model_release(e->v[k].model);
         ei__free(e->v);
         pthread_mutex_destroy(&e->load_lock);
+        drop_override_dir(e->ov_dir);
+        ei__free(e->ov_dir);
+        ei__free(e->ov_json);
         ei__free(e->name);
         ei__free(e);
     }
@@ -981,7 +1010,7 @@ ei_code_t ei__repo_acquire(ei__repo_t *r, const char *name, int64_t version, ei_
     pthread_mutex_lock(&r->lock);
     entry_t *e = find_entry(r, name);
     if (e == NULL || e->gone) {
-        rc = ei__fail(err, EI_ENOTFOUND, "unknown model '%s'", name);
+        rc = ei__fail(err, EI_ENOTFOUND, "Request for unknown model: '%s' is not found", name);
     } else if (version < 0) {
         for (size_t i = e->n; i-- > 0;) {
             if (e->v[i].model != NULL) {
@@ -993,13 +1022,15 @@ ei_code_t ei__repo_acquire(ei__repo_t *r, const char *name, int64_t version, ei_
             const char *why = e->reason;
             for (size_t i = e->n; i-- > 0 && why[0] == '\0';)
                 why = e->v[i].reason;
-            rc = ei__fail(err, EI_EBUSY, "model '%s' is not ready%s%s", name,
+            rc = ei__fail(err, EI_EBUSY,
+                          "Request for unknown model: '%s' has no available versions%s%s", name,
                           why[0] != '\0' ? ": " : "", why);
         }
     } else {
         vslot_t *s = find_slot(e, version);
         if (s == NULL)
-            rc = ei__fail(err, EI_ENOTFOUND, "model '%s' has no version %lld", name,
+            rc = ei__fail(err, EI_ENOTFOUND,
+                          "Request for unknown model: '%s' version %lld is not found", name,
                           (long long)version);
         else if (s->model == NULL)
             rc = ei__fail(err, EI_EBUSY, "model '%s' version %lld is not ready%s%s", name,
@@ -1054,7 +1085,7 @@ ei_code_t ei__repo_versions(ei__repo_t *r, const char *name,
     pthread_mutex_lock(&r->lock);
     entry_t *e = find_entry(r, name);
     if (e == NULL || e->gone)
-        rc = ei__fail(err, EI_ENOTFOUND, "unknown model '%s'", name);
+        rc = ei__fail(err, EI_ENOTFOUND, "Request for unknown model: '%s' is not found", name);
     else
         report_entry(e, false, fn, user);
     pthread_mutex_unlock(&r->lock);
@@ -1063,11 +1094,151 @@ ei_code_t ei__repo_versions(ei__repo_t *r, const char *name,
 
 ei_code_t ei__repo_load(ei__repo_t *r, const char *name, ei_error_t *err)
 {
+    return ei__repo_load_with(r, name, NULL, NULL, 0, err);
+}
+
+/* Overrides ------------------------------------------------------------------------------------
+ */
+
+/*
+ * A file override's path: "<version>/<name>[/<name>...]" with a version directory name the
+ * repository would load (digits, no leading zero) and no empty, "." or ".." component.
+ */
+static bool override_path_ok(const char *p)
+{
+    if (p[0] < '1' || p[0] > '9')
+        return false;
+    const char *c = p;
+    while (*c >= '0' && *c <= '9')
+        c++;
+    if (*c != '/')
+        return false;
+    while (*c == '/') {
+        const char *s = ++c;
+        while (*c != '\0' && *c != '/')
+            c++;
+        size_t n = (size_t)(c - s);
+        if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+            return false;
+    }
+    return *c == '\0';
+}
+
+/* Writes the override files into a new private directory (*dir, ei__free'd by the caller). */
+static ei_code_t write_override_dir(const char *name, const ei__repo_file_t *files, size_t n,
+                                    char **dir, ei_error_t *err)
+{
+    *dir = NULL;
+    const char *tmp = getenv("TMPDIR");
+    char base[4096];
+    if (!fmt_path(base, sizeof(base), "%s/ei-override-XXXXXX",
+                  tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp"))
+        return ei__fail(err, EI_ELIMIT, "model '%s': TMPDIR path too long", name);
+    if (mkdtemp(base) == NULL)
+        return ei__fail(err, EI_EIO,
+                        "model '%s': cannot create a directory for the file "
+                        "overrides: %s",
+                        name, strerror(errno));
+    ei_code_t rc = EI_OK;
+    for (size_t i = 0; rc == EI_OK && i < n; i++) {
+        char p[4096];
+        if (!fmt_path(p, sizeof(p), "%s/%s", base, files[i].path)) {
+            rc = ei__fail(err, EI_ELIMIT, "file override '%s': path too long", files[i].path);
+            break;
+        }
+        /* Make the directories on the way. */
+        for (char *c = p + strlen(base) + 1; *c != '\0'; c++) {
+            if (*c == '/') {
+                *c = '\0';
+                if (mkdir(p, 0700) != 0 && errno != EEXIST)
+                    rc = ei__fail(err, EI_EIO, "file override '%s': %s", files[i].path,
+                                  strerror(errno));
+                *c = '/';
+            }
+        }
+        FILE *f = rc == EI_OK ? fopen(p, "wb") : NULL;
+        if (rc == EI_OK && f == NULL)
+            rc = ei__fail(err, EI_EIO, "file override '%s': %s", files[i].path, strerror(errno));
+        if (f != NULL) {
+            bool ok = fwrite(files[i].data, 1, files[i].len, f) == files[i].len;
+            ok = fclose(f) == 0 && ok;
+            if (!ok)
+                rc = ei__fail(err, EI_EIO, "file override '%s': write failed", files[i].path);
+        }
+    }
+    if (rc != EI_OK) {
+        drop_override_dir(base);
+        return rc;
+    }
+    *dir = ei__strdup(base);
+    if (*dir == NULL) {
+        drop_override_dir(base);
+        return ei__fail(err, EI_ENOMEM, "out of memory");
+    }
+    return EI_OK;
+}
+
+ei_code_t ei__repo_load_with(ei__repo_t *r, const char *name, const char *config_json,
+                             const ei__repo_file_t *files, size_t n_files, ei_error_t *err)
+{
     if (r->o.mode != EI__CONTROL_EXPLICIT)
         return ei__fail(err, EI_EUNSUPPORTED,
                         "explicit model load/unload is not allowed in model control mode %s",
                         r->o.mode == EI__CONTROL_POLL ? "poll" : "none");
-    return load_model(r, name, true, err);
+    if (name == NULL || !model_name_ok(name))
+        return ei__fail(err, EI_EINVAL, "invalid model name '%s'", name != NULL ? name : "");
+    if (n_files > 0 && config_json == NULL)
+        return ei__fail(err, EI_EINVAL,
+                        "model '%s': file overrides need the 'config' parameter as well", name);
+    for (size_t i = 0; i < n_files; i++) {
+        if (!override_path_ok(files[i].path))
+            return ei__fail(err, EI_EINVAL,
+                            "file override '%s': expected file:<version>/<name> with a version "
+                            "number and no '.' or '..' parts",
+                            files[i].path);
+    }
+    char *dir = NULL, *json = NULL;
+    ei_code_t rc = n_files > 0 ? write_override_dir(name, files, n_files, &dir, err) : EI_OK;
+    if (rc == EI_OK && config_json != NULL && (json = ei__strdup(config_json)) == NULL)
+        rc = ei__fail(err, EI_ENOMEM, "out of memory");
+    entry_t *e = NULL;
+    if (rc == EI_OK) {
+        pthread_mutex_lock(&r->lock);
+        e = get_entry(r, name);
+        pthread_mutex_unlock(&r->lock);
+        if (e == NULL)
+            rc = ei__fail(err, EI_ENOMEM, "out of memory");
+    }
+    if (rc != EI_OK) {
+        drop_override_dir(dir);
+        ei__free(dir);
+        ei__free(json);
+        return rc;
+    }
+    /* Swap the overrides in (a plain load clears them: Triton reloads from the repository). */
+    pthread_mutex_lock(&e->load_lock);
+    char *old_json = e->ov_json, *old_dir = e->ov_dir;
+    pthread_mutex_lock(&r->lock);
+    e->ov_json = json;
+    e->ov_dir = dir;
+    pthread_mutex_unlock(&r->lock);
+    pthread_mutex_unlock(&e->load_lock);
+    rc = load_model(r, name, true, err);
+    pthread_mutex_lock(&e->load_lock);
+    if (rc != EI_OK && e->ov_json == json && e->ov_dir == dir && (json != NULL || dir != NULL)) {
+        /* The failed overrides go; what was serving keeps its own. */
+        pthread_mutex_lock(&r->lock);
+        e->ov_json = old_json;
+        e->ov_dir = old_dir;
+        pthread_mutex_unlock(&r->lock);
+        old_json = json;
+        old_dir = dir;
+    }
+    pthread_mutex_unlock(&e->load_lock);
+    drop_override_dir(old_dir);
+    ei__free(old_dir);
+    ei__free(old_json);
+    return rc;
 }
 
 ei_code_t ei__repo_unload(ei__repo_t *r, const char *name, ei_error_t *err)
@@ -1082,8 +1253,14 @@ ei_code_t ei__repo_unload(ei__repo_t *r, const char *name, ei_error_t *err)
     entry_t *e = find_entry(r, name);
     pthread_mutex_unlock(&r->lock);
     if (e == NULL || e->gone)
-        return ei__fail(err, EI_ENOTFOUND, "unknown model '%s'", name);
+        return ei__fail(err, EI_ENOTFOUND, "Request for unknown model: '%s' is not found", name);
     pthread_mutex_lock(&e->load_lock);
+    char *old_json = e->ov_json, *old_dir = e->ov_dir;
+    e->ov_json = NULL;
+    e->ov_dir = NULL;
+    drop_override_dir(old_dir);
+    ei__free(old_dir);
+    ei__free(old_json);
     pthread_mutex_lock(&r->lock);
     ei__model_t **drop = ei__calloc(e->n + 1, sizeof(*drop));
     size_t ndrop = 0;

@@ -17,6 +17,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Whether a JSON string holds a NUL (parsed with JSON_ALLOW_NUL, C string functions would stop). */
+static bool has_nul(json_t *v)
+{
+    return json_is_string(v) && strlen(json_string_value(v)) != json_string_length(v);
+}
+
+const char *ei__json_error_text(const json_error_t *je)
+{
+    /* jansson names its own flags in some messages; users should read what is wrong instead. */
+    if (strstr(je->text, "JSON_ALLOW_NUL") != NULL)
+        return "\\u0000 (a NUL character) is not allowed here";
+    if (strstr(je->text, "JSON_") != NULL)
+        return "invalid JSON";
+    return je->text;
+}
+
 /* JSON data -> tensor ------------------------------------------------------------------------- */
 
 typedef struct fill {
@@ -329,7 +345,7 @@ static ei_code_t shm_param(json_t *params, const char *what, ei__shm_t *shm, ei_
     json_t *jr = json_object_get(params, "shared_memory_region");
     json_t *js = json_object_get(params, "shared_memory_byte_size");
     json_t *jo = json_object_get(params, "shared_memory_offset");
-    if (!jr || !json_is_string(jr))
+    if (!jr || !json_is_string(jr) || has_nul(jr))
         return ei__fail(err, EI_EINVAL,
                         "%s: shared_memory_region must be a string (with shared_memory_byte_size)",
                         what);
@@ -410,7 +426,7 @@ ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
     ei__json_span_t spans[MAX_SPANS];
     size_t nspans = ei__json_find_data_spans(body, hlen, spans, MAX_SPANS);
     if (nspans == 0) {
-        out->doc = json_loadb(body, hlen, JSON_REJECT_DUPLICATES, &je);
+        out->doc = json_loadb(body, hlen, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     } else {
         /* The header without the numeric arrays: each becomes `null`. */
         ei__sbuf_t hb = {0};
@@ -425,19 +441,22 @@ ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
             ei__sbuf_free(&hb);
             return ei__fail(err, EI_ENOMEM, "out of memory");
         }
-        out->doc = json_loadb(hb.data, hb.len, JSON_REJECT_DUPLICATES, &je);
+        out->doc = json_loadb(hb.data, hb.len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
         ei__sbuf_free(&hb);
     }
     if (!out->doc)
-        return ei__fail(err, EI_EINVAL, "request JSON: %s at line %d column %d", je.text, je.line,
-                        je.column);
+        return ei__fail(err, EI_EINVAL, "request JSON: %s at line %d column %d",
+                        ei__json_error_text(&je), je.line, je.column);
     json_t *root = out->doc;
     if (!json_is_object(root))
         return ei__fail(err, EI_EINVAL, "request JSON: expected an object");
+    /* BYTES elements may hold \u0000 (the replies write it); names and IDs may not. */
     json_t *id = json_object_get(root, "id");
     if (id) {
         if (!json_is_string(id))
             return ei__fail(err, EI_EINVAL, "request 'id' must be a string");
+        if (has_nul(id))
+            return ei__fail(err, EI_EINVAL, "request 'id' contains a NUL character");
         out->id = ei__strdup(json_string_value(id));
         if (!out->id)
             return ei__fail(err, EI_ENOMEM, "out of memory");
@@ -483,12 +502,15 @@ ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
         json_t *jn = json_object_get(in, "name");
         if (!json_is_string(jn))
             return ei__fail(err, EI_EINVAL, "request: inputs[%zu] has no 'name' string", i);
+        if (has_nul(jn))
+            return ei__fail(err, EI_EINVAL, "request: inputs[%zu] 'name' contains a NUL character",
+                            i);
         const char *name = json_string_value(jn);
         for (size_t k = 0; k < i; k++)
             if (strcmp(out->input_names[k], name) == 0)
                 return ei__fail(err, EI_EINVAL, "input '%s' is given twice", name);
         json_t *jt = json_object_get(in, "datatype");
-        if (!json_is_string(jt))
+        if (!json_is_string(jt) || has_nul(jt))
             return ei__fail(err, EI_EINVAL, "input '%s': no 'datatype' string", name);
         ei_dtype_t t = ei__v2_dtype_parse(json_string_value(jt));
         if (t == EI_DTYPE_UNDEFINED)
@@ -598,6 +620,9 @@ ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
             json_t *on = json_is_object(o) ? json_object_get(o, "name") : NULL;
             if (!json_is_string(on))
                 return ei__fail(err, EI_EINVAL, "request: outputs[%zu] has no 'name' string", i);
+            if (has_nul(on))
+                return ei__fail(err, EI_EINVAL,
+                                "request: outputs[%zu] 'name' contains a NUL character", i);
             ei__v2_output_t *ro = &out->outputs[i];
             ro->name = json_string_value(on);
             for (size_t k = 0; k < i; k++)
@@ -627,10 +652,11 @@ ei_code_t ei__v2_parse_request(const char *body, size_t len, int64_t header_len,
                        json_object_get(op, "shared_memory_byte_size"))) {
                 char what[160];
                 snprintf(what, sizeof what, "output '%.120s'", ro->name);
-                if (ro->classification > 0 || bd)
+                /* Triton's client always sends binary_data; only true contradicts the region. */
+                if (ro->classification > 0 || (bd && json_is_true(bd)))
                     return ei__fail(err, EI_EINVAL,
                                     "%s: shared memory cannot be combined with classification "
-                                    "or binary_data",
+                                    "or binary_data: true",
                                     what);
                 rc = shm_param(op, what, shm, out, &ro->shm_region, &ro->shm_ptr, &ro->shm_size,
                                err);

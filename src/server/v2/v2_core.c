@@ -128,10 +128,45 @@ bool ei__v2_server_ready(ei__v2_core_t *c)
     return ok;
 }
 
+ei_code_t ei__v2_load_with(ei__v2_core_t *c, ei__repo_t *repo, const char *name,
+                           const char *config_json, const ei__repo_file_t *files, size_t n_files,
+                           uint64_t req_id, ei_error_t *err)
+{
+    ei_code_t rc = ei__repo_load_with(repo, name, config_json, files, n_files, err);
+    if (rc != EI_OK) {
+        if (rc != EI_EUNSUPPORTED)
+            ei__error_prefix(err, "failed to load '%s'", name);
+        ei__log_event(c, EI_LOG_WARN, req_id, name, -1, "load failed: %s",
+                      err ? err->msg : ei_code_str(rc));
+    } else {
+        ei__log_event(c, EI_LOG_INFO, req_id, name, -1, "loaded%s",
+                      config_json != NULL ? " (with overrides)" : "");
+    }
+    return rc;
+}
+
+unsigned ei__v2_load_status(ei_code_t code)
+{
+    switch (code) {
+    case EI_ENOTFOUND:
+    case EI_ENOENT:
+        return 404;
+    case EI_ENOMEM:
+    case EI_EIO:
+        return 500;
+    case EI_EUNSUPPORTED:
+        return 501;
+    default:
+        return 400;
+    }
+}
+
 ei_code_t ei__v2_load(ei__v2_core_t *c, ei__repo_t *repo, const char *name, bool load,
                       uint64_t req_id, ei_error_t *err)
 {
-    ei_code_t rc = load ? ei__repo_load(repo, name, err) : ei__repo_unload(repo, name, err);
+    if (load)
+        return ei__v2_load_with(c, repo, name, NULL, NULL, 0, req_id, err);
+    ei_code_t rc = ei__repo_unload(repo, name, err);
     if (rc != EI_OK)
         ei__log_event(c, EI_LOG_WARN, req_id, name, -1, "%s failed: %s", load ? "load" : "unload",
                       err ? err->msg : ei_code_str(rc));

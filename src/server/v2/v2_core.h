@@ -86,6 +86,20 @@ bool ei__v2_server_ready(ei__v2_core_t *c);
 /** Loads or unloads a model (EXPLICIT mode) and logs the outcome under request `req_id`. */
 ei_code_t ei__v2_load(ei__v2_core_t *c, ei__repo_t *repo, const char *name, bool load,
                       uint64_t req_id, ei_error_t *err);
+/**
+ * Loads a model with Triton's load overrides (see ei__repo_load_with(): `config_json` or NULL,
+ * `files` with their bytes already decoded). A failure's message starts with Triton's "failed to
+ * load '<name>': ", which clients match on; ei__v2_load_status() says how to report it.
+ */
+ei_code_t ei__v2_load_with(ei__v2_core_t *c, ei__repo_t *repo, const char *name,
+                           const char *config_json, const ei__repo_file_t *files, size_t n_files,
+                           uint64_t req_id, ei_error_t *err);
+/**
+ * The HTTP status of a failed load, as Triton reports one: 400 for what is wrong with the
+ * request, the model or its config; 404 for a model the repository does not have; 500 for the
+ * server's own faults; the code's usual status for a load the control mode refuses.
+ */
+unsigned ei__v2_load_status(ei_code_t code);
 /** The v2 extensions this server speaks (Triton's names), NULL-terminated. */
 const char *const *ei__v2_extensions(const ei__v2_core_t *c);
 

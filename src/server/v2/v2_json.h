@@ -37,4 +37,7 @@ ei_code_t ei__v2_write_response(const ei__v2_request_t *rq, const char *model, i
                                 const char *const *names, size_t n, char **body, size_t *len,
                                 size_t *json_len, ei_error_t *err);
 
+/** jansson's error text without the names of its flags (which mean nothing to a client). */
+const char *ei__json_error_text(const json_error_t *je);
+
 #endif
