@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target: the server's parsers — config.pbtxt (ei__model_config_parse) and KServe v2
- * inference requests (ei__v2_parse_request, JSON and binary forms) against a fixed config with
- * several datatypes, and the gzip/deflate request-body inflater (ei__inflate, 64 KiB limit). The
- * first byte picks the parser (0xff config, 0xfe gzip, 0xfd deflate) and, for requests, the
- * binary header length.
+ * libFuzzer target: the server's parsers — config.pbtxt (ei__model_config_parse), a load
+ * request's config JSON override (ei__model_config_load_from) and base64 file overrides
+ * (ei__base64_decode), KServe v2 inference requests (ei__v2_parse_request, JSON and binary forms)
+ * against a fixed config with several datatypes, and the gzip/deflate request-body inflater
+ * (ei__inflate, 64 KiB limit). The first byte picks the parser (0xff config, 0xfe gzip, 0xfd
+ * deflate, 0xfc config JSON, 0xfb base64) and, for requests, the binary header length.
  */
 #include "http.h"
 #include "model_config.h"
@@ -40,6 +41,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (ei__inflate(data[0] == 0xfe ? EI__ENC_GZIP : EI__ENC_DEFLATE, body, len, 65536, &out,
                         &n, &err) == EI_OK &&
             (n > 65536 || out[n] != '\0'))
+            __builtin_trap();
+        ei__free(out);
+        return 0;
+    }
+    if (data[0] == 0xfc) {
+        char *json = ei__strndup(body, len); /* stops at a NUL, as the HTTP side does */
+        ei__model_config_t *c = NULL;
+        if (json != NULL &&
+            ei__model_config_load_from("/nonexistent", "m", json, true, &c, &err) == EI_OK)
+            ei__model_config_destroy(c);
+        ei__free(json);
+        return 0;
+    }
+    if (data[0] == 0xfb) {
+        unsigned char *out = NULL;
+        size_t n = 0;
+        if (ei__base64_decode(body, len, &out, &n) && (n > len || out[n] != 0))
             __builtin_trap();
         ei__free(out);
         return 0;

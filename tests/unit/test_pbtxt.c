@@ -343,6 +343,108 @@ TEST(autocomplete_from_model)
 }
 
 /* Random mutations of a full config: every result is EI_OK or EI_EFORMAT, never a crash. */
+/* A config rendered as Triton's JSON and read back through the JSON path renders the same. */
+static void round_trip(const char *text, const char *name)
+{
+    ei_error_t err = {0};
+    ei__model_config_t *c = NULL, *back = NULL;
+    ASSERT_OK(parse(text, &c, &err), &err);
+    json_t *j1 = ei__model_config_json(c);
+    char *s1 = json_dumps(j1, JSON_COMPACT);
+    ASSERT_NOT_NULL(s1);
+    warn_buf[0] = '\0';
+    ei_log_set(capture, NULL);
+    ei_code_t rc = ei__model_config_load_from("/nonexistent", name, s1, false, &back, &err);
+    ei_log_set(NULL, NULL);
+    ASSERT_OK(rc, &err);
+    if (warn_buf[0] != '\0')
+        fprintf(stderr, "%s", warn_buf);
+    ASSERT_TRUE(warn_buf[0] == '\0'); /* nothing Triton prints is "unknown" or "unsupported" */
+    json_t *j2 = ei__model_config_json(back);
+    char *s2 = json_dumps(j2, JSON_COMPACT);
+    if (!json_equal(j1, j2))
+        fprintf(stderr, "pbtxt: %s\njson:  %s\n", s1, s2);
+    ASSERT_TRUE(json_equal(j1, j2));
+    free(s1);
+    free(s2);
+    json_decref(j1);
+    json_decref(j2);
+    ei__model_config_destroy(c);
+    ei__model_config_destroy(back);
+}
+
+TEST(json_config_round_trip)
+{
+    round_trip(full_text, "resnet");
+    round_trip("name: \"seq\" max_batch_size: 4 instance_group { count: 3 }\n"
+               "sequence_batching { max_sequence_idle_microseconds: 5000\n"
+               "  oldest { max_candidate_sequences: 6 preferred_batch_size: [2, 4] "
+               "max_queue_delay_microseconds: 7 }\n"
+               "  control_input [ { name: \"S\" control [ { kind: CONTROL_SEQUENCE_START "
+               "bool_false_true: [false, true] } ] },\n"
+               "    { name: \"E\" control [ { kind: CONTROL_SEQUENCE_END fp32_false_true: [0, 1] "
+               "} ] },\n"
+               "    { name: \"R\" control [ { kind: CONTROL_SEQUENCE_READY int32_false_true: [5, "
+               "9] } ] },\n"
+               "    { name: \"C\" control [ { kind: CONTROL_SEQUENCE_CORRID data_type: TYPE_STRING "
+               "} ] } ]\n"
+               "  state [ { input_name: \"i\" output_name: \"o\" data_type: TYPE_FP32 dims: "
+               "[-1, 2] initial_state { data_type: TYPE_FP32 dims: [3, 2] zero_data: true name: "
+               "\"z\" } } ] }\n"
+               "input [ { name: \"x\" data_type: TYPE_FP32 dims: [2] format: FORMAT_NCHW } ]\n",
+               "seq");
+    /* Strings for enums and 64-bit integers, as protobuf's JSON mapping allows. */
+    ei__model_config_t *c = NULL;
+    ei_error_t err = {0};
+    const char *j = "{\"max_batch_size\": \"8\", \"input\": [{\"name\": \"a\", \"data_type\": "
+                    "\"TYPE_INT64\", \"dims\": [\"-1\", 3]}], \"parameters\": {\"k\": "
+                    "{\"string_value\": \"v\"}}}";
+    ASSERT_OK(ei__model_config_load_from("/nonexistent", "m", j, false, &c, &err), &err);
+    ASSERT_EQ(c->max_batch_size, 8);
+    ASSERT_EQ(c->inputs[0].dtype, EI_DTYPE_INT64);
+    ASSERT_EQ(c->inputs[0].dims[0], -1);
+    ASSERT_STR_EQ(ei__model_config_param(c, "k"), "v");
+    ei__model_config_destroy(c);
+    const char *bad[][2] = {
+        {"[1]", "config JSON: expected an object"},
+        {"{\"max_batch_size\": null}", "null is not a value"},
+        {"{\"max_batch_size\": \"x\"}", "field 'max_batch_size': expected an integer"},
+        {"{\"input\": [[1]]}", "an array in an array"},
+        {"{\"name\": \"other\"}", "does not match the directory name"},
+        {"{\"a\": 1, \"a\": 2}", "config JSON: duplicate object key"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        c = NULL;
+        ASSERT_NE(ei__model_config_load_from("/nonexistent", "m", bad[i][0], false, &c, &err),
+                  EI_OK);
+        ASSERT_NULL(c);
+        ASSERT_CONTAINS(err.msg, bad[i][1]);
+    }
+}
+
+TEST(base64)
+{
+    const char *ok[][2] = {
+        {"", ""},           {"Zg==", "f"},        {"Zm8=", "fo"},        {"Zm9v", "foo"},
+        {"Zm9vYg", "foob"}, {"Zm9vYmE", "fooba"}, {"Zm9vYmFy", "foobar"}};
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        unsigned char *out = NULL;
+        size_t n = 0;
+        ASSERT_TRUE(ei__base64_decode(ok[i][0], strlen(ok[i][0]), &out, &n));
+        ASSERT_EQ(n, strlen(ok[i][1]));
+        ASSERT_TRUE(memcmp(out, ok[i][1], n) == 0);
+        ASSERT_EQ(out[n], 0);
+        ei__free(out);
+    }
+    const char *bad[] = {"Z", "Zg=", "Zg===", "Zh==", "Zm9v\n", "Zm9v!", "=Zm9", "Zm=v"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        unsigned char *out = (unsigned char *)"x";
+        size_t n = 0;
+        ASSERT_TRUE(!ei__base64_decode(bad[i], strlen(bad[i]), &out, &n));
+        ASSERT_NULL(out);
+    }
+}
+
 TEST(mutations_never_crash)
 {
     size_t len = strlen(full_text);
@@ -437,5 +539,5 @@ int main(void)
 {
     return RUN_TESTS(full_config, escapes_and_version_policies, unknown_fields_warn, malformed,
                      huge_nesting_and_nul, type_names, autocomplete_from_model,
-                     mutations_never_crash, out_of_memory_loop);
+                     json_config_round_trip, base64, mutations_never_crash, out_of_memory_loop);
 }

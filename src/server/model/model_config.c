@@ -108,6 +108,7 @@ void ei__model_config_destroy(ei__model_config_t *c)
         ei__free(c->seq.states[i].input_name);
         ei__free(c->seq.states[i].output_name);
         ei__free(c->seq.states[i].initial_file);
+        ei__free(c->seq.states[i].initial_name);
         ei__free(c->seq.states[i].initial_data);
     }
     ei__free(c->seq.states);
@@ -539,6 +540,7 @@ static ei_code_t parse_state(ctx_t *cx, const ei__pb_node_t *m, ei__seq_config_t
                     rc = get_str(cx, f, &st->initial_file);
                     has_data = true;
                 } else if (strcmp(f->name, "name") == 0) {
+                    rc = get_str(cx, f, &st->initial_name);
                     has_name = true;
                 } else {
                     unknown(cx, f, "sequence_batching.state.initial_state");

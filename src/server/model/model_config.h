@@ -76,6 +76,7 @@ typedef struct ei__seq_state {
     bool has_initial; /**< initial_state given (zero_data or data_file) */
     int64_t initial_dims[EI_MAX_RANK];
     size_t n_initial_dims;
+    char *initial_name; /**< initial_state.name */
     char *initial_file; /**< initial_state.data_file (in <model>/initial_state/), or NULL */
     unsigned char *initial_data; /**< its bytes once loaded, or NULL (zeros) */
     size_t initial_len;

@@ -129,6 +129,8 @@ static json_t *sequence_json(const ei__model_config_t *c)
         json_object_set_new(e, "dims", dims_json(st->dims, st->n_dims));
         if (st->has_initial) {
             json_t *is = json_object();
+            json_object_set_new(is, "name",
+                                json_string(st->initial_name != NULL ? st->initial_name : ""));
             json_object_set_new(is, "data_type", json_string(ei__config_type_name(st->dtype)));
             json_object_set_new(is, "dims", dims_json(st->initial_dims, st->n_initial_dims));
             if (st->initial_file != NULL)

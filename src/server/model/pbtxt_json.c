@@ -23,9 +23,20 @@ static bool is_map(const char *key)
            strcmp(key, "metric_tags") == 0;
 }
 
-static bool is_default(const json_t *v)
+/* Fields Triton prints that ask for nothing when zero or empty (and edgeinfer does not support). */
+static bool is_unused_default(const char *key, const json_t *v)
 {
-    if (json_is_false(v) || (json_is_array(v) && json_array_size(v) == 0))
+    bool zero = json_is_integer(v) && json_integer_value(v) == 0;
+    bool empty = json_is_object(v) && json_object_size(v) == 0;
+    return (zero &&
+            (strcmp(key, "priority_levels") == 0 || strcmp(key, "default_priority_level") == 0)) ||
+           (empty && strcmp(key, "priority_queue_policy") == 0);
+}
+
+static bool is_default(const char *key, const json_t *v)
+{
+    if (json_is_false(v) || (json_is_array(v) && json_array_size(v) == 0) ||
+        is_unused_default(key, v))
         return true;
     if (json_is_string(v)) {
         const char *s = json_string_value(v);
@@ -49,8 +60,8 @@ static ei__pb_node_t *node(const char *name, ei_error_t *err)
     return n;
 }
 
-static ei_code_t convert(const char *name, const json_t *v, int depth, ei__pb_node_t ***tail,
-                         ei_error_t *err);
+static ei_code_t convert(const char *name, const json_t *v, int depth, bool element,
+                         ei__pb_node_t ***tail, ei_error_t *err);
 
 static ei_code_t scalar(ei__pb_node_t *n, const json_t *v, ei_error_t *err)
 {
@@ -86,24 +97,27 @@ static ei_code_t members(const json_t *o, int depth, ei__pb_node_t ***tail, ei_e
     json_t *v;
     json_object_foreach((json_t *)o, k, v)
     {
-        ei_code_t rc = convert(k, v, depth, tail, err);
+        ei_code_t rc = convert(k, v, depth, false, tail, err);
         if (rc != EI_OK)
             return rc;
     }
     return EI_OK;
 }
 
-static ei_code_t convert(const char *name, const json_t *v, int depth, ei__pb_node_t ***tail,
-                         ei_error_t *err)
+/* An array element is never dropped: `bool_false_true: [false, true]` needs its false. */
+static ei_code_t convert(const char *name, const json_t *v, int depth, bool element,
+                         ei__pb_node_t ***tail, ei_error_t *err)
 {
     if (depth > EI__PB_MAX_DEPTH)
         return ei__fail(err, EI_EFORMAT, "config JSON: nested deeper than %d levels",
                         EI__PB_MAX_DEPTH);
-    if (is_default(v))
+    if (!element && is_default(name, v))
         return EI_OK;
     if (json_is_array(v)) {
+        if (element)
+            return ei__fail(err, EI_EFORMAT, "config JSON: field '%s': an array in an array", name);
         for (size_t i = 0; i < json_array_size(v); i++) {
-            ei_code_t rc = convert(name, json_array_get(v, i), depth + 1, tail, err);
+            ei_code_t rc = convert(name, json_array_get(v, i), depth + 1, true, tail, err);
             if (rc != EI_OK)
                 return rc;
         }
