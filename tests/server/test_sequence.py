@@ -110,6 +110,8 @@ s = None
 try:
     s = E.Server(repo)
 
+    st, doc = s.get_json("/v2")
+    c.true("the sequence extension is advertised", "sequence" in doc.get("extensions", []), doc)
     # The config shows the sequence batcher as Triton's ModelConfig JSON.
     st, cfgj = s.get_json("/v2/models/simple_dyna_sequence/config")
     sb = cfgj.get("sequence_batching", {}) if st == 200 else {}

@@ -178,12 +178,13 @@ ei_code_t ei__v2_load(ei__v2_core_t *c, ei__repo_t *repo, const char *name, bool
 const char *const *ei__v2_extensions(const ei__v2_core_t *c)
 {
     static const char *const base[] = {
-        "classification", "model_repository", "model_configuration", "binary_tensor_data",
-        "parameters",     "statistics",       "schedule_policy",     NULL};
+        "classification",      "sequence",           "model_repository",
+        "model_configuration", "binary_tensor_data", "parameters",
+        "statistics",          "schedule_policy",    NULL};
     static const char *const with_shm[] = {
-        "classification",     "model_repository",     "model_configuration",
-        "binary_tensor_data", "parameters",           "statistics",
-        "schedule_policy",    "system_shared_memory", NULL};
+        "classification",       "sequence",   "model_repository", "model_configuration",
+        "binary_tensor_data",   "parameters", "statistics",       "schedule_policy",
+        "system_shared_memory", NULL};
     return c->shm ? with_shm : base;
 }
 
