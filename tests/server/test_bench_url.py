@@ -141,7 +141,7 @@ def main():
 
         # Bad paths.
         cases = [
-            (["--url", url, "--model", "nope"], 1, "HTTP 404.*unknown model 'nope'"),
+            (["--url", url, "--model", "nope"], 1, "HTTP 404.*Request for unknown model: 'nope'"),
             (["--url", url, "--model", "add", "-i", "zz=" + npy], 1, "the model has no input 'zz'"),
             (["--url", url, "--model", "add", "-i", "a=" + os.path.join(work, "missing.npy")], 1,
              "missing.npy"),
