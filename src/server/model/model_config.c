@@ -13,6 +13,7 @@
 #include "model_config.h"
 
 #include "ei_util.h"
+#include "model_config_parse.h"
 #include "pbtxt.h"
 
 #include <stdio.h>
@@ -119,14 +120,7 @@ void ei__model_config_destroy(ei__model_config_t *c)
 /* Reading the tree ------------------------------------------------------------------------------
  */
 
-typedef struct {
-    const char *path;
-    ei_error_t *err;
-    bool quiet; /* no warnings (the config was read and reported before) */
-    bool json;  /* the tree came from JSON: enums and 64-bit integers arrive as strings */
-} ctx_t;
-
-static ei_code_t bad(ctx_t *cx, const ei__pb_node_t *n, const char *what)
+ei_code_t ei__cfg_bad(ctx_t *cx, const ei__pb_node_t *n, const char *what)
 {
     if (cx->json)
         return ei__fail(cx->err, EI_EFORMAT, "%s: field '%s': %s", cx->path, n->name, what);
@@ -134,12 +128,12 @@ static ei_code_t bad(ctx_t *cx, const ei__pb_node_t *n, const char *what)
                     n->name, what);
 }
 
-static ei_code_t oom(ctx_t *cx)
+ei_code_t ei__cfg_oom(ctx_t *cx)
 {
     return ei__fail(cx->err, EI_ENOMEM, "%s: out of memory", cx->path);
 }
 
-static void unknown(ctx_t *cx, const ei__pb_node_t *n, const char *in)
+void ei__cfg_unknown(ctx_t *cx, const ei__pb_node_t *n, const char *in)
 {
     if (cx->quiet)
         return;
@@ -147,7 +141,7 @@ static void unknown(ctx_t *cx, const ei__pb_node_t *n, const char *in)
            n->name, in);
 }
 
-static void unsupported(ctx_t *cx, const ei__pb_node_t *n)
+void ei__cfg_unsupported(ctx_t *cx, const ei__pb_node_t *n)
 {
     if (cx->quiet)
         return;
@@ -155,39 +149,39 @@ static void unsupported(ctx_t *cx, const ei__pb_node_t *n)
            cx->path, n->line, n->name);
 }
 
-static ei_code_t want_msg(ctx_t *cx, const ei__pb_node_t *n)
+ei_code_t ei__cfg_want_msg(ctx_t *cx, const ei__pb_node_t *n)
 {
-    return n->kind == EI__PB_MESSAGE ? EI_OK : bad(cx, n, "expected a message { ... }");
+    return n->kind == EI__PB_MESSAGE ? EI_OK : ei__cfg_bad(cx, n, "expected a message { ... }");
 }
 
-static ei_code_t get_i64(ctx_t *cx, const ei__pb_node_t *n, int64_t *out)
+ei_code_t ei__cfg_get_i64(ctx_t *cx, const ei__pb_node_t *n, int64_t *out)
 {
     bool number = n->kind == EI__PB_NUMBER || (cx->json && n->kind == EI__PB_STRING);
     if (!number || !ei__parse_i64(n->value, out)) {
         char msg[160];
         snprintf(msg, sizeof(msg), "expected an integer, got '%.64s'",
                  n->value != NULL ? n->value : "{...}");
-        return bad(cx, n, msg);
+        return ei__cfg_bad(cx, n, msg);
     }
     return EI_OK;
 }
 
-static ei_code_t get_u64(ctx_t *cx, const ei__pb_node_t *n, uint64_t *out)
+ei_code_t ei__cfg_get_u64(ctx_t *cx, const ei__pb_node_t *n, uint64_t *out)
 {
     int64_t v = 0;
-    ei_code_t rc = get_i64(cx, n, &v);
+    ei_code_t rc = ei__cfg_get_i64(cx, n, &v);
     if (rc != EI_OK)
         return rc;
     if (v < 0) {
         char msg[128];
         snprintf(msg, sizeof(msg), "expected a non-negative integer, got %lld", (long long)v);
-        return bad(cx, n, msg);
+        return ei__cfg_bad(cx, n, msg);
     }
     *out = (uint64_t)v;
     return EI_OK;
 }
 
-static ei_code_t get_bool(ctx_t *cx, const ei__pb_node_t *n, bool *out)
+ei_code_t ei__cfg_get_bool(ctx_t *cx, const ei__pb_node_t *n, bool *out)
 {
     if (n->value != NULL && n->kind != EI__PB_STRING) {
         if (strcmp(n->value, "true") == 0 || strcmp(n->value, "True") == 0 ||
@@ -201,87 +195,88 @@ static ei_code_t get_bool(ctx_t *cx, const ei__pb_node_t *n, bool *out)
             return EI_OK;
         }
     }
-    return bad(cx, n, "expected true or false");
+    return ei__cfg_bad(cx, n, "expected true or false");
 }
 
 /* Replaces *out with a copy of a string field. */
-static ei_code_t get_str(ctx_t *cx, const ei__pb_node_t *n, char **out)
+ei_code_t ei__cfg_get_str(ctx_t *cx, const ei__pb_node_t *n, char **out)
 {
     if (n->kind != EI__PB_STRING)
-        return bad(cx, n, "expected a quoted string");
+        return ei__cfg_bad(cx, n, "expected a quoted string");
     char *s = ei__strdup(n->value);
     if (s == NULL)
-        return oom(cx);
+        return ei__cfg_oom(cx);
     ei__free(*out);
     *out = s;
     return EI_OK;
 }
 
-static ei_code_t get_ident(ctx_t *cx, const ei__pb_node_t *n, const char **out)
+ei_code_t ei__cfg_get_ident(ctx_t *cx, const ei__pb_node_t *n, const char **out)
 {
     if (n->kind != EI__PB_IDENT && !(cx->json && n->kind == EI__PB_STRING))
-        return bad(cx, n, "expected an enum name");
+        return ei__cfg_bad(cx, n, "expected an enum name");
     *out = n->value;
     return EI_OK;
 }
 
 /* Appends one int64 to a growable array. */
-static ei_code_t push_i64(ctx_t *cx, int64_t **arr, size_t *n, int64_t v)
+ei_code_t ei__cfg_push_i64(ctx_t *cx, int64_t **arr, size_t *n, int64_t v)
 {
     int64_t *p = ei__realloc(*arr, (*n + 1) * sizeof(int64_t));
     if (p == NULL)
-        return oom(cx);
+        return ei__cfg_oom(cx);
     p[(*n)++] = v;
     *arr = p;
     return EI_OK;
 }
 
-static ei_code_t get_dim(ctx_t *cx, const ei__pb_node_t *n, int64_t *dims, size_t *nd)
+ei_code_t ei__cfg_get_dim(ctx_t *cx, const ei__pb_node_t *n, int64_t *dims, size_t *nd)
 {
     int64_t v = 0;
-    ei_code_t rc = get_i64(cx, n, &v);
+    ei_code_t rc = ei__cfg_get_i64(cx, n, &v);
     if (rc != EI_OK)
         return rc;
     if (v < -1)
-        return bad(cx, n, "a dim must be -1 (variable) or >= 0");
+        return ei__cfg_bad(cx, n, "a dim must be -1 (variable) or >= 0");
     if (*nd >= EI_MAX_RANK)
-        return bad(cx, n, "too many dims (at most 16)");
+        return ei__cfg_bad(cx, n, "too many dims (at most 16)");
     dims[(*nd)++] = v;
     return EI_OK;
 }
 
 static ei_code_t parse_io(ctx_t *cx, const ei__pb_node_t *m, ei__config_io_t *io)
 {
-    ei_code_t rc = want_msg(cx, m);
+    ei_code_t rc = ei__cfg_want_msg(cx, m);
     for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
         if (strcmp(n->name, "name") == 0) {
-            rc = get_str(cx, n, &io->name);
+            rc = ei__cfg_get_str(cx, n, &io->name);
         } else if (strcmp(n->name, "data_type") == 0) {
             const char *t = NULL;
-            rc = get_ident(cx, n, &t);
+            rc = ei__cfg_get_ident(cx, n, &t);
             if (rc == EI_OK) {
                 io->dtype = ei__config_type_parse(t);
                 if (io->dtype == EI_DTYPE_UNDEFINED)
-                    rc = bad(cx, n, "unknown data type (expected TYPE_FP32, TYPE_INT64, ...)");
+                    rc = ei__cfg_bad(cx, n,
+                                     "unknown data type (expected TYPE_FP32, TYPE_INT64, ...)");
             }
         } else if (strcmp(n->name, "dims") == 0) {
-            rc = get_dim(cx, n, io->dims, &io->n_dims);
+            rc = ei__cfg_get_dim(cx, n, io->dims, &io->n_dims);
         } else if (strcmp(n->name, "reshape") == 0) {
-            rc = want_msg(cx, n);
+            rc = ei__cfg_want_msg(cx, n);
             io->has_reshape = true;
             for (const ei__pb_node_t *s = n->child; rc == EI_OK && s != NULL; s = s->next) {
                 if (strcmp(s->name, "shape") == 0)
-                    rc = get_dim(cx, s, io->reshape, &io->n_reshape);
+                    rc = ei__cfg_get_dim(cx, s, io->reshape, &io->n_reshape);
                 else
-                    unknown(cx, s, "reshape");
+                    ei__cfg_unknown(cx, s, "reshape");
             }
         } else if (strcmp(n->name, "label_filename") == 0) {
-            rc = get_str(cx, n, &io->label_filename);
+            rc = ei__cfg_get_str(cx, n, &io->label_filename);
         } else if (strcmp(n->name, "optional") == 0) {
-            rc = get_bool(cx, n, &io->optional);
+            rc = ei__cfg_get_bool(cx, n, &io->optional);
         } else if (strcmp(n->name, "format") == 0) {
             const char *f = NULL;
-            rc = get_ident(cx, n, &f);
+            rc = ei__cfg_get_ident(cx, n, &f);
             if (rc == EI_OK && strcmp(f, "FORMAT_NONE") == 0)
                 io->format = 0;
             else if (rc == EI_OK && strcmp(f, "FORMAT_NHWC") == 0)
@@ -289,17 +284,17 @@ static ei_code_t parse_io(ctx_t *cx, const ei__pb_node_t *m, ei__config_io_t *io
             else if (rc == EI_OK && strcmp(f, "FORMAT_NCHW") == 0)
                 io->format = 2;
             else if (rc == EI_OK)
-                rc = bad(cx, n, "expected FORMAT_NONE, FORMAT_NHWC or FORMAT_NCHW");
+                rc = ei__cfg_bad(cx, n, "expected FORMAT_NONE, FORMAT_NHWC or FORMAT_NCHW");
         } else if (strcmp(n->name, "allow_ragged_batch") == 0 ||
                    strcmp(n->name, "is_shape_tensor") == 0 ||
                    strcmp(n->name, "is_non_linear_format_io") == 0) {
-            unsupported(cx, n);
+            ei__cfg_unsupported(cx, n);
         } else {
-            unknown(cx, n, "input/output");
+            ei__cfg_unknown(cx, n, "input/output");
         }
     }
     if (rc == EI_OK && io->name == NULL)
-        rc = bad(cx, m, "missing 'name'");
+        rc = ei__cfg_bad(cx, m, "missing 'name'");
     return rc;
 }
 
@@ -307,7 +302,7 @@ static ei_code_t add_io(ctx_t *cx, const ei__pb_node_t *m, ei__config_io_t **arr
 {
     ei__config_io_t *p = ei__realloc(*arr, (*n + 1) * sizeof(**arr));
     if (p == NULL)
-        return oom(cx);
+        return ei__cfg_oom(cx);
     *arr = p;
     memset(&p[*n], 0, sizeof(p[*n]));
     (*n)++;
@@ -316,25 +311,25 @@ static ei_code_t add_io(ctx_t *cx, const ei__pb_node_t *m, ei__config_io_t **arr
 
 static ei_code_t parse_queue_policy(ctx_t *cx, const ei__pb_node_t *m, ei__model_config_t *c)
 {
-    ei_code_t rc = want_msg(cx, m);
+    ei_code_t rc = ei__cfg_want_msg(cx, m);
     for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
         if (strcmp(n->name, "max_queue_size") == 0) {
-            rc = get_u64(cx, n, &c->max_queue_size);
+            rc = ei__cfg_get_u64(cx, n, &c->max_queue_size);
         } else if (strcmp(n->name, "default_timeout_microseconds") == 0) {
-            rc = get_u64(cx, n, &c->default_timeout_us);
+            rc = ei__cfg_get_u64(cx, n, &c->default_timeout_us);
         } else if (strcmp(n->name, "allow_timeout_override") == 0) {
-            rc = get_bool(cx, n, &c->allow_timeout_override);
+            rc = ei__cfg_get_bool(cx, n, &c->allow_timeout_override);
         } else if (strcmp(n->name, "timeout_action") == 0) {
             const char *a = NULL;
-            rc = get_ident(cx, n, &a);
+            rc = ei__cfg_get_ident(cx, n, &a);
             if (rc == EI_OK && strcmp(a, "REJECT") == 0)
                 c->timeout_action_delay = false;
             else if (rc == EI_OK && strcmp(a, "DELAY") == 0)
                 c->timeout_action_delay = true;
             else if (rc == EI_OK)
-                rc = bad(cx, n, "expected REJECT or DELAY");
+                rc = ei__cfg_bad(cx, n, "expected REJECT or DELAY");
         } else {
-            unknown(cx, n, "default_queue_policy");
+            ei__cfg_unknown(cx, n, "default_queue_policy");
         }
     }
     return rc;
@@ -342,293 +337,28 @@ static ei_code_t parse_queue_policy(ctx_t *cx, const ei__pb_node_t *m, ei__model
 
 static ei_code_t parse_dynamic_batching(ctx_t *cx, const ei__pb_node_t *m, ei__model_config_t *c)
 {
-    ei_code_t rc = want_msg(cx, m);
+    ei_code_t rc = ei__cfg_want_msg(cx, m);
     c->dynamic_batching = true;
     for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
         if (strcmp(n->name, "preferred_batch_size") == 0) {
             int64_t v = 0;
-            rc = get_i64(cx, n, &v);
+            rc = ei__cfg_get_i64(cx, n, &v);
             if (rc == EI_OK && v < 1)
-                rc = bad(cx, n, "a preferred batch size must be >= 1");
+                rc = ei__cfg_bad(cx, n, "a preferred batch size must be >= 1");
             if (rc == EI_OK)
-                rc = push_i64(cx, &c->preferred_batch_sizes, &c->n_preferred, v);
+                rc = ei__cfg_push_i64(cx, &c->preferred_batch_sizes, &c->n_preferred, v);
         } else if (strcmp(n->name, "max_queue_delay_microseconds") == 0) {
-            rc = get_u64(cx, n, &c->max_queue_delay_us);
+            rc = ei__cfg_get_u64(cx, n, &c->max_queue_delay_us);
         } else if (strcmp(n->name, "preserve_ordering") == 0) {
-            rc = get_bool(cx, n, &c->preserve_ordering);
+            rc = ei__cfg_get_bool(cx, n, &c->preserve_ordering);
         } else if (strcmp(n->name, "default_queue_policy") == 0) {
             rc = parse_queue_policy(cx, n, c);
         } else if (strcmp(n->name, "priority_levels") == 0 ||
                    strcmp(n->name, "default_priority_level") == 0 ||
                    strcmp(n->name, "priority_queue_policy") == 0) {
-            unsupported(cx, n);
+            ei__cfg_unsupported(cx, n);
         } else {
-            unknown(cx, n, "dynamic_batching");
-        }
-    }
-    return rc;
-}
-
-static ei_code_t get_number(ctx_t *cx, const ei__pb_node_t *n, double *out)
-{
-    char *end = NULL;
-    if (n->kind == EI__PB_NUMBER || (cx->json && n->kind == EI__PB_STRING)) {
-        *out = strtod(n->value, &end);
-        if (end != n->value && *end == '\0')
-            return EI_OK;
-    }
-    return bad(cx, n, "expected a number");
-}
-
-static ei_code_t get_type(ctx_t *cx, const ei__pb_node_t *n, ei_dtype_t *out)
-{
-    const char *t = NULL;
-    ei_code_t rc = get_ident(cx, n, &t);
-    if (rc == EI_OK) {
-        *out = ei__config_type_parse(t);
-        if (*out == EI_DTYPE_UNDEFINED)
-            rc = bad(cx, n, "unknown data type (expected TYPE_FP32, TYPE_INT64, ...)");
-    }
-    return rc;
-}
-
-/* One `control { kind ..._false_true / data_type }` of control_input `name`. */
-static ei_code_t parse_control(ctx_t *cx, const ei__pb_node_t *m, const char *name,
-                               ei__seq_config_t *sc)
-{
-    ei_code_t rc = want_msg(cx, m);
-    if (rc != EI_OK)
-        return rc;
-    ei__seq_control_t *p = ei__realloc(sc->controls, (sc->n_controls + 1) * sizeof(*p));
-    if (p == NULL)
-        return oom(cx);
-    sc->controls = p;
-    ei__seq_control_t *ctl = &p[sc->n_controls++];
-    memset(ctl, 0, sizeof(*ctl));
-    ctl->name = ei__strdup(name != NULL ? name : "");
-    if (ctl->name == NULL)
-        return oom(cx);
-    bool has_kind = false;
-    size_t n_values = 0;
-    for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
-        if (strcmp(n->name, "kind") == 0) {
-            const char *k = NULL;
-            rc = get_ident(cx, n, &k);
-            has_kind = rc == EI_OK;
-            if (rc == EI_OK && strcmp(k, "CONTROL_SEQUENCE_START") == 0)
-                ctl->kind = EI__CTRL_START;
-            else if (rc == EI_OK && strcmp(k, "CONTROL_SEQUENCE_END") == 0)
-                ctl->kind = EI__CTRL_END;
-            else if (rc == EI_OK && strcmp(k, "CONTROL_SEQUENCE_READY") == 0)
-                ctl->kind = EI__CTRL_READY;
-            else if (rc == EI_OK && strcmp(k, "CONTROL_SEQUENCE_CORRID") == 0)
-                ctl->kind = EI__CTRL_CORRID;
-            else if (rc == EI_OK)
-                rc = bad(cx, n, "expected CONTROL_SEQUENCE_START, _END, _READY or _CORRID");
-        } else if (strcmp(n->name, "int32_false_true") == 0 ||
-                   strcmp(n->name, "fp32_false_true") == 0 ||
-                   strcmp(n->name, "bool_false_true") == 0) {
-            ei_dtype_t t = n->name[0] == 'i'   ? EI_DTYPE_INT32
-                           : n->name[0] == 'f' ? EI_DTYPE_FLOAT32
-                                               : EI_DTYPE_BOOL;
-            if (n_values > 0 && ctl->dtype != t)
-                rc = bad(cx, n, "mixes two kinds of *_false_true");
-            double v = 0;
-            if (rc == EI_OK && t == EI_DTYPE_BOOL) {
-                bool b = false;
-                rc = get_bool(cx, n, &b);
-                v = b ? 1 : 0;
-            } else if (rc == EI_OK) {
-                rc = get_number(cx, n, &v);
-            }
-            if (rc == EI_OK && n_values >= 2)
-                rc = bad(cx, n, "expected exactly two values: [ false, true ]");
-            if (rc == EI_OK) {
-                ctl->dtype = t;
-                if (n_values++ == 0)
-                    ctl->false_value = v;
-                else
-                    ctl->true_value = v;
-            }
-        } else if (strcmp(n->name, "data_type") == 0) {
-            rc = get_type(cx, n, &ctl->dtype);
-        } else {
-            unknown(cx, n, "sequence_batching.control_input.control");
-        }
-    }
-    if (rc == EI_OK && !has_kind)
-        rc = bad(cx, m, "missing 'kind'");
-    if (rc == EI_OK && ctl->kind == EI__CTRL_CORRID) {
-        ei_dtype_t t = ctl->dtype;
-        if (t != EI_DTYPE_UINT64 && t != EI_DTYPE_INT64 && t != EI_DTYPE_UINT32 &&
-            t != EI_DTYPE_INT32 && t != EI_DTYPE_STRING)
-            rc = bad(cx, m,
-                     "CONTROL_SEQUENCE_CORRID needs data_type TYPE_UINT64, TYPE_INT64, "
-                     "TYPE_UINT32, TYPE_INT32 or TYPE_STRING");
-    } else if (rc == EI_OK && n_values != 2) {
-        rc = bad(cx, m,
-                 "a START, END or READY control needs int32_false_true, fp32_false_true or "
-                 "bool_false_true with two values");
-    }
-    return rc;
-}
-
-static ei_code_t parse_control_input(ctx_t *cx, const ei__pb_node_t *m, ei__seq_config_t *sc)
-{
-    ei_code_t rc = want_msg(cx, m);
-    const char *name = NULL;
-    for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
-        if (strcmp(n->name, "name") == 0) {
-            if (n->kind != EI__PB_STRING)
-                rc = bad(cx, n, "expected a quoted string");
-            name = n->value;
-        }
-    }
-    if (rc == EI_OK && name == NULL)
-        rc = bad(cx, m, "missing 'name'");
-    size_t before = sc->n_controls;
-    for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
-        if (strcmp(n->name, "control") == 0)
-            rc = parse_control(cx, n, name, sc);
-        else if (strcmp(n->name, "name") != 0)
-            unknown(cx, n, "sequence_batching.control_input");
-    }
-    if (rc == EI_OK && sc->n_controls != before + 1)
-        rc = bad(cx, m, "a control_input needs exactly one control");
-    return rc;
-}
-
-static ei_code_t parse_state(ctx_t *cx, const ei__pb_node_t *m, ei__seq_config_t *sc)
-{
-    ei_code_t rc = want_msg(cx, m);
-    if (rc != EI_OK)
-        return rc;
-    ei__seq_state_t *p = ei__realloc(sc->states, (sc->n_states + 1) * sizeof(*p));
-    if (p == NULL)
-        return oom(cx);
-    sc->states = p;
-    ei__seq_state_t *st = &p[sc->n_states++];
-    memset(st, 0, sizeof(*st));
-    for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
-        if (strcmp(n->name, "input_name") == 0) {
-            rc = get_str(cx, n, &st->input_name);
-        } else if (strcmp(n->name, "output_name") == 0) {
-            rc = get_str(cx, n, &st->output_name);
-        } else if (strcmp(n->name, "data_type") == 0) {
-            rc = get_type(cx, n, &st->dtype);
-        } else if (strcmp(n->name, "dims") == 0) {
-            rc = get_dim(cx, n, st->dims, &st->n_dims);
-        } else if (strcmp(n->name, "initial_state") == 0) {
-            rc = want_msg(cx, n);
-            if (rc == EI_OK && st->has_initial)
-                rc = bad(cx, n, "at most one initial_state per state");
-            st->has_initial = true;
-            ei_dtype_t t = EI_DTYPE_UNDEFINED;
-            bool has_data = false, has_name = false;
-            for (const ei__pb_node_t *f = n->child; rc == EI_OK && f != NULL; f = f->next) {
-                if (strcmp(f->name, "data_type") == 0) {
-                    rc = get_type(cx, f, &t);
-                } else if (strcmp(f->name, "dims") == 0) {
-                    rc = get_dim(cx, f, st->initial_dims, &st->n_initial_dims);
-                    if (rc == EI_OK && st->initial_dims[st->n_initial_dims - 1] < 0)
-                        rc = bad(cx, f, "initial_state dims must be fixed (no -1)");
-                } else if (strcmp(f->name, "zero_data") == 0) {
-                    bool z = false;
-                    rc = get_bool(cx, f, &z);
-                    has_data = has_data || z;
-                } else if (strcmp(f->name, "data_file") == 0) {
-                    rc = get_str(cx, f, &st->initial_file);
-                    has_data = true;
-                } else if (strcmp(f->name, "name") == 0) {
-                    rc = get_str(cx, f, &st->initial_name);
-                    has_name = true;
-                } else {
-                    unknown(cx, f, "sequence_batching.state.initial_state");
-                }
-            }
-            if (rc == EI_OK && !has_data)
-                rc = bad(cx, n, "initial_state needs zero_data: true or a data_file");
-            if (rc == EI_OK && !has_name)
-                rc = bad(cx, n, "initial_state needs a 'name'");
-            if (rc == EI_OK && t != EI_DTYPE_UNDEFINED && st->dtype != EI_DTYPE_UNDEFINED &&
-                t != st->dtype)
-                rc = bad(cx, n, "initial_state data_type differs from the state's");
-        } else if (strcmp(n->name, "use_same_buffer_for_input_output") == 0 ||
-                   strcmp(n->name, "use_growable_memory") == 0) {
-            /* GPU buffer hints of Triton's TensorRT backend; nothing to do on ONNX Runtime. */
-        } else {
-            unknown(cx, n, "sequence_batching.state");
-        }
-    }
-    if (rc == EI_OK && (st->input_name == NULL || st->output_name == NULL))
-        rc = bad(cx, m, "a state needs input_name and output_name");
-    if (rc == EI_OK && st->dtype == EI_DTYPE_UNDEFINED)
-        rc = bad(cx, m, "a state needs a data_type");
-    if (rc == EI_OK && st->has_initial && st->n_initial_dims != st->n_dims)
-        rc = bad(cx, m, "initial_state dims must have as many dims as the state");
-    return rc;
-}
-
-/* The strategy blocks: direct { } and oldest { }. */
-static ei_code_t parse_seq_strategy(ctx_t *cx, const ei__pb_node_t *m, ei__seq_config_t *sc)
-{
-    ei_code_t rc = want_msg(cx, m);
-    sc->oldest = strcmp(m->name, "oldest") == 0;
-    for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
-        if (strcmp(n->name, "max_queue_delay_microseconds") == 0) {
-            rc = get_u64(cx, n, &sc->max_queue_delay_us);
-        } else if (sc->oldest && strcmp(n->name, "max_candidate_sequences") == 0) {
-            rc = get_i64(cx, n, &sc->max_candidates);
-            if (rc == EI_OK && (sc->max_candidates < 0 || sc->max_candidates > 65536))
-                rc = bad(cx, n, "max_candidate_sequences must be between 0 and 65536");
-        } else if (sc->oldest && strcmp(n->name, "preferred_batch_size") == 0) {
-            int64_t v = 0;
-            rc = get_i64(cx, n, &v);
-            if (rc == EI_OK && v < 1)
-                rc = bad(cx, n, "a preferred batch size must be >= 1");
-            if (rc == EI_OK)
-                rc = push_i64(cx, &sc->preferred, &sc->n_preferred, v);
-        } else if (strcmp(n->name, "minimum_slot_utilization") == 0 ||
-                   strcmp(n->name, "preserve_ordering") == 0) {
-            /* Accepted: batches hold only ready requests, in arrival order. */
-        } else {
-            unknown(cx, n, sc->oldest ? "sequence_batching.oldest" : "sequence_batching.direct");
-        }
-    }
-    return rc;
-}
-
-static ei_code_t parse_sequence_batching(ctx_t *cx, const ei__pb_node_t *m, ei__model_config_t *c)
-{
-    ei_code_t rc = want_msg(cx, m);
-    ei__seq_config_t *sc = &c->seq;
-    sc->enabled = true;
-    for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
-        if (strcmp(n->name, "max_sequence_idle_microseconds") == 0)
-            rc = get_u64(cx, n, &sc->max_idle_us);
-        else if (strcmp(n->name, "direct") == 0 || strcmp(n->name, "oldest") == 0)
-            rc = parse_seq_strategy(cx, n, sc);
-        else if (strcmp(n->name, "control_input") == 0)
-            rc = parse_control_input(cx, n, sc);
-        else if (strcmp(n->name, "state") == 0)
-            rc = parse_state(cx, n, sc);
-        else if (strcmp(n->name, "iterative_sequence") == 0)
-            unsupported(cx, n);
-        else
-            unknown(cx, n, "sequence_batching");
-    }
-    /* Each input is fed once: two controls or states on one input would contradict each other. */
-    for (size_t i = 0; rc == EI_OK && i < sc->n_controls + sc->n_states; i++) {
-        const char *a =
-            i < sc->n_controls ? sc->controls[i].name : sc->states[i - sc->n_controls].input_name;
-        for (size_t j = i + 1; rc == EI_OK && j < sc->n_controls + sc->n_states; j++) {
-            const char *b = j < sc->n_controls ? sc->controls[j].name
-                                               : sc->states[j - sc->n_controls].input_name;
-            if (strcmp(a, b) == 0)
-                rc = ei__fail(cx->err, EI_EFORMAT,
-                              "%s: sequence_batching feeds input '%s' twice (two controls or "
-                              "states name it)",
-                              cx->path, a);
+            ei__cfg_unknown(cx, n, "dynamic_batching");
         }
     }
     return rc;
@@ -636,16 +366,16 @@ static ei_code_t parse_sequence_batching(ctx_t *cx, const ei__pb_node_t *m, ei__
 
 static ei_code_t parse_instance_group(ctx_t *cx, const ei__pb_node_t *m, ei__model_config_t *c)
 {
-    ei_code_t rc = want_msg(cx, m);
+    ei_code_t rc = ei__cfg_want_msg(cx, m);
     int64_t count = 1;
     for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
         if (strcmp(n->name, "count") == 0) {
-            rc = get_i64(cx, n, &count);
+            rc = ei__cfg_get_i64(cx, n, &count);
             if (rc == EI_OK && (count < 1 || count > 64))
-                rc = bad(cx, n, "count must be between 1 and 64");
+                rc = ei__cfg_bad(cx, n, "count must be between 1 and 64");
         } else if (strcmp(n->name, "kind") == 0) {
             const char *k = NULL;
-            rc = get_ident(cx, n, &k);
+            rc = ei__cfg_get_ident(cx, n, &k);
             if (rc != EI_OK)
                 break;
             if (strcmp(k, "KIND_CPU") == 0)
@@ -657,36 +387,36 @@ static ei_code_t parse_instance_group(ctx_t *cx, const ei__pb_node_t *m, ei__mod
             else if (strcmp(k, "KIND_AUTO") == 0)
                 c->instance_kind = EI__KIND_AUTO;
             else
-                rc = bad(cx, n, "expected KIND_AUTO, KIND_CPU, KIND_GPU or KIND_MODEL");
+                rc = ei__cfg_bad(cx, n, "expected KIND_AUTO, KIND_CPU, KIND_GPU or KIND_MODEL");
         } else if (strcmp(n->name, "name") == 0 || strcmp(n->name, "gpus") == 0) {
             /* Accepted: a name is cosmetic and every instance shares the session's device. */
         } else {
-            unknown(cx, n, "instance_group");
+            ei__cfg_unknown(cx, n, "instance_group");
         }
     }
     if (rc == EI_OK)
         c->instance_count += (int)count;
     if (rc == EI_OK && c->instance_count > 64)
-        rc = bad(cx, m, "more than 64 instances in total");
+        rc = ei__cfg_bad(cx, m, "more than 64 instances in total");
     return rc;
 }
 
 static ei_code_t parse_version_policy(ctx_t *cx, const ei__pb_node_t *m, ei__model_config_t *c)
 {
-    ei_code_t rc = want_msg(cx, m);
+    ei_code_t rc = ei__cfg_want_msg(cx, m);
     for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
-        rc = want_msg(cx, n);
+        rc = ei__cfg_want_msg(cx, n);
         if (rc != EI_OK)
             break;
         if (strcmp(n->name, "latest") == 0) {
             c->version_policy = EI__VPOLICY_LATEST;
             for (const ei__pb_node_t *s = n->child; rc == EI_OK && s != NULL; s = s->next) {
                 if (strcmp(s->name, "num_versions") == 0) {
-                    rc = get_i64(cx, s, &c->num_versions);
+                    rc = ei__cfg_get_i64(cx, s, &c->num_versions);
                     if (rc == EI_OK && c->num_versions < 1)
-                        rc = bad(cx, s, "num_versions must be >= 1");
+                        rc = ei__cfg_bad(cx, s, "num_versions must be >= 1");
                 } else {
-                    unknown(cx, s, "version_policy.latest");
+                    ei__cfg_unknown(cx, s, "version_policy.latest");
                 }
             }
         } else if (strcmp(n->name, "all") == 0) {
@@ -696,15 +426,15 @@ static ei_code_t parse_version_policy(ctx_t *cx, const ei__pb_node_t *m, ei__mod
             for (const ei__pb_node_t *s = n->child; rc == EI_OK && s != NULL; s = s->next) {
                 if (strcmp(s->name, "versions") == 0) {
                     int64_t v = 0;
-                    rc = get_i64(cx, s, &v);
+                    rc = ei__cfg_get_i64(cx, s, &v);
                     if (rc == EI_OK)
-                        rc = push_i64(cx, &c->versions, &c->n_versions, v);
+                        rc = ei__cfg_push_i64(cx, &c->versions, &c->n_versions, v);
                 } else {
-                    unknown(cx, s, "version_policy.specific");
+                    ei__cfg_unknown(cx, s, "version_policy.specific");
                 }
             }
         } else {
-            unknown(cx, n, "version_policy");
+            ei__cfg_unknown(cx, n, "version_policy");
         }
     }
     return rc;
@@ -716,47 +446,47 @@ static ei_code_t parse_version_policy(ctx_t *cx, const ei__pb_node_t *m, ei__mod
  */
 static ei_code_t parse_kv(ctx_t *cx, const ei__pb_node_t *m, char **key, char **value)
 {
-    ei_code_t rc = want_msg(cx, m);
+    ei_code_t rc = ei__cfg_want_msg(cx, m);
     for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
         if (strcmp(n->name, "key") == 0) {
-            rc = get_str(cx, n, key);
+            rc = ei__cfg_get_str(cx, n, key);
         } else if (strcmp(n->name, "value") == 0) {
             if (n->kind != EI__PB_MESSAGE) {
-                rc = get_str(cx, n, value);
+                rc = ei__cfg_get_str(cx, n, value);
                 continue;
             }
             for (const ei__pb_node_t *s = n->child; rc == EI_OK && s != NULL; s = s->next) {
                 if (strcmp(s->name, "string_value") == 0)
-                    rc = get_str(cx, s, value);
+                    rc = ei__cfg_get_str(cx, s, value);
                 else
-                    unknown(cx, s, "parameters.value");
+                    ei__cfg_unknown(cx, s, "parameters.value");
             }
         } else {
-            unknown(cx, n, "parameters");
+            ei__cfg_unknown(cx, n, "parameters");
         }
     }
     if (rc == EI_OK && *key == NULL)
-        rc = bad(cx, m, "missing 'key'");
+        rc = ei__cfg_bad(cx, m, "missing 'key'");
     if (rc == EI_OK && *value == NULL)
-        rc = bad(cx, m, "missing 'value' (expected value: { string_value: \"...\" })");
+        rc = ei__cfg_bad(cx, m, "missing 'value' (expected value: { string_value: \"...\" })");
     return rc;
 }
 
 static ei_code_t parse_accel(ctx_t *cx, const ei__pb_node_t *m, ei__model_config_t *c, bool gpu)
 {
-    ei_code_t rc = want_msg(cx, m);
+    ei_code_t rc = ei__cfg_want_msg(cx, m);
     if (rc != EI_OK)
         return rc;
     ei__config_accel_t *p = ei__realloc(c->accels, (c->n_accels + 1) * sizeof(*p));
     if (p == NULL)
-        return oom(cx);
+        return ei__cfg_oom(cx);
     c->accels = p;
     ei__config_accel_t *a = &p[c->n_accels++];
     memset(a, 0, sizeof(*a));
     a->gpu = gpu;
     for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
         if (strcmp(n->name, "name") == 0) {
-            rc = get_str(cx, n, &a->name);
+            rc = ei__cfg_get_str(cx, n, &a->name);
         } else if (strcmp(n->name, "parameters") == 0) {
             char **k = ei__realloc(a->keys, (a->n_params + 1) * sizeof(char *));
             if (k != NULL)
@@ -765,42 +495,42 @@ static ei_code_t parse_accel(ctx_t *cx, const ei__pb_node_t *m, ei__model_config
             if (v != NULL)
                 a->values = v;
             if (k == NULL || v == NULL)
-                return oom(cx);
+                return ei__cfg_oom(cx);
             a->keys[a->n_params] = NULL;
             a->values[a->n_params] = NULL;
             a->n_params++;
             rc = parse_kv(cx, n, &a->keys[a->n_params - 1], &a->values[a->n_params - 1]);
         } else {
-            unknown(cx, n, "execution accelerator");
+            ei__cfg_unknown(cx, n, "execution accelerator");
         }
     }
     if (rc == EI_OK && a->name == NULL)
-        rc = bad(cx, m, "missing 'name'");
+        rc = ei__cfg_bad(cx, m, "missing 'name'");
     return rc;
 }
 
 static ei_code_t parse_optimization(ctx_t *cx, const ei__pb_node_t *m, ei__model_config_t *c)
 {
-    ei_code_t rc = want_msg(cx, m);
+    ei_code_t rc = ei__cfg_want_msg(cx, m);
     for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
         if (strcmp(n->name, "execution_accelerators") == 0) {
-            rc = want_msg(cx, n);
+            rc = ei__cfg_want_msg(cx, n);
             for (const ei__pb_node_t *s = n->child; rc == EI_OK && s != NULL; s = s->next) {
                 if (strcmp(s->name, "gpu_execution_accelerator") == 0)
                     rc = parse_accel(cx, s, c, true);
                 else if (strcmp(s->name, "cpu_execution_accelerator") == 0)
                     rc = parse_accel(cx, s, c, false);
                 else
-                    unknown(cx, s, "execution_accelerators");
+                    ei__cfg_unknown(cx, s, "execution_accelerators");
             }
         } else if (strcmp(n->name, "graph") == 0) {
-            rc = want_msg(cx, n);
+            rc = ei__cfg_want_msg(cx, n);
             for (const ei__pb_node_t *s = n->child; rc == EI_OK && s != NULL; s = s->next) {
                 if (strcmp(s->name, "level") == 0) {
-                    rc = get_i64(cx, s, &c->graph_level);
+                    rc = ei__cfg_get_i64(cx, s, &c->graph_level);
                     c->has_graph_level = rc == EI_OK;
                 } else {
-                    unknown(cx, s, "optimization.graph");
+                    ei__cfg_unknown(cx, s, "optimization.graph");
                 }
             }
         } else if (strcmp(n->name, "priority") == 0 ||
@@ -808,9 +538,9 @@ static ei_code_t parse_optimization(ctx_t *cx, const ei__pb_node_t *m, ei__model
                    strcmp(n->name, "output_pinned_memory") == 0 || strcmp(n->name, "cuda") == 0 ||
                    strcmp(n->name, "gather_kernel_buffer_threshold") == 0 ||
                    strcmp(n->name, "eager_batching") == 0) {
-            unsupported(cx, n);
+            ei__cfg_unsupported(cx, n);
         } else {
-            unknown(cx, n, "optimization");
+            ei__cfg_unknown(cx, n, "optimization");
         }
     }
     return rc;
@@ -820,7 +550,7 @@ static ei_code_t parse_param(ctx_t *cx, const ei__pb_node_t *m, ei__model_config
 {
     ei__config_kv_t *p = ei__realloc(c->params, (c->n_params + 1) * sizeof(*p));
     if (p == NULL)
-        return oom(cx);
+        return ei__cfg_oom(cx);
     c->params = p;
     ei__config_kv_t *kv = &p[c->n_params++];
     kv->key = NULL;
@@ -834,15 +564,15 @@ static ei_code_t parse_root(ctx_t *cx, const ei__pb_node_t *root, ei__model_conf
     for (const ei__pb_node_t *n = root->child; rc == EI_OK && n != NULL; n = n->next) {
         const char *f = n->name;
         if (strcmp(f, "name") == 0) {
-            rc = get_str(cx, n, &c->name);
+            rc = ei__cfg_get_str(cx, n, &c->name);
         } else if (strcmp(f, "platform") == 0) {
-            rc = get_str(cx, n, &c->platform);
+            rc = ei__cfg_get_str(cx, n, &c->platform);
         } else if (strcmp(f, "backend") == 0) {
-            rc = get_str(cx, n, &c->backend);
+            rc = ei__cfg_get_str(cx, n, &c->backend);
         } else if (strcmp(f, "max_batch_size") == 0) {
-            rc = get_i64(cx, n, &c->max_batch_size);
+            rc = ei__cfg_get_i64(cx, n, &c->max_batch_size);
             if (rc == EI_OK && (c->max_batch_size < 0 || c->max_batch_size > 1 << 20))
-                rc = bad(cx, n, "max_batch_size must be between 0 and 1048576");
+                rc = ei__cfg_bad(cx, n, "max_batch_size must be between 0 and 1048576");
             c->has_max_batch_size = true;
         } else if (strcmp(f, "input") == 0) {
             c->has_inputs = true;
@@ -861,18 +591,18 @@ static ei_code_t parse_root(ctx_t *cx, const ei__pb_node_t *root, ei__model_conf
         } else if (strcmp(f, "parameters") == 0) {
             rc = parse_param(cx, n, c);
         } else if (strcmp(f, "default_model_filename") == 0) {
-            rc = get_str(cx, n, &c->default_model_filename);
+            rc = ei__cfg_get_str(cx, n, &c->default_model_filename);
         } else if (strcmp(f, "sequence_batching") == 0) {
-            rc = parse_sequence_batching(cx, n, c);
+            rc = ei__cfg_parse_sequence_batching(cx, n, c);
         } else if (strcmp(f, "model_warmup") == 0 || strcmp(f, "ensemble_scheduling") == 0 ||
                    strcmp(f, "batch_input") == 0 || strcmp(f, "batch_output") == 0 ||
                    strcmp(f, "response_cache") == 0 || strcmp(f, "model_transaction_policy") == 0 ||
                    strcmp(f, "runtime") == 0 || strcmp(f, "cc_model_filenames") == 0 ||
                    strcmp(f, "metric_tags") == 0 || strcmp(f, "model_repository_agents") == 0 ||
                    strcmp(f, "model_operations") == 0) {
-            unsupported(cx, n);
+            ei__cfg_unsupported(cx, n);
         } else {
-            unknown(cx, n, "the model config");
+            ei__cfg_unknown(cx, n, "the model config");
         }
     }
     if (rc == EI_OK && c->seq.enabled && c->dynamic_batching)
@@ -906,7 +636,7 @@ ei_code_t ei__model_config_parse(const char *text, size_t len, const char *path,
     ei__pb_node_t *root = NULL;
     ei__model_config_t *c = ei__calloc(1, sizeof(*c));
     if (c == NULL)
-        return oom(&cx);
+        return ei__cfg_oom(&cx);
     c->num_versions = 1;
     ei_code_t rc = ei__pb_parse(text, len, cx.path, &root, err);
     if (rc == EI_OK)
@@ -924,7 +654,7 @@ static ei_code_t parse_tree(ctx_t *cx, ei__pb_node_t *root, ei__model_config_t *
 {
     ei__model_config_t *c = ei__calloc(1, sizeof(*c));
     if (c == NULL)
-        return oom(cx);
+        return ei__cfg_oom(cx);
     c->num_versions = 1;
     ei_code_t rc = parse_root(cx, root, c);
     if (rc != EI_OK) {
