@@ -253,7 +253,7 @@ TEST(no_batching_runs_alone_and_validation)
     int64_t shape4[4] = {1, 3, 48, 192};
     ASSERT_OK(ei_tensor_create(EI_DTYPE_INT64, shape4, 4, &v.in[0], &err), &err);
     ASSERT_EQ(ei__batcher_submit(b, &v.req, &err), EI_EINVAL);
-    ASSERT_CONTAINS(err.msg, "expected datatype float32, got int64");
+    ASSERT_CONTAINS(err.msg, "expected datatype FP32, got INT64");
     ei_tensor_destroy(v.in[0]);
     v.req.n_inputs = 0;
     ASSERT_EQ(ei__batcher_submit(b, &v.req, &err), EI_EINVAL);

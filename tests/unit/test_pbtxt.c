@@ -176,6 +176,9 @@ static const struct {
     const char *where;
 } bad_cases[] = {
     {"name: \"abc", "m/config.pbtxt:1:7: unterminated string"},
+    {"model_operations { op_library_filename: \"\" }", "1:20: field 'op_library_filename': empty"},
+    {"model_operations { op_library_filename: 3 }", "expected a quoted string"},
+    {"model_operations: \"x.so\"", "field 'model_operations': expected a message"},
     {"name: \"ab\nc\"", "1:7: unterminated string"},
     {"input { name: \"x\"", "missing closing brace"},
     {"input { name: \"x\" } }", "1:21: unbalanced closing brace"},
@@ -535,9 +538,25 @@ TEST(out_of_memory_loop)
     ASSERT_TRUE(n > 10 && n < 100000);
 }
 
+TEST(model_operations)
+{
+    ei_error_t err = {0};
+    ei__model_config_t *c = NULL;
+    ASSERT_OK(parse("model_operations { op_library_filename: [\"a.so\", \"/opt/b.so\"] }\n"
+                    "model_operations { op_library_filename: \"c.so\" }",
+                    &c, &err),
+              &err);
+    ASSERT_EQ(c->n_op_libraries, 3);
+    ASSERT_STR_EQ(c->op_libraries[0], "a.so");
+    ASSERT_STR_EQ(c->op_libraries[1], "/opt/b.so");
+    ASSERT_STR_EQ(c->op_libraries[2], "c.so");
+    ei__model_config_destroy(c);
+}
+
 int main(void)
 {
-    return RUN_TESTS(full_config, escapes_and_version_policies, unknown_fields_warn, malformed,
-                     huge_nesting_and_nul, type_names, autocomplete_from_model,
-                     json_config_round_trip, base64, mutations_never_crash, out_of_memory_loop);
+    return RUN_TESTS(model_operations, full_config, escapes_and_version_policies,
+                     unknown_fields_warn, malformed, huge_nesting_and_nul, type_names,
+                     autocomplete_from_model, json_config_round_trip, base64, mutations_never_crash,
+                     out_of_memory_loop);
 }

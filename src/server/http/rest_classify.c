@@ -197,7 +197,7 @@ static ei_code_t image_opts(const ei__model_config_t *cfg, const ei__config_io_t
         in->dtype != EI_DTYPE_UINT8)
         return ei__fail(err, EI_EINVAL,
                         "model '%s': input '%s' is %s, classify needs FP32, FP16 or UINT8",
-                        cfg->name, in->name, ei_dtype_name(in->dtype));
+                        cfg->name, in->name, ei__wire_type_name(in->dtype));
     o->dtype = in->dtype;
     return EI_OK;
 }

@@ -129,7 +129,7 @@ static ei_code_t validate(const ei__batcher_t *b, ei__infer_req_t *req, ei_error
             return ei__fail(err, EI_EINVAL, "missing input '%s' for model '%s'", io->name, c->name);
         if (ei_tensor_dtype(t) != io->dtype)
             return ei__fail(err, EI_EINVAL, "input '%s': expected datatype %s, got %s", io->name,
-                            ei_dtype_name(io->dtype), ei_dtype_name(ei_tensor_dtype(t)));
+                            ei__wire_type_name(io->dtype), ei__wire_type_name(ei_tensor_dtype(t)));
         size_t rank = ei_tensor_rank(t);
         const int64_t *shape = ei_tensor_shape(t);
         size_t first = c->max_batch_size > 0 ? 1 : 0;

@@ -45,6 +45,14 @@ const char *ei__config_type_name(ei_dtype_t t)
     return "TYPE_INVALID";
 }
 
+const char *ei__wire_type_name(ei_dtype_t t)
+{
+    if (t == EI_DTYPE_STRING)
+        return "BYTES";
+    const char *n = ei__config_type_name(t);
+    return strcmp(n, "TYPE_INVALID") != 0 ? n + 5 : ei_dtype_name(t);
+}
+
 ei_dtype_t ei__config_type_parse(const char *name)
 {
     for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++) {
@@ -114,6 +122,9 @@ void ei__model_config_destroy(ei__model_config_t *c)
     }
     ei__free(c->seq.states);
     ei__free(c->seq.preferred);
+    for (size_t i = 0; i < c->n_op_libraries; i++)
+        ei__free(c->op_libraries[i]);
+    ei__free(c->op_libraries);
     ei__free(c);
 }
 
@@ -558,6 +569,34 @@ static ei_code_t parse_param(ctx_t *cx, const ei__pb_node_t *m, ei__model_config
     return parse_kv(cx, m, &kv->key, &kv->value);
 }
 
+/* Triton's model_operations { op_library_filename: "lib.so" } (repeated; a list is fine too). */
+static ei_code_t parse_model_operations(ctx_t *cx, const ei__pb_node_t *m, ei__model_config_t *c)
+{
+    ei_code_t rc = ei__cfg_want_msg(cx, m);
+    for (const ei__pb_node_t *n = m->child; rc == EI_OK && n != NULL; n = n->next) {
+        if (strcmp(n->name, "op_library_filename") != 0) {
+            ei__cfg_unknown(cx, n, "model_operations");
+            continue;
+        }
+        char *lib = NULL;
+        rc = ei__cfg_get_str(cx, n, &lib);
+        if (rc == EI_OK && lib[0] == '\0')
+            rc = ei__cfg_bad(cx, n, "empty library path");
+        if (rc == EI_OK) {
+            char **p = ei__realloc(c->op_libraries, (c->n_op_libraries + 1) * sizeof(*p));
+            if (p == NULL) {
+                rc = ei__cfg_oom(cx);
+            } else {
+                c->op_libraries = p;
+                p[c->n_op_libraries++] = lib;
+                lib = NULL;
+            }
+        }
+        ei__free(lib);
+    }
+    return rc;
+}
+
 static ei_code_t parse_root(ctx_t *cx, const ei__pb_node_t *root, ei__model_config_t *c)
 {
     ei_code_t rc = EI_OK;
@@ -592,14 +631,15 @@ static ei_code_t parse_root(ctx_t *cx, const ei__pb_node_t *root, ei__model_conf
             rc = parse_param(cx, n, c);
         } else if (strcmp(f, "default_model_filename") == 0) {
             rc = ei__cfg_get_str(cx, n, &c->default_model_filename);
+        } else if (strcmp(f, "model_operations") == 0) {
+            rc = parse_model_operations(cx, n, c);
         } else if (strcmp(f, "sequence_batching") == 0) {
             rc = ei__cfg_parse_sequence_batching(cx, n, c);
         } else if (strcmp(f, "model_warmup") == 0 || strcmp(f, "ensemble_scheduling") == 0 ||
                    strcmp(f, "batch_input") == 0 || strcmp(f, "batch_output") == 0 ||
                    strcmp(f, "response_cache") == 0 || strcmp(f, "model_transaction_policy") == 0 ||
                    strcmp(f, "runtime") == 0 || strcmp(f, "cc_model_filenames") == 0 ||
-                   strcmp(f, "metric_tags") == 0 || strcmp(f, "model_repository_agents") == 0 ||
-                   strcmp(f, "model_operations") == 0) {
+                   strcmp(f, "metric_tags") == 0 || strcmp(f, "model_repository_agents") == 0) {
             ei__cfg_unsupported(cx, n);
         } else {
             ei__cfg_unknown(cx, n, "the model config");

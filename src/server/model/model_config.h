@@ -137,6 +137,9 @@ typedef struct ei__model_config {
     ei__config_kv_t *params;
     size_t n_params;
     char *default_model_filename; /**< NULL: model.onnx */
+    /** model_operations { op_library_filename: ... }: custom-op libraries, as written. */
+    char **op_libraries;
+    size_t n_op_libraries;
 
     ei__seq_config_t seq; /**< sequence_batching; seq.enabled when the config has it */
 
@@ -206,6 +209,11 @@ const ei__config_io_t *ei__model_config_output(const ei__model_config_t *c, cons
 
 /** "TYPE_FP32" etc. for a dtype ("TYPE_INVALID" when it has none). */
 const char *ei__config_type_name(ei_dtype_t t);
+/**
+ * The name a client wrote for a dtype, for messages: KServe v2's "FP32", "INT64", "BYTES"...
+ * (edgeinfer's lowercase name for a type v2 lacks). Static storage.
+ */
+const char *ei__wire_type_name(ei_dtype_t t);
 /** The dtype of a "TYPE_*" name; EI_DTYPE_UNDEFINED when unknown. */
 ei_dtype_t ei__config_type_parse(const char *name);
 

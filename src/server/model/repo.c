@@ -355,6 +355,38 @@ static size_t apply_policy(const ei__model_config_t *c, int64_t *v, size_t n)
 
 /* Loading one version ------------------------------------------------------------------------- */
 
+/*
+ * The config's custom-op libraries as paths to load: absolute ones as written, relative ones
+ * under the model's folder (so a repository carries its libraries along). NULL when none.
+ */
+static ei_code_t op_libraries(const ei__model_config_t *c, const char *model_dir, char ***out,
+                              ei_error_t *err)
+{
+    *out = NULL;
+    if (c->n_op_libraries == 0)
+        return EI_OK;
+    char **libs = ei__calloc(c->n_op_libraries, sizeof(*libs));
+    if (libs == NULL)
+        return ei__fail(err, EI_ENOMEM, "out of memory");
+    for (size_t i = 0; i < c->n_op_libraries; i++) {
+        const char *lib = c->op_libraries[i];
+        size_t size = strlen(model_dir) + strlen(lib) + 2;
+        libs[i] = ei__malloc(size);
+        if (libs[i] == NULL) {
+            for (size_t k = 0; k < i; k++)
+                ei__free(libs[k]);
+            ei__free(libs);
+            return ei__fail(err, EI_ENOMEM, "out of memory");
+        }
+        if (lib[0] == '/')
+            snprintf(libs[i], size, "%s", lib);
+        else
+            snprintf(libs[i], size, "%s/%s", model_dir, lib);
+    }
+    *out = libs;
+    return EI_OK;
+}
+
 static ei_code_t load_version(ei__repo_t *r, const char *name, const char *model_dir,
                               const char *ov_json, int64_t version, ei__model_t **out,
                               ei_error_t *err)
@@ -363,6 +395,7 @@ static ei_code_t load_version(ei__repo_t *r, const char *name, const char *model
     ei_code_t rc;
     char path[4096], log_id[512];
     ei_provider_opts_t prov[16];
+    char **libs = NULL;
     ei__model_t *m = ei__calloc(1, sizeof(*m));
     if (m == NULL)
         return ei__fail(err, EI_ENOMEM, "out of memory");
@@ -408,6 +441,11 @@ static ei_code_t load_version(ei__repo_t *r, const char *name, const char *model
                log_id);
     so.log_id = m->log_id;
     ei__model_config_session_opts(m->config, &so, prov, sizeof(prov) / sizeof(prov[0]));
+    rc = op_libraries(m->config, model_dir, &libs, err);
+    if (rc != EI_OK)
+        goto out;
+    so.custom_op_libraries = (const char *const *)libs;
+    so.n_custom_op_libraries = libs != NULL ? m->config->n_op_libraries : 0;
     rc = ei_session_create(path, &so, &m->session, err);
     if (rc != EI_OK)
         goto out;
@@ -419,6 +457,11 @@ static ei_code_t load_version(ei__repo_t *r, const char *name, const char *model
         goto out;
     rc = ei__batcher_create(m->config, m->session, &m->stats, m->log_id, &m->batcher, err);
 out:
+    if (libs != NULL) {
+        for (size_t i = 0; i < m->config->n_op_libraries; i++)
+            ei__free(libs[i]);
+        ei__free(libs);
+    }
     if (rc != EI_OK) {
         ei__error_prefix(err, "model %s", log_id);
         model_free(m);
