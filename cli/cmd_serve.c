@@ -52,6 +52,7 @@ static void usage(void)
         "  --port-file F                once ready, write \"http=N\\nmetrics=N\\n\" to F\n"
         "  --allow-client-shm           let clients register POSIX shared-memory regions for\n"
         "                               tensors (Triton's system_shared_memory; off by default)\n"
+        "  --no-ui                      do not serve the web console (GET / and /ui/...)\n"
         "\n"
         "security (docs/security.md):\n"
         "  --tls-cert FILE --tls-key FILE  HTTPS on every port (PEM certificate chain and key)\n"
@@ -236,6 +237,8 @@ static int run_serve(int argc, char **argv)
             o.shutdown_timeout_secs = (unsigned)v;
         } else if (strcmp(a, "--allow-client-shm") == 0) {
             o.allow_client_shm = true;
+        } else if (strcmp(a, "--no-ui") == 0) {
+            o.no_ui = true;
         } else if (strcmp(a, "--port-file") == 0) {
             NEED_VALUE();
             port_file = val;

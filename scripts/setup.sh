@@ -7,7 +7,8 @@
 #
 #   scripts/setup.sh [base|test|full]   (default: base)
 #     base  what `make` and `make run` need
-#     test  + what `make test` needs (python3 numpy/PIL, ONNX backend test data, locale)
+#     test  + what `make test` needs (python3 numpy/PIL, ONNX backend test data, locale, headless
+#           Chromium + chromedriver + python3-selenium for the web console test)
 #     full  + what `make test-full` and the benchmarks need (torch, OpenCV, wrk, sample photos)
 #
 # ONNXRUNTIME_ROOT=/path (an official release tarball layout: include/, lib/) skips the ONNX
@@ -26,7 +27,7 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 pkgs_base="cmake make gcc pkg-config libc6-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev
  libjpeg62-turbo-dev libturbojpeg0-dev libspng-dev libwebp-dev libmicrohttpd-dev libjansson-dev zlib1g-dev libsodium-dev libgnutls28-dev libcurl4-openssl-dev curl ca-certificates"
 pkgs_test="clang-format python3 python3-numpy python3-pil python3-onnx libonnx-testdata locales clang libclang-rt-14-dev
- gnutls-bin imagemagick fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf"
+ gnutls-bin imagemagick fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf chromium chromium-driver python3-selenium"
 pkgs_full="python3-torch python3-torchvision python3-onnx python3-opencv python3-skimage opencv-doc wrk hyperfine"
 
 want="$pkgs_base"

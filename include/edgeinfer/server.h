@@ -119,6 +119,8 @@ typedef struct ei_server_opts {
      * variable when set.
      */
     const char *model_key_file;
+    /** Turn the web console off (GET / and /ui/... answer 404). Default false: it is served. */
+    bool no_ui;
 } ei_server_opts_t;
 
 typedef struct ei_server ei_server_t;

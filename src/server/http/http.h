@@ -115,6 +115,7 @@ struct ei__http_req {
     size_t infer_header_len; /* Inference-Header-Content-Length, when has_infer_header */
     bool has_infer_header;
     const char *allow;
+    bool ui_page; /* a web console file: no caching, the browser's security headers */
     /* For the log lines. */
     char key_name[65]; /* the API key's name, "" when none */
     char www_auth[96]; /* WWW-Authenticate of a 401/403 */

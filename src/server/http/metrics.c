@@ -162,7 +162,7 @@ static uint64_t resident_bytes(void)
     return (uint64_t)rss * (uint64_t)(page > 0 ? page : 4096);
 }
 
-static void render(ei__http_t *s, ei__sbuf_t *b)
+void ei__metrics_render(ei__http_t *s, ei__sbuf_t *b)
 {
     held_t h = {0};
     ei__repo_t *repo = ei__v2_repo_hold(s->core, NULL);
@@ -262,7 +262,7 @@ static void metrics(ei__http_req_t *r, const char *const *arg, size_t n_arg)
     (void)arg;
     (void)n_arg;
     ei__sbuf_t b = {0};
-    render(r->http, &b);
+    ei__metrics_render(r->http, &b);
     size_t len = 0;
     char *body = ei__sbuf_take(&b, &len);
     ei__http_respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", body, len);

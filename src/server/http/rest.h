@@ -15,6 +15,16 @@ extern const ei__http_routes_t ei__rest_v2_routes;
 /** GET /metrics, for the metrics port. */
 extern const ei__http_routes_t ei__metrics_routes;
 
+struct ei__sbuf;
+/** Appends the Prometheus text of GET /metrics to `b` (metrics.c; also served at /ui/metrics). */
+void ei__metrics_render(ei__http_t *h, struct ei__sbuf *b);
+
+/** GET /, /ui/{file}, /ui/info.json, /ui/metrics: the web console (ui.c); 404 with --no-ui. */
+void ei__ui_index(ei__http_req_t *r, const char *const *arg, size_t n_arg);
+void ei__ui_file(ei__http_req_t *r, const char *const *arg, size_t n_arg);
+void ei__ui_info(ei__http_req_t *r, const char *const *arg, size_t n_arg);
+void ei__ui_metrics(ei__http_req_t *r, const char *const *arg, size_t n_arg);
+
 /* Shared by the rest_*.c files ------------------------------------------------------------------
  */
 

@@ -572,6 +572,10 @@ SHM_ROUTE(r_cuda_unregister, true, "unregister")
 
 /* Order matters only where patterns overlap: /v2/models/stats before /v2/models/{}. */
 static const ei__http_route_t routes[] = {
+    {"/", GET, ei__ui_index, EI__SCOPE_OPEN},
+    {"/ui/info.json", GET, ei__ui_info, EI__SCOPE_METADATA},
+    {"/ui/metrics", GET, ei__ui_metrics, EI__SCOPE_METRICS},
+    {"/ui/{}", GET, ei__ui_file, EI__SCOPE_OPEN},
     {"/v2", GET, r_server_metadata, EI__SCOPE_METADATA},
     {"/v2/health/live", GET, r_live, EI__SCOPE_HEALTH},
     {"/v2/health/ready", GET, r_ready, EI__SCOPE_HEALTH},
