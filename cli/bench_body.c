@@ -275,10 +275,16 @@ static bool json_number(buf_t *b, const ei_tensor_t *t, size_t i)
         double v = ei_tensor_get_f64(t, i);
         if (!isfinite(v))
             return false;
-        if (ei_tensor_dtype(t) == EI_DTYPE_FLOAT64)
-            buf_printf(b, "%.17g", v);
-        else
-            buf_printf(b, "%.9g", v);
+        /* The shortest text that reads back as the same value (as Python's repr does), so a
+         * JSON body is no longer than another client's for the same tensor. */
+        bool f64 = ei_tensor_dtype(t) == EI_DTYPE_FLOAT64;
+        char tmp[40];
+        for (int prec = 1; prec <= 17; prec++) {
+            snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+            if (f64 ? strtod(tmp, NULL) == v : strtof(tmp, NULL) == (float)v)
+                break;
+        }
+        buf_printf(b, "%s", tmp);
         return true;
     }
     case EI_DTYPE_BOOL:

@@ -16,7 +16,8 @@
  * asynchronously, so the load never pauses; the server-side split of a set of windows is the
  * difference of the snapshots at its two ends. A step ends when the last three windows agree
  * (throughput and mean latency each within --stability of their mean, as perf_analyzer checks)
- * or after --max-windows; its report merges those last three windows.
+ * or after --max-windows; its report merges those last three windows. With --min-requests N a
+ * window also lasts until N requests ended in it.
  */
 #include "bench_url.h"
 
@@ -603,6 +604,10 @@ ei_code_t ei_bl_run_step(ei_bl_t *bl, const ei_bl_step_opts_t *o, ei_bl_progress
         cur->t0 = ei_bench_now_ns();
         bl->rec = cur;
         run_until(bl, cur->t0 + win_ns);
+        /* Count windows (perf_analyzer's count_windows): also wait for enough answers, each
+         * bounded by the request timeout, so a slow server still gives a measurement. */
+        while (cur->ok + ei_bl_errors_total(&cur->errors) < o->min_requests)
+            run_until(bl, ei_bench_now_ns() + 1000000ull);
         bl->rec = NULL;
         cur->t1 = ei_bench_now_ns();
         /* The next window starts now; the snapshot lands a moment later (load goes on). */

@@ -38,6 +38,7 @@ enum {
     OPT_WARMUP,
     OPT_STABILITY,
     OPT_MAX_WINDOWS,
+    OPT_MIN_REQUESTS,
     OPT_TIMEOUT,
     OPT_API_KEY,
     OPT_PROTOCOL,
@@ -66,6 +67,7 @@ static const struct option options[] = {
     {"warmup", required_argument, NULL, OPT_WARMUP},
     {"stability", required_argument, NULL, OPT_STABILITY},
     {"max-windows", required_argument, NULL, OPT_MAX_WINDOWS},
+    {"min-requests", required_argument, NULL, OPT_MIN_REQUESTS},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"header", required_argument, NULL, 'H'},
     {"api-key", required_argument, NULL, OPT_API_KEY},
@@ -99,6 +101,7 @@ typedef struct args {
     uint64_t seed;
     double window_s, warmup_s, stability, timeout_s;
     int max_windows;
+    long long min_requests;
     const char *headers[MAX_LIST + 1];
     size_t n_headers;
     char auth[1024];
@@ -136,7 +139,8 @@ void ei_cli_bench_url_help(void)
         "  --warmup S             unmeasured load before each step (default 1)\n"
         "  --stability PCT        windows agree when throughput and mean latency are within\n"
         "                         PCT%% of their mean over the last three (default 10)\n"
-        "  --max-windows N        windows per step at most (default 6; 1 = no stability check)\n\n"
+        "  --max-windows N        windows per step at most (default 6; 1 = no stability check)\n"
+        "  --min-requests N       a window also lasts until N requests ended in it (default 0)\n\n"
         "requests:\n"
         "  --endpoint E           infer (default) or classify (POST images to /classify;\n"
         "                         the default when --image is given)\n"
@@ -370,6 +374,12 @@ static int parse_args(int argc, char **argv, args_t *a)
                 return ei_cli_usage_error(CMD, "--max-windows: expected 1 to 64, got '%s'", optarg);
             a->max_windows = (int)v;
             break;
+        case OPT_MIN_REQUESTS:
+            if (!ei_cli_parse_int(optarg, 0, 100000000, &v))
+                return ei_cli_usage_error(CMD, "--min-requests: expected 0 to 100000000, got '%s'",
+                                          optarg);
+            a->min_requests = v;
+            break;
         case 'H':
             if (a->n_headers == MAX_LIST || strchr(optarg, ':') == NULL ||
                 strpbrk(optarg, "\r\n") != NULL)
@@ -599,6 +609,7 @@ static int print_json(const args_t *a, const char *infer_url, const ei_bl_body_t
     json_object_set_new(settings, "warmup_s", json_real(a->warmup_s));
     json_object_set_new(settings, "stability", json_real(a->stability));
     json_object_set_new(settings, "max_windows", json_integer(a->max_windows));
+    json_object_set_new(settings, "min_requests", json_integer(a->min_requests));
     json_object_set_new(settings, "timeout_s", json_real(a->timeout_s));
     json_object_set_new(settings, "max_inflight",
                         a->by_rate ? json_integer(a->max_inflight) : json_null());
@@ -781,6 +792,7 @@ int ei_cli_bench_url(int argc, char **argv)
         so.window_s = a->window_s;
         so.max_windows = a->max_windows;
         so.stability = a->stability;
+        so.min_requests = (uint64_t)a->min_requests;
         pc.step = i;
         if (ei_bl_run_step(bl, &so, progress, &pc, &steps[i], &err) != EI_OK) {
             rc = ei_cli_fail(&err, "bench step %zu", i + 1);

@@ -109,7 +109,8 @@ typedef struct ei_bl_step_opts {
     double warmup_s;
     double window_s;
     int max_windows;
-    double stability; /**< fraction, e.g. 0.10 */
+    double stability;      /**< fraction, e.g. 0.10 */
+    uint64_t min_requests; /**< a window also lasts until this many requests ended in it */
 } ei_bl_step_opts_t;
 
 /** The result of one step: the last (up to) three windows merged. */

@@ -20,7 +20,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import eiserver  # noqa: E402
 
-SHORT = ["--duration", "0.2", "--warmup", "0.05", "--max-windows", "2", "--quiet"]
+# Windows of 0.2 s that also wait for 3 answers: a slow machine gives slower figures, never a
+# window without a request.
+SHORT = ["--duration", "0.2", "--warmup", "0.05", "--max-windows", "2", "--min-requests", "3",
+         "--quiet"]
 CLS_SHAPE = ["--shape", "x=1,3,48,192"]
 
 
@@ -184,14 +187,13 @@ def main():
         try:
             rc, out, err = bench("--url", "http://127.0.0.1:%d" % s.port, "--model", "cls",
                                  "--image", img, "--image", img2, "--concurrency", "2", "--json",
-                                 *SHORT)
+                                 *SHORT, "--min-requests", "6")
             c.eq("refusing server: exit status", rc, 0)
             if rc == 0:
                 r = json.loads(out)
                 st = r["steps"][0]
                 c.true("refusing server: ok and 413s", st["ok"] > 0 and
-                       st["errors"].get("413", 0) > 0 and st["errors_total"] == st["errors"]["413"],
-                       str(st))
+                       st["errors"].get("413", 0) > 0, str(st))
                 c.true("refusing server: the first error quoted", "HTTP 413" in r["first_error"],
                        r["first_error"])
             else:
@@ -261,13 +263,15 @@ def stub_checks(c):
         rc, out, err = bench("--url", "http://127.0.0.1:%d" % srv.server_address[1], "--model",
                              "m", "--timeout", "0.3", "--concurrency", "3", "--format", "json",
                              "--json", "--duration", "1", "--warmup", "0", "--max-windows", "1",
-                             "--quiet")
+                             "--min-requests", "12", "--quiet")
         c.eq("stub: exit status", rc, 0)
         if rc == 0:
             st = json.loads(out)["steps"][0]
             c.true("stub: 503s and timeouts counted by kind", st["errors"].get("503", 0) > 0 and
                    st["errors"].get("timeout", 0) > 0, str(st["errors"]))
             c.true("stub: some ok", st["ok"] > 0, str(st))
+            c.true("stub: the window waited for 12 answers", st["ok"] + st["errors_total"] >= 12,
+                   str(st))
             c.eq("stub: no statistics, no server split", st["server"], None)
             c.true("stub: first error kept", "HTTP 503" in (json.loads(out)["first_error"] or "")
                    or "imeout" in (json.loads(out)["first_error"] or ""), out[-400:])
