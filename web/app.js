@@ -145,6 +145,7 @@ function initKey() {
     label();
     showBanner("");
     closeKeyBox();
+    serverName();
     route();
   });
   document.getElementById("key-forget").addEventListener("click", () => {
@@ -359,7 +360,7 @@ function errorBox(e) { return el("p", { class: "err", role: "alert", text: e.mes
 
 async function info() {
   if (state.info) return state.info;
-  try { state.info = await getJson("ui/info.json"); } catch (e) { state.info = {}; }
+  try { state.info = await getJson("ui/info.json"); } catch (e) { return {}; } // retried later (a key)
   return state.info;
 }
 
@@ -678,7 +679,11 @@ async function route() {
 }
 
 window.addEventListener("hashchange", () => { route(); main.focus(); });
+function serverName() {
+  getJson("v2").then((s) => { document.getElementById("server-name").textContent = s.name + " " + s.version + " · KServe v2"; }).catch(() => {});
+}
+
 initTheme();
 initKey();
-getJson("v2").then((s) => { document.getElementById("server-name").textContent = s.name + " " + s.version + " · KServe v2"; }).catch(() => {});
+serverName();
 route();

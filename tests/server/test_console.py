@@ -243,6 +243,10 @@ def browser_checks(c, repo, shots):
         drv.find_element(By.TAG_NAME, "body").send_keys("\t")
         first = js("return document.activeElement && document.activeElement.textContent")
         c.eq("the first Tab lands on the skip link", first, "Skip to content")
+        # 8. API keys: the page loads without one, the data does not; a key typed into the
+        # dialog is sent and the models appear.
+        keyed(c, drv, until, js, shot, repo)
+
         # Failed fetches are expected (the OCR probe's 404, a model not ready): script errors not.
         errors = [e for e in drv.get_log("browser") if e.get("level") == "SEVERE"
                   and "Failed to load resource" not in e.get("message", "")]
@@ -255,6 +259,50 @@ def browser_checks(c, repo, shots):
         c.eq("server exit status", rc, 0)
         s.close()
     return True
+
+
+def keyed(c, drv, until, js, shot, repo):
+    import hashlib
+    from selenium.webdriver.common.by import By
+    token = "tok-console-3b9e"
+    keys = os.path.join(tempfile.mkdtemp(prefix="ei-keys-"), "keys")
+    with open(keys, "w") as f:
+        f.write("console sha256:%s *\n" % hashlib.sha256(token.encode()).hexdigest())
+    s = eiserver.Server(repo, "--api-keys", keys)
+    try:
+        st, _, _ = s.request("GET", "/")
+        c.eq("api keys: the page itself is open", st, 200)
+        st, _, _ = s.request("GET", "/ui/app.js")
+        c.eq("api keys: its files are open", st, 200)
+        for path, scope in (("/ui/info.json", "metadata"), ("/ui/metrics", "metrics")):
+            st, _, _ = s.request("GET", path)
+            c.eq("api keys: %s needs a key" % path, st, 401)
+            st, _, _ = s.request("GET", path, headers={"Authorization": "Bearer " + token})
+            c.eq("api keys: %s with the key" % path, st, 200)
+        drv.set_window_size(1280, 900)
+        drv.get("http://127.0.0.1:%d/#/" % s.port)
+        js("sessionStorage.clear()")
+        drv.refresh()
+        box = until("the key dialog opens on 401", lambda: js(
+            "return !document.getElementById('key-box').hidden && "
+            "!document.getElementById('banner').hidden && "
+            "document.getElementById('banner').textContent"))
+        c.true("api keys: the page asks for a key", box is not None and "API key" in str(box), str(box))
+        shot("models-key-needed.png")
+        inp = drv.find_element(By.ID, "key-input")
+        inp.send_keys(token)
+        drv.find_element(By.CSS_SELECTOR, "#key-form button[type=submit]").click()
+        listed = until("models listed with the key", lambda: js(
+            "return document.querySelectorAll('#model-rows tr[data-model]').length"))
+        c.true("api keys: models listed once the key is typed", bool(listed), str(listed))
+        c.true("api keys: the banner is gone", js("return document.getElementById('banner').hidden"))
+        log = s.stdout()
+        c.true("api keys: the console's requests carry the key (key=console in the access log)",
+               "key=console" in log, log[-400:])
+    finally:
+        s.stop()
+        s.close()
+        shutil.rmtree(os.path.dirname(keys), ignore_errors=True)
 
 
 def main():
