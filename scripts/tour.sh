@@ -9,6 +9,7 @@ m="$top/.deps/models"
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 step "$ei" --version
 cls_dims=(--dim p2o.DynamicDimension.0=1 --dim p2o.DynamicDimension.1=48 --dim p2o.DynamicDimension.2=192)
+step "$ei" ocr "$top/examples/images/line.jpg" "$top/examples/images/line_upside_down.png"
 step "$ei" info "$m/ppocr/cls.onnx"
 step "$ei" info "$m/vad/silero_vad.onnx"
 {

@@ -49,6 +49,7 @@
 #include "log.h"
 #include "model.h"
 #include "model_crypto.h"
+#include "ocr.h"
 #include "runtime.h"
 #include "server.h"
 #include "session.h"

@@ -298,6 +298,14 @@ EI_API EI_NODISCARD ei_code_t ei_image_pipeline_load_raw(ei_image_pipeline_t *p,
                                                          size_t dst_size, size_t batch_index,
                                                          ei_image_geom_t *geom, ei_error_t *err);
 
+/**
+ * Writes 8-bit RGB pixels (`stride` bytes per row; 0 = 3 * width) to a PNG file, created or
+ * truncated. For pictures to look at (the CLI's `ocr --draw`). EI_EIO names the file.
+ */
+EI_API EI_NODISCARD ei_code_t ei_image_write_png(const char *path, const uint8_t *rgb,
+                                                 int32_t width, int32_t height, size_t stride,
+                                                 ei_error_t *err);
+
 /** Name of a filter: "nearest", "bilinear", "bicubic", "area". */
 EI_API const char *ei_image_filter_name(ei_image_filter_t f);
 
