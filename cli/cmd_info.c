@@ -79,6 +79,71 @@ static void print_values(const char *title, const ei_model_info_t *m, const ei_s
     }
 }
 
+/* The element types in a bit mask (bit 1 << dtype), as "int8, uint8". */
+static void type_list(uint32_t mask, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int t = 0; t < 32 && used < size; t++) {
+        if (mask & (1u << t)) {
+            int n = snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
+                             ei_dtype_name((ei_dtype_t)t));
+            if (n < 0)
+                break;
+            used += (size_t)n;
+        }
+    }
+}
+
+static json_t *json_type_list(uint32_t mask)
+{
+    json_t *a = json_array();
+    for (int t = 0; a != NULL && t < 32; t++) {
+        if (mask & (1u << t))
+            json_array_append_new(a, json_string(ei_dtype_name((ei_dtype_t)t)));
+    }
+    return a;
+}
+
+/* "quantization: QDQ, 12 nodes; scales float32 (per-channel); zero points uint8, int8; ..." */
+static void print_quant(const ei_model_info_t *m)
+{
+    if (m->quant_format == EI_QUANT_NONE) {
+        printf("quantization: none\n");
+        return;
+    }
+    char types[128];
+    printf("quantization: %s, %zu node%s", ei_quant_format_name(m->quant_format), m->n_quant_nodes,
+           m->n_quant_nodes == 1 ? "" : "s");
+    if (m->quant_scale_types) {
+        type_list(m->quant_scale_types, types, sizeof(types));
+        printf("; scales %s (%s)", types, m->quant_per_channel ? "per-channel" : "per-tensor");
+    }
+    if (m->quant_zero_point_types) {
+        type_list(m->quant_zero_point_types, types, sizeof(types));
+        printf("; zero points %s", types);
+    }
+    if (m->quant_weight_types) {
+        type_list(m->quant_weight_types, types, sizeof(types));
+        printf("; weights %s", types);
+    }
+    printf("\n");
+}
+
+static json_t *json_quant(const ei_model_info_t *m)
+{
+    json_t *q = json_object();
+    if (q == NULL)
+        return NULL;
+    json_object_set_new(q, "format", json_string(ei_quant_format_name(m->quant_format)));
+    json_object_set_new(q, "nodes", json_integer((json_int_t)m->n_quant_nodes));
+    json_object_set_new(q, "scale_types", json_type_list(m->quant_scale_types));
+    json_object_set_new(q, "zero_point_types", json_type_list(m->quant_zero_point_types));
+    json_object_set_new(q, "weight_types", json_type_list(m->quant_weight_types));
+    json_object_set_new(q, "per_channel", json_boolean(m->quant_per_channel));
+    return q;
+}
+
 static void print_text(const char *path, const ei_model_info_t *m, const ei_session_t *s)
 {
     char size[32];
@@ -135,6 +200,7 @@ static void print_text(const char *path, const ei_model_info_t *m, const ei_sess
     printf(")\n");
     if (m->n_functions > 0)
         printf("functions: %zu\n", m->n_functions);
+    print_quant(m);
 }
 
 static json_t *json_values(const ei_model_info_t *m, const ei_session_t *s, bool inputs)
@@ -198,6 +264,7 @@ static json_t *json_doc(const char *path, const ei_model_info_t *m, const ei_ses
     json_object_set_new(init, "external_bytes", json_integer((json_int_t)m->external_bytes));
     json_object_set_new(o, "initializers", init);
     json_object_set_new(o, "functions", json_integer((json_int_t)m->n_functions));
+    json_object_set_new(o, "quantization", json_quant(m));
     return o;
 }
 

@@ -47,6 +47,17 @@ typedef struct ei_model_value {
     const char *const *dim_names; /**< "" when the dim has no symbolic name */
 } ei_model_value_t;
 
+/** How a model is quantised (see ei_model_info_t.quant_format). */
+typedef enum ei_quant_format {
+    EI_QUANT_NONE = 0,
+    EI_QUANT_QDQ,       /**< QuantizeLinear/DequantizeLinear pairs around float ops */
+    EI_QUANT_QOPERATOR, /**< quantised operators: QLinearConv, QLinearMatMul, MatMulInteger... */
+    EI_QUANT_DYNAMIC    /**< activations quantised at run time: DynamicQuantizeLinear... */
+} ei_quant_format_t;
+
+/** "none", "QDQ", "QOperator", "dynamic". Static storage. */
+EI_API const char *ei_quant_format_name(ei_quant_format_t f);
+
 /**
  * What ei_model_inspect() found. Every string is non-NULL ("" when absent); every pointer is
  * valid until ei_model_info_destroy().
@@ -90,6 +101,17 @@ typedef struct ei_model_info {
     const char *const *metadata_values;
 
     size_t n_functions; /**< model-local functions */
+
+    /*
+     * Quantisation, from the operators (any depth) and the initializers they read. The type sets
+     * are bit masks: bit `1u << dtype` for each ei_dtype_t found.
+     */
+    ei_quant_format_t quant_format;  /**< DYNAMIC over QOPERATOR over QDQ when several appear */
+    size_t n_quant_nodes;            /**< Quantize/Dequantize, QLinear*, *Integer, Dynamic* nodes */
+    uint32_t quant_scale_types;      /**< element types of the scales (float32, float16...) */
+    uint32_t quant_zero_point_types; /**< element types of the zero points (uint8, int8...) */
+    uint32_t quant_weight_types;     /**< element types of quantised constant data (weights) */
+    bool quant_per_channel;          /**< some scale has more than one element (per-axis) */
 } ei_model_info_t;
 
 /**

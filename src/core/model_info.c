@@ -127,6 +127,113 @@ static ei_code_t count_op(struct info_impl *m, const Onnx__NodeProto *n, bool in
 static ei_code_t walk_graph(struct info_impl *m, const Onnx__GraphProto *g, int depth,
                             const char *what, ei_error_t *err);
 
+/* Quantisation ----------------------------------------------------------------------------------
+ */
+
+const char *ei_quant_format_name(ei_quant_format_t f)
+{
+    switch (f) {
+    case EI_QUANT_QDQ:
+        return "QDQ";
+    case EI_QUANT_QOPERATOR:
+        return "QOperator";
+    case EI_QUANT_DYNAMIC:
+        return "dynamic";
+    case EI_QUANT_NONE:
+        break;
+    }
+    return "none";
+}
+
+/* The constant called `name` in `g`: an initializer or a Constant node's value. */
+static const Onnx__TensorProto *constant(const Onnx__GraphProto *g, const char *name)
+{
+    if (name == NULL || name[0] == '\0')
+        return NULL;
+    for (size_t i = 0; i < g->n_initializer; i++) {
+        if (g->initializer[i]->name != NULL && strcmp(g->initializer[i]->name, name) == 0)
+            return g->initializer[i];
+    }
+    for (size_t i = 0; i < g->n_node; i++) {
+        const Onnx__NodeProto *n = g->node[i];
+        if (n->op_type == NULL || strcmp(n->op_type, "Constant") != 0 || n->n_output != 1 ||
+            n->output[0] == NULL || strcmp(n->output[0], name) != 0)
+            continue;
+        for (size_t a = 0; a < n->n_attribute; a++) {
+            if (n->attribute[a]->t != NULL)
+                return n->attribute[a]->t;
+        }
+    }
+    return NULL;
+}
+
+static bool is_float_type(int32_t t)
+{
+    return t == EI_DTYPE_FLOAT32 || t == EI_DTYPE_FLOAT16 || t == EI_DTYPE_BFLOAT16 ||
+           t == EI_DTYPE_FLOAT64;
+}
+
+static uint32_t type_bit(int32_t t)
+{
+    return t > 0 && t < 32 ? 1u << t : 0;
+}
+
+static size_t element_count(const Onnx__TensorProto *t)
+{
+    size_t n = 1;
+    for (size_t d = 0; d < t->n_dims; d++)
+        n = t->dims[d] > 0 ? n * (size_t)t->dims[d] : 0;
+    return n;
+}
+
+/*
+ * Records what a quantisation node reads. Scales are the float constants; a zero point is the
+ * integer constant right after a scale (or a scalar); other integer constants are quantised data
+ * (weights). MatMulInteger / ConvInteger have no scales: inputs 2 and 3 are their zero points.
+ */
+static void quant_node(struct info_impl *m, const Onnx__GraphProto *g, const Onnx__NodeProto *n)
+{
+    const char *op = n->op_type != NULL ? n->op_type : "";
+    size_t len = strlen(op);
+    bool integer = len > 7 && strcmp(op + len - 7, "Integer") == 0;
+    bool qlinear = strncmp(op, "QLinear", 7) == 0 || strcmp(op, "QGemm") == 0 ||
+                   strcmp(op, "QAttention") == 0 || strcmp(op, "MatMulIntegerToFloat") == 0;
+    bool qdq = strcmp(op, "QuantizeLinear") == 0 || strcmp(op, "DequantizeLinear") == 0;
+    bool dynamic = strncmp(op, "DynamicQuantize", 15) == 0;
+    if (!integer && !qlinear && !qdq && !dynamic)
+        return;
+    ei_model_info_t *p = &m->pub;
+    p->n_quant_nodes++;
+    ei_quant_format_t f = dynamic                ? EI_QUANT_DYNAMIC
+                          : (integer || qlinear) ? EI_QUANT_QOPERATOR
+                                                 : EI_QUANT_QDQ;
+    if (f > p->quant_format)
+        p->quant_format = f;
+    bool after_scale = false;
+    for (size_t i = 0; i < n->n_input; i++) {
+        const Onnx__TensorProto *t = constant(g, n->input[i]);
+        bool was_scale = after_scale;
+        after_scale = false;
+        if (t == NULL || !t->has_data_type)
+            continue;
+        int32_t dt = t->data_type;
+        if (is_float_type(dt)) {
+            if (integer)
+                continue; /* a bias or other float input, not a scale */
+            p->quant_scale_types |= type_bit(dt);
+            if (element_count(t) > 1)
+                p->quant_per_channel = true;
+            after_scale = true;
+        } else if (dt == EI_DTYPE_INT32 && !was_scale) {
+            continue; /* QLinearConv's bias and the like */
+        } else if ((integer && i >= 2) || (!integer && (was_scale || t->n_dims == 0))) {
+            p->quant_zero_point_types |= type_bit(dt);
+        } else {
+            p->quant_weight_types |= type_bit(dt);
+        }
+    }
+}
+
 static ei_code_t walk_sub(struct info_impl *m, const Onnx__GraphProto *g, int depth,
                           const char *what, ei_error_t *err)
 {
@@ -145,6 +252,7 @@ static ei_code_t walk_graph(struct info_impl *m, const Onnx__GraphProto *g, int 
     for (size_t i = 0; i < g->n_node; i++) {
         const Onnx__NodeProto *n = g->node[i];
         ei_code_t rc = count_op(m, n, depth > 0, err);
+        quant_node(m, g, n);
         if (rc != EI_OK)
             return rc;
         if (depth > 0)
