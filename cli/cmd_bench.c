@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "inputs.h"
+#include "output.h"
 #include "session_args.h"
 
 #include <getopt.h>
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define CMD "bench"
 
@@ -37,6 +39,7 @@ enum {
     OPT_JSON,
     OPT_ZEROS,
     OPT_SEED,
+    OPT_COMPARE,
 };
 
 static const struct option own_options[] = {
@@ -47,6 +50,7 @@ static const struct option own_options[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"zeros", no_argument, NULL, OPT_ZEROS},
     {"seed", required_argument, NULL, OPT_SEED},
+    {"compare", required_argument, NULL, OPT_COMPARE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -66,6 +70,7 @@ typedef struct {
     bool json;
     bool zeros;
     uint64_t seed;
+    const char *compare; /* --compare MODEL2, or NULL */
     ei_cli_session_args_t sess;
 } bench_args_t;
 
@@ -85,6 +90,10 @@ static void print_help(void)
         "  --warmup N         unmeasured runs after the first run (default %d)\n"
         "  --zeros            feed zeros instead of seeded random values\n"
         "  --seed N           seed of the random inputs (default 0)\n"
+        "  --compare MODEL2   compare MODEL2 with MODEL side by side (an fp32 model and its\n"
+        "                     int8 version, say): file sizes, session creation, latencies\n"
+        "                     measured in alternating runs, and the largest output difference\n"
+        "                     on the same generated inputs\n"
         "  --json             print the report as one JSON object\n"
         "  -h, --help         show this help\n\n"
         "Inputs are generated once, before the loop, to fit the model's declared shapes: the\n"
@@ -164,6 +173,11 @@ static int parse_args(int argc, char **argv, bench_args_t *a)
         case OPT_ZEROS:
             a->zeros = true;
             break;
+        case OPT_COMPARE:
+            if (optarg[0] == '\0')
+                return ei_cli_usage_error(CMD, "--compare: expected a model path, got ''");
+            a->compare = optarg;
+            break;
         case OPT_SEED:
             if (!ei_cli_parse_int(optarg, 0, INT64_MAX, &v))
                 return ei_cli_usage_error(CMD, "--seed: expected a non-negative integer, got '%s'",
@@ -186,6 +200,9 @@ static int parse_args(int argc, char **argv, bench_args_t *a)
     }
     if (have_iterations && have_duration)
         return ei_cli_usage_error(CMD, "--iterations and --duration exclude each other: give one");
+    if (a->compare != NULL && have_duration)
+        return ei_cli_usage_error(CMD, "--compare measures a count of runs: use --iterations, "
+                                       "not --duration");
     a->by_duration = have_duration;
     if (optind >= argc)
         return ei_cli_usage_error(CMD, "missing MODEL");
@@ -342,6 +359,301 @@ static ei_code_t run_once(ei_session_t *s, const char *const *names, ei_tensor_t
     return rc;
 }
 
+/* --compare ------------------------------------------------------------------------------- */
+
+/* One side of a comparison. */
+typedef struct {
+    const char *path;
+    ei_session_t *s;
+    uint64_t size;
+    double create_ms;
+    const char **names; /* inputs in this model's order, pointing at the shared tensors */
+    ei_tensor_t **inputs;
+    ei_tensor_t **outs;
+    size_t n_out;
+    ei_bench_samples_t samples;
+    ei_bench_stats_t lat;
+} side_t;
+
+static void side_free(side_t *m)
+{
+    for (size_t k = 0; m->outs != NULL && k < m->n_out; k++)
+        ei_tensor_destroy(m->outs[k]);
+    free(m->outs);
+    free(m->names);
+    free(m->inputs);
+    ei_bench_samples_free(&m->samples);
+    ei_session_destroy(m->s);
+}
+
+static int side_open(side_t *m, const char *path, const ei_session_opts_t *opts)
+{
+    ei_error_t err = {0};
+    struct stat st;
+    m->path = path;
+    m->size = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+    uint64_t t0 = ei_bench_now_ns();
+    if (ei_session_create(path, opts, &m->s, &err) != EI_OK)
+        return ei_cli_fail(&err, "creating the session for '%s'", path);
+    m->create_ms = (double)(ei_bench_now_ns() - t0) / 1e6;
+    m->n_out = ei_session_output_count(m->s);
+    m->outs = calloc(m->n_out ? m->n_out : 1, sizeof(*m->outs));
+    if (m->outs == NULL) {
+        ei_cli_error("bench: out of memory");
+        return EI_EXIT_FAILURE;
+    }
+    return EI_EXIT_OK;
+}
+
+/*
+ * Binds model B's inputs to the tensors generated for A: by name, else by position; B checks
+ * them as a run would (element type, rank, fixed dims), so models whose inputs differ are refused
+ * with B's own message.
+ */
+static int bind_inputs(side_t *b, const side_t *a, const char *const *a_names,
+                       ei_tensor_t *const *a_inputs)
+{
+    size_t na = ei_session_input_count(a->s), nb = ei_session_input_count(b->s);
+    if (na != nb) {
+        ei_cli_error("--compare: '%s' has %zu inputs, '%s' has %zu; the models must take the "
+                     "same inputs",
+                     a->path, na, b->path, nb);
+        return EI_EXIT_FAILURE;
+    }
+    b->names = calloc(nb ? nb : 1, sizeof(*b->names));
+    b->inputs = calloc(nb ? nb : 1, sizeof(*b->inputs));
+    if (b->names == NULL || b->inputs == NULL) {
+        ei_cli_error("bench: out of memory");
+        return EI_EXIT_FAILURE;
+    }
+    for (size_t i = 0; i < nb; i++) {
+        const char *name = ei_session_input(b->s, i)->name;
+        int k = ei_session_input_index(a->s, name);
+        b->names[i] = name;
+        b->inputs[i] = a_inputs[k >= 0 ? (size_t)k : i];
+    }
+    (void)a_names;
+    ei_error_t err = {0};
+    if (ei_session_check_inputs(b->s, b->names, b->inputs, nb, &err) != EI_OK)
+        return ei_cli_fail(&err, "--compare: '%s' cannot take the inputs generated for '%s'",
+                           b->path, a->path);
+    return EI_EXIT_OK;
+}
+
+static ei_code_t side_run(side_t *m, bool keep, uint64_t *ns, ei_error_t *err)
+{
+    size_t n_in = ei_session_input_count(m->s);
+    uint64_t t0 = ei_bench_now_ns();
+    ei_code_t rc = ei_session_run(m->s, m->names, m->inputs, n_in, NULL, m->outs, m->n_out, err);
+    uint64_t t1 = ei_bench_now_ns();
+    if (!keep || rc != EI_OK) {
+        for (size_t k = 0; k < m->n_out; k++) {
+            ei_tensor_destroy(m->outs[k]);
+            m->outs[k] = NULL;
+        }
+    }
+    if (ns != NULL)
+        *ns = t1 - t0;
+    return rc;
+}
+
+/* Largest and mean |a - b| of one output pair; false (with why) when they cannot be compared. */
+static bool output_diff(const ei_tensor_t *x, const ei_tensor_t *y, double *max, double *mean,
+                        char *why, size_t size)
+{
+    size_t n = ei_tensor_count(x);
+    bool same_shape = ei_tensor_rank(x) == ei_tensor_rank(y) && n == ei_tensor_count(y);
+    for (size_t d = 0; same_shape && d < ei_tensor_rank(x); d++)
+        same_shape = ei_tensor_shape(x)[d] == ei_tensor_shape(y)[d];
+    if (!same_shape) {
+        char sx[128], sy[128];
+        snprintf(why, size, "shapes differ: %s vs %s",
+                 ei_shape_format(ei_tensor_shape(x), ei_tensor_rank(x), sx, sizeof(sx)),
+                 ei_shape_format(ei_tensor_shape(y), ei_tensor_rank(y), sy, sizeof(sy)));
+        return false;
+    }
+    if (ei_tensor_dtype(x) == EI_DTYPE_STRING || ei_tensor_dtype(y) == EI_DTYPE_STRING) {
+        snprintf(why, size, "string outputs are not compared");
+        return false;
+    }
+    double m = 0, sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs(ei_tensor_get_f64(x, i) - ei_tensor_get_f64(y, i));
+        if (isnan(d))
+            d = INFINITY;
+        if (d > m)
+            m = d;
+        sum += d;
+    }
+    *max = m;
+    *mean = n > 0 ? sum / (double)n : 0;
+    return true;
+}
+
+static json_t *json_lat(const ei_bench_stats_t *l)
+{
+    return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "min", l->min, "mean", l->mean,
+                     "stddev", l->stddev, "median", l->median, "p90", l->p90, "p99", l->p99, "max",
+                     l->max);
+}
+
+/* `bench MODEL --compare MODEL2`: both models on the same inputs, in alternating runs. */
+static int run_compare(bench_args_t *a, const ei_session_opts_t *opts)
+{
+    side_t m[2];
+    memset(m, 0, sizeof(m));
+    const char **names = NULL;
+    ei_tensor_t **inputs = NULL;
+    size_t n_in = 0;
+    ei_error_t err = {0};
+    json_t *doc = NULL;
+    int rc = side_open(&m[0], a->model, opts);
+    if (rc == EI_EXIT_OK)
+        rc = side_open(&m[1], a->compare, opts);
+    if (rc != EI_EXIT_OK)
+        goto out;
+    rc = EI_EXIT_FAILURE;
+    ei_cli_gen_t gen;
+    memset(&gen, 0, sizeof(gen));
+    gen.fill = a->zeros ? EI_CLI_FILL_ZEROS : EI_CLI_FILL_RANDOM;
+    gen.seed = a->seed;
+    gen.dims = a->sess.dims;
+    gen.n_dims = a->sess.n_dims;
+    gen.batch = a->batch;
+    n_in = ei_session_input_count(m[0].s);
+    if (ei_cli_make_inputs(m[0].s, &gen, &names, &inputs, &err) != EI_OK) {
+        rc = ei_cli_fail(&err, "generating inputs for '%s'", a->model);
+        goto out;
+    }
+    m[0].names = calloc(n_in ? n_in : 1, sizeof(*m[0].names));
+    m[0].inputs = calloc(n_in ? n_in : 1, sizeof(*m[0].inputs));
+    if (m[0].names == NULL || m[0].inputs == NULL) {
+        ei_cli_error("bench: out of memory");
+        goto out;
+    }
+    memcpy(m[0].names, names, n_in * sizeof(*names));
+    memcpy(m[0].inputs, inputs, n_in * sizeof(*inputs));
+    rc = bind_inputs(&m[1], &m[0], names, inputs);
+    if (rc != EI_EXIT_OK)
+        goto out;
+    rc = EI_EXIT_FAILURE;
+    /* The first run of each: its outputs are the ones compared, kept aside until the end. */
+    ei_tensor_t *kept[2][64];
+    size_t n_keep[2] = {0, 0};
+    for (int k = 0; k < 2; k++) {
+        if (side_run(&m[k], true, NULL, &err) != EI_OK) {
+            rc = ei_cli_fail(&err, "running '%s'", m[k].path);
+            goto out_kept;
+        }
+        n_keep[k] = m[k].n_out < 64 ? m[k].n_out : 64;
+        for (size_t o = 0; o < n_keep[k]; o++) {
+            kept[k][o] = m[k].outs[o];
+            m[k].outs[o] = NULL;
+        }
+    }
+    for (long i = 0; i < a->warmup; i++) {
+        for (int k = 0; k < 2; k++) {
+            if (side_run(&m[k], false, NULL, &err) != EI_OK) {
+                rc = ei_cli_fail(&err, "running '%s' (warm-up %ld)", m[k].path, i + 1);
+                goto out_kept;
+            }
+        }
+    }
+    for (int k = 0; k < 2; k++) {
+        if (!ei_bench_samples_reserve(&m[k].samples, (size_t)a->iterations)) {
+            ei_cli_error("bench: out of memory for %ld latency samples", a->iterations);
+            goto out_kept;
+        }
+    }
+    /* Alternating runs, the order swapped every round, so drift and caches hit both alike. */
+    for (long i = 0; i < a->iterations; i++) {
+        for (int j = 0; j < 2; j++) {
+            int k = (int)((i + j) & 1);
+            uint64_t ns = 0;
+            if (side_run(&m[k], false, &ns, &err) != EI_OK) {
+                rc = ei_cli_fail(&err, "running '%s' (measured run %ld)", m[k].path, i + 1);
+                goto out_kept;
+            }
+            ei_bench_samples_push(&m[k].samples, ns);
+        }
+    }
+    for (int k = 0; k < 2; k++)
+        ei_bench_stats_compute(m[k].samples.ns, m[k].samples.n, &m[k].lat);
+
+    doc = a->json ? json_object() : NULL;
+    json_t *jouts = a->json ? json_array() : NULL;
+    if (!a->json) {
+        char b0[32], b1[32];
+        printf("%-22s %-24s %-24s %s\n", "", m[0].path, m[1].path, "ratio (2nd/1st)");
+        printf("%-22s %-24s %-24s %.3f\n", "file size",
+               ei_cli_format_bytes(m[0].size, b0, sizeof(b0)),
+               ei_cli_format_bytes(m[1].size, b1, sizeof(b1)),
+               m[0].size ? (double)m[1].size / (double)m[0].size : 0.0);
+        printf("%-22s %-24.2f %-24.2f\n", "session creation ms", m[0].create_ms, m[1].create_ms);
+        printf("%-22s %-24.4f %-24.4f %.3f\n", "latency median ms", m[0].lat.median,
+               m[1].lat.median, m[0].lat.median > 0 ? m[1].lat.median / m[0].lat.median : 0.0);
+        printf("%-22s %-24.4f %-24.4f\n", "latency p90 ms", m[0].lat.p90, m[1].lat.p90);
+        printf("%-22s %-24.4f %-24.4f\n", "latency min ms", m[0].lat.min, m[1].lat.min);
+        printf("%-22s %-24.4f %-24.4f\n", "latency stddev ms", m[0].lat.stddev, m[1].lat.stddev);
+    }
+    for (size_t o = 0; o < n_keep[0]; o++) {
+        const char *name = ei_session_output(m[0].s, o)->name;
+        int k = ei_session_output_index(m[1].s, name);
+        size_t other = k >= 0 ? (size_t)k : o;
+        if (other >= n_keep[1])
+            continue;
+        double mx = 0, mean = 0;
+        char why[256];
+        bool ok = output_diff(kept[0][o], kept[1][other], &mx, &mean, why, sizeof(why));
+        if (a->json) {
+            json_t *jo = ok ? json_pack("{s:s, s:f, s:f}", "name", name, "max_abs_diff", mx,
+                                        "mean_abs_diff", mean)
+                            : json_pack("{s:s, s:s}", "name", name, "not_compared", why);
+            json_array_append_new(jouts, jo);
+        } else if (ok) {
+            printf("%-22s output '%s': max %.6g, mean %.6g\n", "|difference|", name, mx, mean);
+        } else {
+            printf("%-22s output '%s': %s\n", "|difference|", name, why);
+        }
+    }
+    if (a->json) {
+        json_t *jm = json_array();
+        for (int k = 0; k < 2; k++)
+            json_array_append_new(
+                jm, json_pack("{s:s, s:I, s:f, s:o, s:I}", "model", m[k].path, "size_bytes",
+                              (json_int_t)m[k].size, "session_creation_ms", m[k].create_ms,
+                              "latency_ms", json_lat(&m[k].lat), "runs", (json_int_t)m[k].lat.n));
+        json_object_set_new(doc, "tool", json_string("edgeinfer bench --compare"));
+        json_object_set_new(doc, "onnxruntime", json_string(ei_ort_version()));
+        json_object_set_new(doc, "batch", json_integer(a->batch));
+        json_object_set_new(doc, "threads", json_integer(a->sess.opts.intra_op_threads));
+        json_object_set_new(doc, "models", jm);
+        json_object_set_new(doc, "outputs", jouts);
+        json_object_set_new(
+            doc, "ratio",
+            json_pack("{s:f, s:f}", "size", m[0].size ? (double)m[1].size / (double)m[0].size : 0.0,
+                      "median_latency",
+                      m[0].lat.median > 0 ? m[1].lat.median / m[0].lat.median : 0.0));
+        rc = ei_cli_print_json(doc);
+        doc = NULL;
+    } else {
+        printf("%-22s %ld alternating runs each, batch %" PRId64 ", %s inputs (seed %" PRIu64 ")\n",
+               "measured", a->iterations, a->batch, a->zeros ? "zero" : "random", a->seed);
+        rc = fflush(stdout) == 0 ? EI_EXIT_OK : EI_EXIT_FAILURE;
+    }
+out_kept:
+    for (int k = 0; k < 2; k++) {
+        for (size_t o = 0; o < n_keep[k]; o++)
+            ei_tensor_destroy(kept[k][o]);
+    }
+out:
+    json_decref(doc);
+    for (int k = 0; k < 2; k++)
+        side_free(&m[k]);
+    ei_cli_free_inputs(names, inputs, n_in);
+    return rc;
+}
+
 static int run_bench(int argc, char **argv)
 {
     /* `--url` switches to the load generator for a server (bench_url.c). */
@@ -371,6 +683,11 @@ static int run_bench(int argc, char **argv)
     if (rc != EI_EXIT_OK)
         return rc;
     const ei_session_opts_t *opts = ei_cli_session_opts(&a.sess);
+    if (a.compare != NULL) {
+        rc = run_compare(&a, opts);
+        ei_cli_session_args_dispose(&a.sess);
+        return rc;
+    }
 
     uint64_t t0 = ei_bench_now_ns();
     bool created = ei_session_create(a.model, opts, &s, &err) == EI_OK;

@@ -15,7 +15,8 @@ import tempfile
 
 try:
     import numpy as np
-    import onnx  # noqa: F401
+    import onnx
+    from onnx import numpy_helper
 except ImportError:
     print("SKIP: python3-numpy / python3-onnx missing")
     sys.exit(77)
@@ -89,5 +90,27 @@ with tempfile.TemporaryDirectory() as tmp:
     p = run("info", os.path.join(d, "qdq.onnx"))
     check("info qdq text line", "quantization: QDQ, 5 nodes; scales float32 (per-channel); "
           "zero points uint8, int8; weights int8" in p.stdout, p.stdout)
+    # bench --compare: sizes, latencies for both, and the output difference on the same inputs.
+    p = run("bench", os.path.join(d, "fp32.onnx"), "--compare", os.path.join(d, "qdq.onnx"),
+            "--iterations", "5", "--json", "--zeros")
+    doc = json.loads(p.stdout) if p.returncode == 0 else {}
+    ms = doc.get("models", [])
+    check("bench --compare: two models measured", len(ms) == 2 and all(
+        m["runs"] == 5 and m["latency_ms"]["median"] > 0 for m in ms), doc)
+    sizes = [os.path.getsize(os.path.join(d, n)) for n in ("fp32.onnx", "qdq.onnx")]
+    check("bench --compare: file sizes", [m.get("size_bytes") for m in ms] == sizes, ms)
+    # Zero inputs: fp32 gives the bias, QDQ the bias through its quantisers.
+    outs = doc.get("outputs", [{}])
+    b = numpy_helper.to_array(
+        [t for t in onnx.load(os.path.join(d, "fp32.onnx")).graph.initializer if t.name == "b0"][0])
+    bq = (np.clip(np.rint(b / 0.05) + 128, 0, 255) - 128) * 0.05
+    want = np.abs(bq.astype(np.float32) - b).max()
+    check("bench --compare: max output difference", outs and outs[0].get("name") == "y" and
+          abs(outs[0].get("max_abs_diff", -1) - want) < 1e-6, (outs, want))
+    p = run("bench", os.path.join(d, "fp32.onnx"), "--compare", os.path.join(d, "qoperator.onnx"),
+            "--iterations", "2")
+    check("bench --compare: models with other inputs are refused", p.returncode == 1 and
+          "cannot take the inputs generated for" in p.stderr and "[EI_EINVAL]" in p.stderr,
+          p.stderr)
 print("%d failure(s)" % failed)
 sys.exit(1 if failed else 0)
