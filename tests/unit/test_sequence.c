@@ -397,6 +397,63 @@ TEST(direct_backlog_waits_for_a_slot)
     drop_root();
 }
 
+TEST(oldest_batches_across_sequences)
+{
+    const char *src = getenv("EI_SOURCE_DIR");
+    char model[1024];
+    snprintf(model, sizeof(model), "%s/tests/data/seq_repo/seq_accumulate/1/model.onnx",
+             src != NULL ? src : ".");
+    new_root();
+    /* Waits (600 s) until three sequences have a request ready, then runs them as one batch. */
+    put_model("acc", model,
+              "max_batch_size: 4\nsequence_batching {\n  max_sequence_idle_microseconds: "
+              "600000000\n"
+              "  oldest { max_candidate_sequences: 3 preferred_batch_size: [ 3 ] "
+              "max_queue_delay_microseconds: 600000000 }\n"
+              "  control_input [ { name: \"START\" control [ { kind: CONTROL_SEQUENCE_START "
+              "bool_false_true: [ false, true ] } ] } ]\n"
+              "  state [ { input_name: \"INPUT_STATE\" output_name: \"OUTPUT_STATE\" data_type: "
+              "TYPE_INT32 dims: [ -1 ] } ]\n}\n"
+              "input [ { name: \"INPUT\" data_type: TYPE_INT32 dims: [ -1 ] } ]\n"
+              "output [ { name: \"OUTPUT\" data_type: TYPE_INT32 dims: [ -1 ] } ]\n");
+    ei__repo_opts_t o = {0};
+    o.path = root;
+    ei__repo_t *r = NULL;
+    ei_error_t err = {0};
+    ASSERT_OK(ei__repo_create(&o, &r, &err), &err);
+    ei__model_t *m = NULL;
+    ASSERT_OK(ei__repo_acquire(r, "acc", -1, &m, &err), &err);
+    for (int step = 0; step < 2; step++) {
+        call_t calls[3];
+        memset(calls, 0, sizeof(calls));
+        for (int q = 0; q < 3; q++) {
+            int64_t shape[2] = {1, 3};
+            calls[q].names[0] = "INPUT";
+            ASSERT_OK(ei_tensor_create(EI_DTYPE_INT32, shape, 2, &calls[q].in[0], &err), &err);
+            int32_t *d = ei_tensor_data(calls[q].in[0]);
+            for (int k = 0; k < 3; k++)
+                d[k] = (q + 1) * 10 + k;
+            ASSERT_OK(submit(m, &calls[q], 1, (uint64_t)q + 1, NULL, step == 0, step == 1, &err),
+                      &err);
+        }
+        for (int q = 0; q < 3; q++) {
+            wait_call(&calls[q]);
+            ASSERT_OK(calls[q].req.code, &calls[q].req.err);
+            const int32_t *y = ei_tensor_data(calls[q].req.results[0]);
+            for (int k = 0; k < 3; k++)
+                ASSERT_EQ(y[k], (step + 1) * ((q + 1) * 10 + k)); /* each its own running sum */
+            free_call(&calls[q]);
+        }
+    }
+    /* Two runs, each of three requests (one per sequence), states concatenated and split back. */
+    ei__model_stats_t *st = ei__model_stats(m);
+    ASSERT_EQ(atomic_load(&st->execution_count), 2);
+    ASSERT_EQ(atomic_load(&st->batch_count[2]), 2);
+    ei__model_release(m);
+    ei__repo_destroy(r);
+    drop_root();
+}
+
 static char rows[8192];
 
 static void collect(const ei__repo_entry_t *e, void *user)
@@ -526,8 +583,9 @@ int main(void)
     if (ei_global_init(NULL, NULL) != EI_OK)
         return 1;
     ei_log_set_level(EI_LOG_OFF);
-    int rc = RUN_TESTS(vad_state_kept_by_the_server, idle_limit_follows_the_test_clock,
-                       direct_backlog_waits_for_a_slot, config_errors);
+    int rc =
+        RUN_TESTS(vad_state_kept_by_the_server, idle_limit_follows_the_test_clock,
+                  direct_backlog_waits_for_a_slot, oldest_batches_across_sequences, config_errors);
     ei_global_cleanup();
     return rc;
 }
