@@ -4,9 +4,11 @@
 certificate, a client trusting another CA, plain HTTP on the TLS port, an expired or mismatched
 server certificate (refused at start, named), client certificates required and missing / from
 another CA / expired, and reload on SIGHUP (new certificate in force; a bad one keeps the old)."""
+import http.client
 import os
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -81,11 +83,23 @@ c.true("plain HTTP on the TLS port: no HTTP answer", st is None and rc != 0, (rc
 rc, st, _ = certs.curl("https://127.0.0.1:%d/metrics" % s.metrics_port, "--cacert", P("ca.pem"))
 c.eq("metrics port over HTTPS", (rc, st), (0, 200))
 
-# Reload on SIGHUP: a certificate from the other CA is in force for new connections.
+# Reload on SIGHUP: a certificate from the other CA is in force for new connections, while a
+# connection opened before keeps working on the old credentials (freed when it closes).
+ctx = ssl.create_default_context(cafile=P("ca.pem"))
+old_conn = http.client.HTTPSConnection("127.0.0.1", s.port, context=ctx, timeout=60)
+old_conn.request("GET", "/v2/health/live")
+r = old_conn.getresponse()
+r.read()
+c.eq("keep-alive connection before the reload", r.status, 200)
 shutil.copy(P("srv2.pem"), P("live.pem"))
 shutil.copy(P("srv2.key"), P("live.key"))
 s.proc.send_signal(signal.SIGHUP)
 c.true("SIGHUP: reload logged", wait_log(s, "TLS certificate reloaded"), s.stderr()[-2000:])
+old_conn.request("POST", "/v2/models/add/infer", body=infer)
+r = old_conn.getresponse()
+r.read()
+c.eq("the connection opened before the reload still serves", r.status, 200)
+old_conn.close()
 rc, st, _ = certs.curl(base + "/v2/health/ready", "--cacert", P("ca2.pem"))
 c.eq("after reload: the new certificate", (rc, st), (0, 200))
 rc, st, _ = certs.curl(base + "/v2/health/ready", "--cacert", P("ca.pem"))
