@@ -27,6 +27,8 @@ for p in $parts; do
     server)
         echo "== edgeinfer serve under wrk (part 3)"
         bench/server/run.sh "$build" 5
+        echo "== TLS cost: handshakes, plain vs HTTPS /infer (part 5)"
+        bench/server/tls.sh "$build" 5 3
         ;;
     *) echo "bench: unknown part '$p' (core, image or server)" >&2; exit 2 ;;
     esac

@@ -534,7 +534,7 @@ static struct MHD_Daemon *start_daemon(ei__http_t *h, const char *addr, int port
          * (../v2/tls.c) from on_connection(), which is what lets a reload need no restart.
          * libmicrohttpd 0.9.75's epoll loop spins while a TLS handshake waits for the client
          * (measured: 4.6 ms of server CPU per curl connection with epoll + turbo, 1.2 ms with
-         * poll), so a TLS daemon uses poll() (docs/BENCHMARKS.md, part 4). */
+         * poll), so a TLS daemon uses poll() (docs/BENCHMARKS.md, part 5). */
         flags &= ~(unsigned)(MHD_USE_EPOLL | MHD_USE_TURBO);
         flags |= MHD_USE_TLS | MHD_USE_POLL;
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
