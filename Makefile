@@ -4,19 +4,21 @@
 #   make            build (Release) into build/
 #   make run        set-up + build + a tour of the bundled models
 #   make test       set-up + build + the whole test suite, then again under ASan+UBSan
+#   make test-tsan  the threaded tests (core, batcher, repository, server) under ThreadSanitizer
 #   make test-full  make test + the slow end-to-end checks (PyTorch export, fidelity vs torch)
 #   make bench      the benchmarks (see docs/BENCHMARKS.md)
 #   make fuzz       the libFuzzer targets, FUZZ_SECS (60) each (see fuzz/README.md)
 #   make install PREFIX=/usr/local
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 WERROR     ?= $(if $(CI),ON,OFF)
 CTEST_ARGS ?=
 
-.PHONY: all build configure setup setup-test setup-full run test test-unit test-asan test-full \
+.PHONY: all build configure setup setup-test setup-full run test test-unit test-asan test-tsan test-full \
         bench fuzz install clean distclean format
 
 all: build
@@ -57,6 +59,18 @@ test-asan:
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS) -LE 'slow|noasan' $(CTEST_ARGS)
 
+# The tests that run threads against each other (the core's sessions, the batcher, the repository's
+# reloads, the server end to end) under ThreadSanitizer, in its own build folder, with clang.
+# tests/tsan.supp silences only reports inside ONNX Runtime (not built with TSan); TSan makes a
+# report fail the test (halt_on_error, via EI_TEST_ENV). Not part of `make test` (see README).
+TSAN_TESTS ?= ^(test_core|test_batcher|test_repo|test_kserve_v2|server_.*)$$
+TSAN_TARGETS = edgeinfer_cli test_core test_batcher test_repo test_kserve_v2
+test-tsan: setup-test
+	CC=$(ASAN_CC) cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DEI_SANITIZE=thread \
+	  -DEI_WERROR=$(WERROR) -DEI_BUILD_EXAMPLES=OFF $(CMAKE_ARGS) >/dev/null
+	cmake --build $(TSAN_BUILD) -j$(JOBS) --target $(TSAN_TARGETS)
+	cd $(TSAN_BUILD) && ctest --output-on-failure -j$(JOBS) -R '$(TSAN_TESTS)' $(CTEST_ARGS)
+
 test-full: setup-full
 	@$(MAKE) --no-print-directory build
 	cd $(BUILD) && EI_TEST_FULL=1 ctest --output-on-failure -j$(JOBS) $(CTEST_ARGS)
@@ -76,7 +90,7 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
 
 distclean: clean
 	rm -rf .deps
