@@ -569,6 +569,7 @@ void ei__http_init(ei__http_t *h, ei__v2_core_t *core, const ei_server_opts_t *o
     h->metrics_routes = *metrics_routes;
     h->port = -1;
     h->metrics_port = -1;
+    h->quiesced_fd = -1;
     pthread_mutex_init(&h->pipes.mu, NULL);
 }
 
@@ -609,11 +610,15 @@ void ei__http_quiesce(ei__http_t *h)
 {
     if (!h->daemon)
         return;
-    /* MHD hands the listening socket back; closing it makes new connects fail at once instead of
-     * waiting in the kernel's backlog for an accept() that never comes. */
+    /* MHD hands the listening socket back; shutting it down makes new connects fail at once
+     * instead of waiting in the kernel's backlog for an accept() that never comes. It is closed
+     * only after MHD_stop_daemon(): MHD's threads may still be taking it out of their epoll sets,
+     * and a descriptor closed under them could be reused by another socket (ThreadSanitizer). */
     MHD_socket fd = MHD_quiesce_daemon(h->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    if (fd != MHD_INVALID_SOCKET) {
+        shutdown(fd, SHUT_RDWR);
+        h->quiesced_fd = fd;
+    }
 }
 
 void ei__http_stop(ei__http_t *h)
@@ -624,4 +629,7 @@ void ei__http_stop(ei__http_t *h)
     if (h->daemon)
         MHD_stop_daemon(h->daemon);
     h->daemon = NULL;
+    if (h->quiesced_fd >= 0)
+        close(h->quiesced_fd);
+    h->quiesced_fd = -1;
 }

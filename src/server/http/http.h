@@ -86,6 +86,7 @@ typedef struct ei__http {
     ei__http_routes_t metrics_routes; /**< the metrics port's endpoints */
     struct MHD_Daemon *daemon, *metrics;
     int port, metrics_port;
+    int quiesced_fd; /**< the listening socket after quiesce (shut down), closed at stop */
     ei__http_stats_t stats;
     ei__pipe_cache_t pipes;
 } ei__http_t;

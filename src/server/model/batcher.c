@@ -15,6 +15,7 @@
 #include "ei_util.h"
 #include "sequence.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
@@ -51,13 +52,24 @@ struct ei__batcher {
     ei__infer_req_t *head, *tail;
     size_t queued;
     bool stopping;
-    bool self_free; /* destroy ran on a worker: the last worker to leave frees the batcher */
-    size_t live;    /* workers still in their loop */
     size_t n_workers;
     worker_t *workers;
+    struct ei__batcher *reap_next; /* in the reaper's queue */
 };
 
-static _Atomic int detached_live;
+/*
+ * The reaper: a batcher destroyed from one of its own workers (the last release of a model inside
+ * a request's done()) cannot join that worker, and must not free itself from it. It is queued
+ * here instead; a reaper thread joins its workers and frees it. The thread runs while the queue is
+ * not empty and is joined by the next one started or by ei__batcher_wait_detached().
+ */
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    ei__batcher_t *head, *tail;
+    bool running, joinable;
+    pthread_t tid;
+} reaper = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
 /* Requests --------------------------------------------------------------------------------------
  */
@@ -719,19 +731,7 @@ static void *worker_main(void *arg)
             pthread_cond_wait(&b->cond, &b->lock);
         }
     }
-    b->live--;
-    bool free_me = b->self_free && b->live == 0;
     pthread_mutex_unlock(&b->lock);
-    if (free_me) {
-        /* destroy ran on one of our workers, which detached itself; the last one out frees. */
-        for (size_t i = 0; i < b->n_workers; i++) {
-            if (pthread_equal(b->workers[i].tid, pthread_self()) == 0 && b->workers[i].started)
-                pthread_join(b->workers[i].tid, NULL);
-        }
-        pthread_detach(pthread_self());
-        batcher_free(b);
-        atomic_fetch_sub(&detached_live, 1);
-    }
     return NULL;
 }
 
@@ -820,9 +820,6 @@ ei_code_t ei__batcher_create(const ei__model_config_t *c, ei_session_t *s, ei__m
             goto out;
         }
         b->workers[i].started = true;
-        pthread_mutex_lock(&b->lock);
-        b->live++;
-        pthread_mutex_unlock(&b->lock);
     }
 out:
     if (rc != EI_OK) {
@@ -833,24 +830,9 @@ out:
     return EI_OK;
 }
 
-void ei__batcher_destroy(ei__batcher_t *b)
+/* Joins the workers (none may be the caller), answers what is left and frees the batcher. */
+static void batcher_join_free(ei__batcher_t *b)
 {
-    if (b == NULL)
-        return;
-    pthread_t self = pthread_self();
-    bool on_worker = false;
-    for (size_t i = 0; i < b->n_workers; i++)
-        on_worker = on_worker || (b->workers[i].started && pthread_equal(b->workers[i].tid, self));
-    pthread_mutex_lock(&b->lock);
-    b->stopping = true;
-    b->self_free = on_worker;
-    pthread_cond_broadcast(&b->cond);
-    pthread_mutex_unlock(&b->lock);
-    if (on_worker) {
-        /* The calling worker frees everything when it leaves its loop (see worker_main). */
-        atomic_fetch_add(&detached_live, 1);
-        return;
-    }
     for (size_t i = 0; i < b->n_workers; i++) {
         if (b->workers[i].started)
             pthread_join(b->workers[i].tid, NULL);
@@ -870,13 +852,97 @@ void ei__batcher_destroy(ei__batcher_t *b)
     batcher_free(b);
 }
 
+static void *reaper_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&reaper.mu);
+    while (reaper.head != NULL) {
+        ei__batcher_t *b = reaper.head;
+        reaper.head = b->reap_next;
+        if (reaper.head == NULL)
+            reaper.tail = NULL;
+        pthread_mutex_unlock(&reaper.mu);
+        batcher_join_free(b);
+        pthread_mutex_lock(&reaper.mu);
+    }
+    reaper.running = false;
+    pthread_cond_broadcast(&reaper.cv);
+    pthread_mutex_unlock(&reaper.mu);
+    return NULL;
+}
+
+/* Hands a batcher destroyed on its own worker to the reaper thread. */
+static void reap_later(ei__batcher_t *b)
+{
+    pthread_mutex_lock(&reaper.mu);
+    b->reap_next = NULL;
+    if (reaper.tail != NULL)
+        reaper.tail->reap_next = b;
+    else
+        reaper.head = b;
+    reaper.tail = b;
+    if (!reaper.running) {
+        /* The previous reaper has left its loop (running is false): joining it cannot block. */
+        if (reaper.joinable)
+            pthread_join(reaper.tid, NULL);
+        reaper.joinable = pthread_create(&reaper.tid, NULL, reaper_main, NULL) == 0;
+        reaper.running = reaper.joinable;
+        if (!reaper.running) {
+            /* No thread to be had: leave it queued; ei__batcher_wait_detached() reaps it. */
+            EI_LOG(EI_LOG_ERROR, "server", "model %s: cannot start the reaper thread", b->log_id);
+        }
+    }
+    pthread_mutex_unlock(&reaper.mu);
+}
+
+void ei__batcher_destroy(ei__batcher_t *b)
+{
+    if (b == NULL)
+        return;
+    pthread_t self = pthread_self();
+    bool on_worker = false;
+    for (size_t i = 0; i < b->n_workers; i++)
+        on_worker = on_worker || (b->workers[i].started && pthread_equal(b->workers[i].tid, self));
+    pthread_mutex_lock(&b->lock);
+    b->stopping = true;
+    pthread_cond_broadcast(&b->cond);
+    pthread_mutex_unlock(&b->lock);
+    if (on_worker)
+        reap_later(b); /* this worker leaves its loop once the queue is empty */
+    else
+        batcher_join_free(b);
+}
+
 bool ei__batcher_wait_detached(int timeout_ms)
 {
-    for (int i = 0; i < timeout_ms; i++) {
-        if (atomic_load(&detached_live) == 0)
-            return true;
-        struct timespec ts = {0, 1000000};
-        nanosleep(&ts, NULL);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
     }
-    return atomic_load(&detached_live) == 0;
+    pthread_mutex_lock(&reaper.mu);
+    while (reaper.running) {
+        if (pthread_cond_timedwait(&reaper.cv, &reaper.mu, &until) == ETIMEDOUT)
+            break;
+    }
+    bool done = !reaper.running;
+    if (done && reaper.joinable) {
+        pthread_join(reaper.tid, NULL);
+        reaper.joinable = false;
+    }
+    /* Anything still queued here had no reaper thread: reap it on this (non-worker) thread. */
+    while (done && reaper.head != NULL) {
+        ei__batcher_t *b = reaper.head;
+        reaper.head = b->reap_next;
+        if (reaper.head == NULL)
+            reaper.tail = NULL;
+        pthread_mutex_unlock(&reaper.mu);
+        batcher_join_free(b);
+        pthread_mutex_lock(&reaper.mu);
+    }
+    pthread_mutex_unlock(&reaper.mu);
+    return done;
 }

@@ -30,13 +30,14 @@ ei_code_t ei__batcher_submit(ei__batcher_t *b, ei__infer_req_t *req, ei_error_t 
 /**
  * Stops accepting, runs every queued request (without waiting for batch delays), stops the
  * workers and frees the batcher. Safe to call from one of its own workers (from inside a done()
- * callback): that worker then frees the batcher when it leaves. NULL is a no-op.
+ * callback): the batcher is then handed to a reaper thread, which joins the workers and frees it
+ * (a scheduler never frees itself from its own thread). NULL is a no-op.
  */
 void ei__batcher_destroy(ei__batcher_t *b);
 
 /**
- * Waits (up to `timeout_ms`) until every worker that had to free its own batcher has exited, so a
- * process can end without a thread still running. Returns whether none is left.
+ * Waits (up to `timeout_ms`) until the reaper has freed every batcher handed to it, so a process
+ * can end without a thread still running. Returns whether none is left. Not from a worker.
  */
 bool ei__batcher_wait_detached(int timeout_ms);
 
