@@ -3,8 +3,8 @@
 #
 #   make            build (Release) into build/
 #   make run        set-up + build + a tour of the bundled models
-#   make test       set-up + build + the whole test suite, then again under ASan+UBSan
-#   make test-tsan  the threaded tests (core, batcher, repository, server) under ThreadSanitizer
+#   make test       set-up + build + the whole test suite, then again under ASan+UBSan, then the
+#                   threaded tests under ThreadSanitizer (make test-tsan)
 #   make test-full  make test + the slow end-to-end checks (PyTorch export, fidelity vs torch)
 #   make bench      the benchmarks (see docs/BENCHMARKS.md)
 #   make fuzz       the libFuzzer targets, FUZZ_SECS (60) each (see fuzz/README.md)
@@ -48,6 +48,7 @@ test: setup-test
 	@$(MAKE) --no-print-directory build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) $(CTEST_ARGS)
 	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory test-tsan
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer, in its own build folder,
 # compiled with clang (so `make test` proves a warning-free build under both gcc and clang).
@@ -62,7 +63,7 @@ test-asan:
 # The tests that run threads against each other (the core's sessions, the batcher, the repository's
 # reloads, the server end to end) under ThreadSanitizer, in its own build folder, with clang.
 # tests/tsan.supp silences only reports inside ONNX Runtime (not built with TSan); TSan makes a
-# report fail the test (halt_on_error, via EI_TEST_ENV). Not part of `make test` (see README).
+# report fail the test (halt_on_error, via EI_TEST_ENV). `make test` ends with it (about 2 min).
 TSAN_TESTS ?= ^(test_core|test_batcher|test_repo|test_kserve_v2|server_.*)$$
 TSAN_TARGETS = edgeinfer_cli test_core test_batcher test_repo test_kserve_v2
 test-tsan: setup-test
