@@ -317,7 +317,18 @@ TEST(explicit_load_unload)
     ei__model_release(old);
     ASSERT_EQ(ei__model_live_count(), live - 1);
     ASSERT_EQ(ei__repo_unload(r, "zzz", &err), EI_ENOTFOUND);
+    /* Unknown names leave no entry behind, and the error does not reveal where the repository is.
+     */
+    size_t entries = ei__repo_entry_count(r);
+    for (int i = 0; i < 1000; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "nope_%d", i);
+        ASSERT_EQ(ei__repo_load(r, name, &err), EI_ENOTFOUND);
+    }
+    ASSERT_EQ(ei__repo_entry_count(r), entries);
     ASSERT_EQ(ei__repo_load(r, "zzz", &err), EI_ENOTFOUND);
+    ASSERT_CONTAINS(err.msg, "model 'zzz' not found in the repository");
+    ASSERT_TRUE(strstr(err.msg, root) == NULL);
     ASSERT_EQ(ei__repo_load(r, "../etc", &err), EI_EINVAL);
 
     /* A broken reload keeps the old version serving and reports the error. */
@@ -325,6 +336,9 @@ TEST(explicit_load_unload)
     ASSERT_EQ(ei__repo_load(r, "b", &err), EI_EFORMAT);
     ASSERT_EQ(newest(r, "b"), 1);
     ASSERT_CONTAINS(index_text(r), "b@1 READY reload failed");
+    ASSERT_TRUE(strstr(index_text(r), root) == NULL);
+    ASSERT_TRUE(strstr(err.msg, root) == NULL);
+    ASSERT_CONTAINS(err.msg, "b/config.pbtxt");
     ei__repo_destroy(r);
     ASSERT_EQ(ei__model_live_count(), 0);
     drop_root();

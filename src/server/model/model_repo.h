@@ -177,6 +177,8 @@ ei_code_t ei__repo_load_with(ei__repo_t *r, const char *name, const char *config
  * version they hold, and the last release frees it. EI_EUNSUPPORTED unless the mode is EXPLICIT.
  */
 ei_code_t ei__repo_unload(ei__repo_t *r, const char *name, ei_error_t *err);
+/** Names the repository keeps an entry for (models seen on disk, even if gone since). */
+size_t ei__repo_entry_count(ei__repo_t *r);
 /** Calls fn for every loaded version (for metrics/stats); the model is held during the call. */
 void ei__repo_foreach(ei__repo_t *r, void (*fn)(ei__model_t *m, void *user), void *user);
 

@@ -557,6 +557,36 @@ typedef struct attempt {
 } attempt_t;
 
 /*
+ * Rewrites a message that reaches clients so it does not reveal where the repository lives:
+ * "<root>/add/1/model.onnx" becomes "add/1/model.onnx" and a bare "<root>" "the repository".
+ */
+static void scrub_root(const char *root, char *msg, size_t size)
+{
+    size_t rl = strlen(root);
+    while (rl > 1 && root[rl - 1] == '/')
+        rl--;
+    if (rl == 0 || size == 0)
+        return;
+    char out[EI_ERROR_MSG_SIZE * 2];
+    size_t o = 0;
+    for (const char *p = msg; *p && o + 1 < sizeof(out);) {
+        if (strncmp(p, root, rl) == 0) {
+            const char *rep = p[rl] == '/' ? "" : "the repository";
+            p += rl + (p[rl] == '/' ? 1 : 0);
+            size_t n = strlen(rep);
+            if (o + n >= sizeof(out))
+                break;
+            memcpy(out + o, rep, n);
+            o += n;
+            continue;
+        }
+        out[o++] = *p++;
+    }
+    out[o] = '\0';
+    ei__strlcpy(msg, out, size);
+}
+
+/*
  * (Re)loads one model from disk. `force`: retry even if nothing changed since the last attempt.
  * New and changed versions load without any lock held; then, under the repository lock, the new
  * set is published. If no wanted version ends up ready, the versions that were serving stay (a
@@ -568,9 +598,17 @@ static ei_code_t load_model(ei__repo_t *r, const char *name, bool force, ei_erro
         return ei__fail(err, EI_EINVAL, "no model name given");
     if (!model_name_ok(name))
         return ei__fail(err, EI_EINVAL, "invalid model name '%s'", name);
+    char repo_dir[4096];
+    if (!fmt_path(repo_dir, sizeof(repo_dir), "%s/%s", r->path, name))
+        return ei__fail(err, EI_ELIMIT, "model '%s': repository path too long", name);
+    /* Entries live as long as the repository: only a name that is (or was) a model, or one given
+     * files by a load request, gets one, so loads of unknown names leave nothing behind. */
+    bool exists = is_dir(repo_dir);
     pthread_mutex_lock(&r->lock);
-    entry_t *e = get_entry(r, name);
+    entry_t *e = exists ? get_entry(r, name) : find_entry(r, name);
     pthread_mutex_unlock(&r->lock);
+    if (e == NULL && !exists)
+        return ei__fail(err, EI_ENOTFOUND, "model '%s' not found in the repository", name);
     if (e == NULL)
         return ei__fail(err, EI_ENOMEM, "out of memory");
 
@@ -602,7 +640,7 @@ static ei_code_t load_model(ei__repo_t *r, const char *name, bool force, ei_erro
         pthread_mutex_unlock(&r->lock);
         if (was_known)
             EI_LOG(EI_LOG_INFO, "server", "model '%s' removed from the repository", name);
-        rc = ei__fail(err, EI_ENOTFOUND, "model '%s' not found in repository %s", name, r->path);
+        rc = ei__fail(err, EI_ENOTFOUND, "model '%s' not found in the repository", name);
         goto out;
     }
     uint64_t dsig = mix_str(dir_files_sig(model_dir, 0), ov_json != NULL ? ov_json : "");
@@ -625,6 +663,7 @@ static ei_code_t load_model(ei__repo_t *r, const char *name, bool force, ei_erro
         if (e->n == 0)
             e->state = ST_UNAVAILABLE;
         ei__strlcpy(e->reason, err != NULL ? err->msg : "invalid config", sizeof(e->reason));
+        scrub_root(r->path, e->reason, sizeof(e->reason));
         for (size_t i = 0; i < e->n; i++) {
             if (e->v[i].model != NULL)
                 snprintf(e->v[i].reason, sizeof(e->v[i].reason),
@@ -683,6 +722,7 @@ static ei_code_t load_model(ei__repo_t *r, const char *name, bool force, ei_erro
             any_ready = true;
         } else {
             ei__strlcpy(att[i].reason, lerr.msg, sizeof(att[i].reason));
+            scrub_root(r->path, att[i].reason, sizeof(att[i].reason));
             EI_LOG(EI_LOG_ERROR, "server", "%s", lerr.msg);
             if (first_rc == EI_OK) {
                 first_rc = att[i].rc;
@@ -755,18 +795,19 @@ static ei_code_t load_model(ei__repo_t *r, const char *name, bool force, ei_erro
     e->n = k;
     e->state = k > 0 ? ST_READY : ST_UNAVAILABLE;
     if (nwant == 0)
-        snprintf(e->reason, sizeof(e->reason), "no version to load in %.400s (policy allows none)",
-                 model_dir);
+        snprintf(e->reason, sizeof(e->reason),
+                 "no version to load for '%.200s' (policy allows none)", name);
     else
         e->reason[0] = '\0';
     e->last_sig = total;
     pthread_mutex_unlock(&r->lock);
     if (nwant == 0 && rc == EI_OK)
-        rc = ei__fail(err, EI_ENOTFOUND, "model '%s': no version directory to load in %s", name,
-                      model_dir);
+        rc = ei__fail(err, EI_ENOTFOUND, "model '%s': no version directory to load", name);
     if (rc == EI_OK)
         rc = first_rc;
 out:
+    if (rc != EI_OK && err != NULL)
+        scrub_root(r->path, err->msg, sizeof(err->msg));
     pthread_mutex_unlock(&e->load_lock);
     /* Outside every lock: a dropped version drains and frees when its last request ends. */
     for (size_t i = 0; i < ndrop; i++)
@@ -1035,6 +1076,14 @@ void ei__repo_destroy(ei__repo_t *r)
     pthread_cond_destroy(&r->stop_cond);
     pthread_mutex_destroy(&r->lock);
     ei__free(r);
+}
+
+size_t ei__repo_entry_count(ei__repo_t *r)
+{
+    pthread_mutex_lock(&r->lock);
+    size_t n = r->n;
+    pthread_mutex_unlock(&r->lock);
+    return n;
 }
 
 bool ei__repo_ready(const ei__repo_t *r)
