@@ -33,7 +33,7 @@ static void usage(void)
         "\n"
         "options:\n"
         "  --model-repository DIR       the model repository (required)\n"
-        "  --http-address ADDR          numeric address to bind (default 127.0.0.1)\n"
+        "  --http-address ADDR          address or host name to bind (default 127.0.0.1)\n"
         "  --http-port N                HTTP port (default 8000; 0 picks a free one)\n"
         "  --metrics-port N             Prometheus /metrics port (default 8002; 0 picks a free\n"
         "                               one; -1 turns metrics off)\n"
@@ -49,7 +49,25 @@ static void usage(void)
         "                               (default 30)\n"
         "  --shutdown-timeout N         seconds to finish accepted requests on SIGTERM (default "
         "30)\n"
-        "  --port-file F                once ready, write \"http=N\\nmetrics=N\\n\" to F\n"
+        "  --request-timeout N          seconds a whole request (headers and body) may take to\n"
+        "                               arrive (default 60; 0 = off)\n"
+        "  --min-transfer-rate N        bytes/s a request body must average once it is 5 s old\n"
+        "                               (default 1024; 0 = off)\n"
+        "  --max-connections-per-ip N   connections from one client address (default 128;\n"
+        "                               0 = no cap)\n"
+        "  --cors-allow-origin ORIGIN   let web pages from ORIGIN call the server (CORS);\n"
+        "                               repeatable; '*' = any (default: CORS off)\n"
+        "  --allowed-host NAME          also accept Host: NAME on POST requests (by default a\n"
+        "                               loopback listener accepts only loopback names)\n"
+        "  --image-workers N            threads that decode /classify images (default: the\n"
+        "                               number of CPUs, at most 8)\n"
+        "  --image-queue N              images that may wait for a worker before /classify\n"
+        "                               answers 503 (default 16)\n"
+        "  --max-image-pixels N         largest image /classify decodes, width x height\n"
+        "                               (default 100000000)\n"
+        "  --port-file F                once the models are loaded (ready), write\n"
+        "                               \"http=N\\nmetrics=N\\n\" to F (the ports answer\n"
+        "                               /v2/health/live while the models load)\n"
         "  --allow-client-shm           let clients register POSIX shared-memory regions for\n"
         "                               tensors (Triton's system_shared_memory; off by default)\n"
         "  --no-ui                      do not serve the web console (GET / and /ui/...)\n"
@@ -143,6 +161,7 @@ static int run_serve(int argc, char **argv)
     const char *port_file = NULL;
     const char **models = NULL;
     size_t n_models = 0;
+    char *cors = NULL, *hosts = NULL; /* comma-joined repeatable flags */
     long long v = 0;
     int rc = EI_EXIT_OK;
     ei_server_t *srv = NULL;
@@ -235,6 +254,39 @@ static int run_serve(int argc, char **argv)
         } else if (strcmp(a, "--shutdown-timeout") == 0) {
             INT_VALUE(0, 86400);
             o.shutdown_timeout_secs = (unsigned)v;
+        } else if (strcmp(a, "--image-workers") == 0) {
+            INT_VALUE(1, 256);
+            o.image_workers = (unsigned)v;
+        } else if (strcmp(a, "--image-queue") == 0) {
+            INT_VALUE(0, 1000000);
+            o.image_queue = (unsigned)v;
+        } else if (strcmp(a, "--max-image-pixels") == 0) {
+            INT_VALUE(1, 1000000000000LL);
+            o.max_image_pixels = (uint64_t)v;
+        } else if (strcmp(a, "--request-timeout") == 0) {
+            INT_VALUE(0, 86400);
+            o.request_timeout_secs = (unsigned)v;
+        } else if (strcmp(a, "--min-transfer-rate") == 0) {
+            INT_VALUE(0, 1LL << 30);
+            o.min_transfer_rate = (unsigned)v;
+        } else if (strcmp(a, "--max-connections-per-ip") == 0) {
+            INT_VALUE(0, 1000000);
+            o.max_connections_per_ip = (unsigned)v;
+        } else if (strcmp(a, "--cors-allow-origin") == 0 || strcmp(a, "--allowed-host") == 0) {
+            NEED_VALUE();
+            char **list = a[2] == 'c' ? &cors : &hosts;
+            size_t len = (*list ? strlen(*list) + 1 : 0) + strlen(val) + 1;
+            char *p = realloc(*list, len);
+            if (!p) {
+                ei_cli_error("out of memory");
+                rc = EI_EXIT_FAILURE;
+                goto out;
+            }
+            if (*list)
+                strcat(strcat(p, ","), val);
+            else
+                strcpy(p, val);
+            *list = p;
         } else if (strcmp(a, "--allow-client-shm") == 0) {
             o.allow_client_shm = true;
         } else if (strcmp(a, "--no-ui") == 0) {
@@ -292,6 +344,8 @@ static int run_serve(int argc, char **argv)
     }
     o.load_models = models;
     o.n_load_models = n_models;
+    o.cors_allow_origins = cors;
+    o.allowed_hosts = hosts;
     json_logs = o.log_format == EI_SERVER_LOG_JSON;
     o.log_fn = server_sink;
     o.use_global_threads = true;
@@ -324,6 +378,11 @@ static int run_serve(int argc, char **argv)
         rc = ei_cli_fail(&err, "starting the server");
         goto out;
     }
+    /* Live (the ports answer) from here; the port file is written once the models are loaded. */
+    if (ei_server_wait_loaded(srv, &err) != EI_OK) {
+        rc = ei_cli_fail(&err, "loading the model repository");
+        goto out;
+    }
     if (port_file &&
         write_port_file(port_file, ei_server_http_port(srv), ei_server_metrics_port(srv)) != 0) {
         rc = EI_EXIT_FAILURE;
@@ -344,6 +403,8 @@ static int run_serve(int argc, char **argv)
 out:
     ei_server_destroy(srv);
     free(models);
+    free(cors);
+    free(hosts);
     return rc;
 }
 

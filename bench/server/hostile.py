@@ -88,13 +88,11 @@ def req(method, path, body=b"", headers=None, close=True):
     return head.encode("latin-1") + (body or b"")
 
 
-def infer_doc(name="add", shape=(2, 3), data=None, dtype="FP32"):
-    n = 1
-    for d in shape:
-        n *= d
+def infer_doc():
+    """A valid request for the `add` model (a [2,3] + b [3])."""
     return json.dumps({"inputs": [
-        {"name": "x", "shape": list(shape), "datatype": dtype, "data": data or [1.0] * n},
-        {"name": "y", "shape": list(shape), "datatype": dtype, "data": data or [1.0] * n}]}).encode()
+        {"name": "a", "shape": [2, 3], "datatype": "FP32", "data": [1, 2, 3, 4, 5, 6]},
+        {"name": "b", "shape": [3], "datatype": "FP32", "data": [1, 1, 1]}]}).encode()
 
 
 def cases(scale):
@@ -105,7 +103,7 @@ def cases(scale):
     good = infer_doc()
     bad_json = [b"", b"{", b"[]", b"null", b"{\"inputs\": 5}", b"{\"inputs\": [{}]}",
                 b"\xff\xfe\x00garbage", good[:len(good) // 2], good + b"trailing", b"{" * 10,
-                b"{\"inputs\": [{\"name\": \"x\", \"shape\": \"2x3\"}]}",
+                b"{\"inputs\": [{\"name\": \"a\", \"shape\": \"2x3\"}]}",
                 b"{\"inputs\": [{\"name\": \"x\", \"shape\": [2, 3], \"datatype\": \"FP32\", "
                 b"\"data\": [\"a\", \"b\"]}]}",
                 b"{\"inputs\": [{\"name\": \"x\", \"shape\": [1e400], \"datatype\": \"FP32\"}]}",
@@ -125,26 +123,26 @@ def cases(scale):
     # Huge and impossible shapes.
     for shape in ([1 << 40, 1 << 40], [-1, 3], [0, 3], [2, 3, 0], [1 << 62], [4294967296, 2],
                   [2] * 64, [100000, 100000]):
-        d = json.dumps({"inputs": [{"name": "x", "shape": shape, "datatype": "FP32", "data": [1]},
-                                   {"name": "y", "shape": shape, "datatype": "FP32",
-                                    "data": [1]}]}).encode()
+        d = json.dumps({"inputs": [{"name": "a", "shape": shape, "datatype": "FP32", "data": [1]},
+                                   {"name": "b", "shape": [3], "datatype": "FP32",
+                                    "data": [1, 1, 1]}]}).encode()
         out.append(("huge-shape", req("POST", add, d)))
-        d = json.dumps({"inputs": [{"name": "x", "shape": shape, "datatype": "FP32",
+        d = json.dumps({"inputs": [{"name": "a", "shape": shape, "datatype": "FP32",
                                     "parameters": {"binary_data_size": 24}}]}).encode()
         out.append(("huge-shape", req("POST", add, d + b"\0" * 24,
                                       {"Inference-Header-Content-Length": str(len(d))})))
     # Binary framing lies.
     hdr = json.dumps({"inputs": [
-        {"name": "x", "shape": [2, 3], "datatype": "FP32", "parameters": {"binary_data_size": 24}},
-        {"name": "y", "shape": [2, 3], "datatype": "FP32",
-         "parameters": {"binary_data_size": 24}}]}).encode()
-    for ihcl, tail in ((str(len(hdr) + 5), b"\0" * 48), ("-1", b"\0" * 48), ("abc", b"\0" * 48),
+        {"name": "a", "shape": [2, 3], "datatype": "FP32", "parameters": {"binary_data_size": 24}},
+        {"name": "b", "shape": [3], "datatype": "FP32",
+         "parameters": {"binary_data_size": 12}}]}).encode()
+    for ihcl, tail in ((str(len(hdr) + 5), b"\0" * 36), ("-1", b"\0" * 36), ("abc", b"\0" * 36),
                        (str(len(hdr)), b"\0" * 10), (str(len(hdr)), b"\0" * 100),
-                       ("99999999999999999999", b""), (str(len(hdr) - 3), b"\0" * 48), ("0", b"")):
+                       ("99999999999999999999", b""), (str(len(hdr) - 3), b"\0" * 36), ("0", b"")):
         out.append(("binary-framing", req("POST", add, hdr + tail,
                                           {"Inference-Header-Content-Length": ihcl})))
     lie = json.dumps({"inputs": [
-        {"name": "x", "shape": [2, 3], "datatype": "FP32",
+        {"name": "a", "shape": [2, 3], "datatype": "FP32",
          "parameters": {"binary_data_size": 1 << 62}}]}).encode()
     out.append(("binary-framing", req("POST", add, lie,
                                       {"Inference-Header-Content-Length": str(len(lie))})))

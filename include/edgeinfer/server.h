@@ -4,8 +4,9 @@
  * implements it, on a Triton-layout model repository, with dynamic batching, hot reload and
  * Prometheus metrics.
  *
- * Life cycle: ei_server_opts_init() -> ei_server_create() (scans the repository and loads the
- * start-up models) -> ei_server_start() (binds the ports and serves on internal threads) ->
+ * Life cycle: ei_server_opts_init() -> ei_server_create() (checks the options) ->
+ * ei_server_start() (binds the ports, serves on internal threads, loads the start-up models in the
+ * background) -> ei_server_wait_loaded() (optional: until ready) ->
  * ei_server_stop() (graceful: stops accepting, answers every accepted request) ->
  * ei_server_destroy(). This header does not cover the wire protocol itself: see docs and
  * `edgeinfer serve --help`.
@@ -121,6 +122,41 @@ typedef struct ei_server_opts {
     const char *model_key_file;
     /** Turn the web console off (GET / and /ui/... answer 404). Default false: it is served. */
     bool no_ui;
+    /**
+     * Whole-request deadline in seconds: from the request line to the last body byte (headers and
+     * body together; an idle timeout alone lets a client that trickles bytes hold a connection
+     * for ever). Past it the connection is closed. Default 60; 0 turns it off.
+     */
+    unsigned request_timeout_secs;
+    /**
+     * Minimum average upload rate of a request (bytes/s, checked once the request is 5 s old);
+     * slower requests are cut. Default 1024; 0 turns it off.
+     */
+    unsigned min_transfer_rate;
+    /** Concurrent connections from one client address; default 128; 0 = no per-address cap. */
+    unsigned max_connections_per_ip;
+    /**
+     * CORS: comma-separated origins (`https://app.example:8443`) that browsers may call the server
+     * from, or "*" for any. NULL (default): no CORS headers, preflights refused, and POSTs that
+     * carry a foreign Origin are refused (403).
+     */
+    const char *cors_allow_origins;
+    /**
+     * Comma-separated extra Host names accepted on state-changing (POST) requests. When the server
+     * listens on a loopback address only loopback names (localhost, 127.x, ::1) are accepted by
+     * default, which defeats DNS rebinding; on other addresses Host is checked only when set.
+     */
+    const char *allowed_hosts;
+    /**
+     * Workers that decode and preprocess /classify images, off the HTTP I/O threads (so health,
+     * metadata and metrics are answered while images decode). Default: the number of CPUs (at
+     * most 8); 0 = the default.
+     */
+    unsigned image_workers;
+    /** Images that may wait for a worker; past that /classify answers 503 at once. Default 16. */
+    unsigned image_queue;
+    /** Largest image /classify decodes (width x height; 400 beyond). Default 100000000. */
+    uint64_t max_image_pixels;
 } ei_server_opts_t;
 
 typedef struct ei_server ei_server_t;
@@ -129,8 +165,9 @@ typedef struct ei_server ei_server_t;
 EI_API void ei_server_opts_init(ei_server_opts_t *opts);
 
 /**
- * Creates a server: checks the options, scans the repository and loads the start-up models (a
- * model that fails to load is reported UNAVAILABLE and the others are served). Binds nothing yet.
+ * Creates a server: checks the options and that the repository directory exists. Binds nothing
+ * and loads nothing yet (ei_server_start() binds, then loads the start-up models; a model that
+ * fails to load is reported UNAVAILABLE and the others are served).
  * On success `*out` is released with ei_server_destroy(); on failure it is NULL and `err` says why.
  * Needs ei_global_init() first.
  */
@@ -138,10 +175,20 @@ EI_API EI_NODISCARD ei_code_t ei_server_create(const ei_server_opts_t *opts, ei_
                                                ei_error_t *err);
 
 /**
- * Binds the HTTP (and metrics) ports and starts serving on internal threads; returns once the
- * server accepts connections. EI_EIO when a port cannot be bound, EI_EINVAL when already started.
+ * Binds the HTTP (and metrics) ports, starts serving on internal threads, and starts loading the
+ * start-up models on a thread of its own; returns once the server accepts connections (live; ready
+ * after ei_server_wait_loaded()). A port that cannot be bound is reported before any model loads:
+ * EI_EIO; EI_EINVAL when already started.
  */
 EI_API EI_NODISCARD ei_code_t ei_server_start(ei_server_t *s, ei_error_t *err);
+
+/**
+ * Waits until the start-up models have loaded (ei_server_start() binds the ports first and loads
+ * them on a thread: /v2/health/live answers at once, /v2/health/ready once this returns). Returns
+ * the repository's error if it could not be read; models that fail to load are UNAVAILABLE and
+ * not an error here.
+ */
+EI_API EI_NODISCARD ei_code_t ei_server_wait_loaded(ei_server_t *s, ei_error_t *err);
 
 /** The bound HTTP port (useful with http_port 0), or -1 when not started. */
 EI_API int ei_server_http_port(const ei_server_t *s);

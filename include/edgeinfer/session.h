@@ -179,11 +179,20 @@ EI_API size_t ei_session_providers(const ei_session_t *s, const char **names, si
  * must be given). `output_names` selects outputs (NULL: all, in model order, and n_outputs must be
  * ei_session_output_count()). On success `outputs[i]` is a new tensor the caller destroys; on
  * failure every `outputs[i]` is NULL. Thread-safe: many threads may run one session at once.
+ * A kernel that rejects the inputs' shapes (the model cannot run them) is EI_EINVAL; running out of
+ * memory EI_ENOMEM; other failures inside ONNX Runtime EI_ERUNTIME.
  */
 EI_API EI_NODISCARD ei_code_t ei_session_run(ei_session_t *s, const char *const *input_names,
                                              ei_tensor_t *const *inputs, size_t n_inputs,
                                              const char *const *output_names, ei_tensor_t **outputs,
                                              size_t n_outputs, ei_error_t *err);
+
+/**
+ * Ends every run in progress on `s` as soon as ONNX Runtime checks (between nodes) and makes every
+ * later run fail at once, with EI_ECANCELED. For shutting down: the session cannot run again.
+ * Thread-safe; NULL is a no-op.
+ */
+EI_API void ei_session_terminate(ei_session_t *s);
 
 /**
  * Checks inputs as ei_session_run() would, without running: names, types, ranks, fixed dims, and

@@ -11,8 +11,10 @@
 
 #include <edgeinfer/model.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 typedef struct {
@@ -37,6 +39,7 @@ struct ei_session {
     bool profiling;
     char *profile_path;
     char *log_id;
+    _Atomic bool terminated; /* ei_session_terminate() was called */
 };
 
 void ei_session_opts_init(ei_session_opts_t *opts)
@@ -909,6 +912,50 @@ ei_code_t ei_session_check_inputs(const ei_session_t *s, const char *const *inpu
     return EI_OK;
 }
 
+/* Case-insensitive substring search. */
+static bool has_word(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay; hay++) {
+        if (strncasecmp(hay, needle, n) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * The code for a failed Run(). The inputs passed ei_session_check_inputs() (names, types, ranks,
+ * fixed dims), so a kernel that rejects their shape (a zero-size image dimension, an audio chunk
+ * shorter than a Pad, a Reshape that does not fit) is the caller's input the model cannot run:
+ * EI_EINVAL. An allocation failure is EI_ENOMEM, a terminated run EI_ECANCELED, the rest
+ * EI_ERUNTIME.
+ */
+static ei_code_t run_failure_code(const ei_session_t *s, ei_code_t rc, ei_error_t *err)
+{
+    const char *m = err != NULL ? err->msg : "";
+    ei_code_t code = EI_ERUNTIME;
+    if (atomic_load(&s->terminated))
+        code = EI_ECANCELED;
+    else if (has_word(m, "Failed to allocate") || has_word(m, "bad_alloc") ||
+             has_word(m, "bad allocation"))
+        code = EI_ENOMEM;
+    else if (has_word(m, "shape") || has_word(m, "exceeds") || has_word(m, "dimension") ||
+             has_word(m, "out of range") || has_word(m, "out of bound"))
+        code = EI_EINVAL;
+    (void)rc;
+    if (err != NULL)
+        err->code = code;
+    return code;
+}
+
+void ei_session_terminate(ei_session_t *s)
+{
+    if (s == NULL || s->run_opts == NULL)
+        return;
+    atomic_store(&s->terminated, true);
+    (void)ei__ort_check(ei__ort->RunOptionsSetTerminate(s->run_opts), NULL);
+}
+
 /* Checks the requested output names (NULL: all, into exactly n_out slots); sets `*names`. */
 static ei_code_t check_outputs(const ei_session_t *s, const char *const *output_names,
                                size_t n_outputs, const char *const **names, ei_error_t *err)
@@ -947,8 +994,7 @@ static ei_code_t run_ort(ei_session_t *s, const char *const *input_names, OrtVal
                                               output_names, n_outputs, out_vals),
                                  err);
     if (rc != EI_OK) {
-        if (rc == EI_EINVAL || rc == EI_EUNSUPPORTED || rc == EI_ENOTFOUND)
-            rc = err != NULL ? (err->code = EI_ERUNTIME) : EI_ERUNTIME;
+        rc = run_failure_code(s, rc, err);
         ei__error_prefix(err, "running the model");
         for (size_t i = 0; i < n_outputs; i++) {
             if (out_vals[i] != NULL)

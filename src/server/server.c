@@ -11,7 +11,12 @@
 #include "rest.h"
 #include "server_internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 void ei_server_opts_init(ei_server_opts_t *o)
 {
@@ -32,12 +37,19 @@ void ei_server_opts_init(ei_server_opts_t *o)
     o->http_threads = 2;
     o->default_max_batch_size = 4;
     o->shutdown_timeout_secs = 30;
+    o->request_timeout_secs = 60;
+    o->min_transfer_rate = 1024;
+    o->max_connections_per_ip = 128;
+    o->image_queue = 16;
+    o->max_image_pixels = EI_IMAGE_DEFAULT_MAX_PIXELS;
 }
 
 static void free_strings(ei_server_t *s)
 {
     ei__free(s->repo_path);
     ei__free(s->address);
+    ei__free(s->cors_origins);
+    ei__free(s->allowed_hosts);
     if (s->load_models) {
         for (size_t i = 0; i < s->o.n_load_models; i++)
             ei__free(s->load_models[i]);
@@ -152,6 +164,8 @@ ei_code_t ei_server_create(const ei_server_opts_t *opts, ei_server_t **out, ei_e
     s->o = *opts;
     /* The server registers the endpoints: the front-end knows none of them. */
     ei__v2_core_init(&s->core, &s->o);
+    pthread_mutex_init(&s->load_mu, NULL);
+    pthread_cond_init(&s->load_cv, NULL);
     ei__http_init(&s->http, &s->core, &s->o, &ei__rest_v2_routes, &ei__metrics_routes);
     s->repo_path = ei__strdup(opts->model_repository);
     s->address = ei__strdup(opts->http_address ? opts->http_address : "127.0.0.1");
@@ -167,6 +181,14 @@ ei_code_t ei_server_create(const ei_server_opts_t *opts, ei_server_t **out, ei_e
             rc = EI_ENOMEM;
         }
     }
+    if (opts->cors_allow_origins != NULL) {
+        s->cors_origins = ei__strdup(opts->cors_allow_origins);
+        rc = s->cors_origins ? rc : EI_ENOMEM;
+    }
+    if (opts->allowed_hosts != NULL) {
+        s->allowed_hosts = ei__strdup(opts->allowed_hosts);
+        rc = s->allowed_hosts ? rc : EI_ENOMEM;
+    }
     if (!s->repo_path || !s->address || rc != EI_OK) {
         rc = ei__fail(err, EI_ENOMEM, "server: out of memory");
         goto out;
@@ -177,32 +199,21 @@ ei_code_t ei_server_create(const ei_server_opts_t *opts, ei_server_t **out, ei_e
     s->o.model_repository = s->repo_path;
     s->o.http_address = s->address;
     s->o.load_models = (const char *const *)s->load_models;
+    s->o.cors_allow_origins = s->cors_origins;
+    s->o.allowed_hosts = s->allowed_hosts;
 
-    ei__repo_opts_t ro;
-    memset(&ro, 0, sizeof ro);
-    ro.path = s->repo_path;
-    switch (opts->model_control_mode) {
-    case EI_SERVER_CONTROL_NONE:
-        ro.mode = EI__CONTROL_NONE;
-        break;
-    case EI_SERVER_CONTROL_POLL:
-        ro.mode = EI__CONTROL_POLL;
-        break;
-    case EI_SERVER_CONTROL_EXPLICIT:
-        ro.mode = EI__CONTROL_EXPLICIT;
-        break;
-    }
-    ro.poll_secs = opts->repository_poll_secs;
-    ro.load_models = s->o.load_models;
-    ro.n_load_models = opts->n_load_models;
-    ro.default_max_batch_size = opts->default_max_batch_size;
-    ro.use_global_threads = opts->use_global_threads;
-    ro.trusted_keys = s->trusted_keys;
-    ro.require_signed = opts->require_signed_models;
-    ro.model_key = s->model_key;
-    rc = ei__repo_create(&ro, &s->core.repo, err); /* its messages name the repository */
-    if (rc != EI_OK)
+    /* The models load after the ports are bound (ei_server_start()); a repository that is not
+     * there is still an error now. */
+    struct stat st;
+    if (stat(s->repo_path, &st) != 0) {
+        rc = ei__fail(err, errno == ENOENT ? EI_ENOENT : EI_EIO, "model repository %s: %s",
+                      s->repo_path, strerror(errno));
         goto out;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        rc = ei__fail(err, EI_ENOENT, "model repository %s: not a directory", s->repo_path);
+        goto out;
+    }
     if (opts->allow_client_shm)
         rc = ei__shm_create(&s->core.shm, err);
 out:
@@ -214,13 +225,87 @@ out:
     return EI_OK;
 }
 
+/* The start-up load, on its own thread once the ports are bound: live at once, ready when done. */
+static void *loader_main(void *arg)
+{
+    ei_server_t *s = arg;
+    const char *hold = getenv("EI_TEST_HOLD_LOAD"); /* tests only: wait for a byte on a FIFO */
+    if (hold && *hold) {
+        int fd = open(hold, O_RDONLY | O_CLOEXEC);
+        char b;
+        if (fd >= 0) {
+            while (read(fd, &b, 1) < 0 && errno == EINTR) {
+            }
+            close(fd);
+        }
+    }
+    ei__repo_opts_t ro;
+    memset(&ro, 0, sizeof ro);
+    ro.path = s->repo_path;
+    switch (s->o.model_control_mode) {
+    case EI_SERVER_CONTROL_NONE:
+        ro.mode = EI__CONTROL_NONE;
+        break;
+    case EI_SERVER_CONTROL_POLL:
+        ro.mode = EI__CONTROL_POLL;
+        break;
+    case EI_SERVER_CONTROL_EXPLICIT:
+        ro.mode = EI__CONTROL_EXPLICIT;
+        break;
+    }
+    ro.poll_secs = s->o.repository_poll_secs;
+    ro.load_models = s->o.load_models;
+    ro.n_load_models = s->o.n_load_models;
+    ro.default_max_batch_size = s->o.default_max_batch_size;
+    ro.use_global_threads = s->o.use_global_threads;
+    ro.trusted_keys = s->trusted_keys;
+    ro.require_signed = s->o.require_signed_models;
+    ro.model_key = s->model_key;
+    ei__repo_t *repo = NULL;
+    ei_error_t e = {0};
+    ei_code_t rc = ei__repo_create(&ro, &repo, &e); /* its messages name the repository */
+    pthread_rwlock_wrlock(&s->core.repo_lock);
+    s->core.repo = repo;
+    pthread_rwlock_unlock(&s->core.repo_lock);
+    pthread_mutex_lock(&s->load_mu);
+    s->load_rc = rc;
+    s->load_err = e;
+    s->loaded = true;
+    atomic_store(&s->core.loading, false);
+    pthread_cond_broadcast(&s->load_cv);
+    pthread_mutex_unlock(&s->load_mu);
+    if (rc != EI_OK)
+        ei__log_event(&s->core, EI_LOG_ERROR, 0, NULL, -1, "loading the model repository: %s",
+                      e.msg);
+    return NULL;
+}
+
+ei_code_t ei_server_wait_loaded(ei_server_t *s, ei_error_t *err)
+{
+    if (!s || !s->loader_started)
+        return ei__fail(err, EI_EINVAL, "ei_server_wait_loaded: the server was not started");
+    pthread_mutex_lock(&s->load_mu);
+    while (!s->loaded)
+        pthread_cond_wait(&s->load_cv, &s->load_mu);
+    ei_code_t rc = s->load_rc;
+    if (rc != EI_OK && err)
+        *err = s->load_err;
+    pthread_mutex_unlock(&s->load_mu);
+    return rc;
+}
+
 ei_code_t ei_server_start(ei_server_t *s, ei_error_t *err)
 {
     if (!s)
         return ei__fail(err, EI_EINVAL, "ei_server_start: no server");
     if (s->started)
         return ei__fail(err, EI_EINVAL, "server already started");
-    ei_code_t rc = ei__http_start(&s->http, err);
+    ei_code_t rc = ei__rest_images_start(&s->http, err);
+    if (rc == EI_OK) {
+        rc = ei__http_start(&s->http, err);
+        if (rc != EI_OK)
+            ei__rest_images_stop(&s->http);
+    }
     if (rc != EI_OK)
         return rc;
     s->started = true;
@@ -229,6 +314,12 @@ ei_code_t ei_server_start(ei_server_t *s, ei_error_t *err)
                   s->http.metrics_port >= 0 ? "on port " : "off ", s->http.metrics_port,
                   s->core.tls && ei__tls_mutual(s->core.tls) ? " (client certificates required)"
                                                              : "");
+    atomic_store(&s->core.loading, true);
+    if (pthread_create(&s->loader, NULL, loader_main, s) != 0) {
+        atomic_store(&s->core.loading, false);
+        return ei__fail(err, EI_ERUNTIME, "cannot start the model loading thread");
+    }
+    s->loader_started = true;
     return EI_OK;
 }
 
@@ -242,11 +333,23 @@ int ei_server_metrics_port(const ei_server_t *s)
     return s && s->started ? s->http.metrics_port : -1;
 }
 
+static void terminate_model(ei__model_t *m, void *user)
+{
+    (void)user;
+    ei_session_terminate(ei__model_session(m));
+}
+
 void ei_server_stop(ei_server_t *s)
 {
     if (!s || s->stopped)
         return;
     s->stopped = true;
+    if (s->loader_started) {
+        /* Loading is not interruptible: a stop during start-up waits for it. */
+        pthread_join(s->loader, NULL);
+        s->loader_started = false;
+        s->loader_joined = true;
+    }
     if (s->started) {
         ei__http_quiesce(&s->http);
         uint64_t n = ei__v2_begin_stop(&s->core);
@@ -254,13 +357,24 @@ void ei_server_stop(ei_server_t *s)
                       "stopping: no new connections; waiting for %llu request(s) in flight",
                       (unsigned long long)n);
         if (!ei__v2_wait_drained(&s->core, s->o.shutdown_timeout_secs)) {
+            /* Every request still waiting is answered 503 now (its connection resumes and
+             * completes); the runs in progress are terminated so the models let go quickly. */
+            unsigned cancelled = ei__http_cancel_pending(&s->http);
             ei__log_event(&s->core, EI_LOG_WARN, 0, NULL, -1,
-                          "requests still in flight after %u s: answering the queued ones 503",
-                          s->o.shutdown_timeout_secs);
-            ei__v2_core_teardown(&s->core);
-            ei__v2_wait_drained(&s->core, 5);
+                          "requests still in flight after %u s: %u answered 503 (cancelled)",
+                          s->o.shutdown_timeout_secs, cancelled);
+            ei__repo_t *repo = ei__v2_repo_hold(&s->core, NULL);
+            if (repo) {
+                ei__repo_foreach(repo, terminate_model, NULL);
+                ei__v2_repo_drop(&s->core);
+            }
+            if (!ei__v2_wait_drained(&s->core, 10))
+                ei__log_event(&s->core, EI_LOG_WARN, 0, NULL, -1,
+                              "requests still arriving after the deadline: their connections are "
+                              "closed");
         }
         ei__http_stop(&s->http);
+        ei__rest_images_stop(&s->http); /* after its queued images were answered */
         ei__log_event(&s->core, EI_LOG_INFO, 0, NULL, -1, "stopped");
     }
     ei__v2_core_teardown(&s->core);
@@ -277,6 +391,8 @@ void ei_server_destroy(ei_server_t *s)
     ei__auth_destroy(s->core.auth);
     ei_keyring_destroy(s->trusted_keys);
     ei_model_key_destroy(s->model_key);
+    pthread_cond_destroy(&s->load_cv);
+    pthread_mutex_destroy(&s->load_mu);
     free_strings(s);
     ei__free(s);
 }

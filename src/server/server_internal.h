@@ -12,12 +12,15 @@
 #include "v2_core.h"
 
 #include <edgeinfer/server.h>
+#include <pthread.h>
 #include <stdbool.h>
 
 struct ei_server {
     ei_server_opts_t o; /* strings below are owned copies */
     char *repo_path;
     char *address;
+    char *cors_origins;  /* owned copy of o.cors_allow_origins */
+    char *allowed_hosts; /* owned copy of o.allowed_hosts */
     char **load_models;
     ei__v2_core_t core;
     ei__http_t http;
@@ -25,6 +28,13 @@ struct ei_server {
     ei_keyring_t *trusted_keys;
     ei_model_key_t *model_key;
     bool started, stopped;
+    /* Start-up loading, on `loader` once the ports are bound. */
+    pthread_t loader;
+    bool loader_started, loader_joined, loaded;
+    pthread_mutex_t load_mu;
+    pthread_cond_t load_cv;
+    ei_code_t load_rc;
+    ei_error_t load_err;
 };
 
 #endif

@@ -119,7 +119,7 @@ def worker(seed, errors, counts):
                 counts["bad"] += 1
             elif k == 7:
                 # Hang up in the middle of a body.
-                raw_client(b"POST /v2/models/add/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 1000"
+                raw_client(b"POST /v2/models/add/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000"
                            b"\r\n\r\n{\"inputs\":", True)
                 counts["bad"] += 1
             else:
@@ -142,7 +142,7 @@ try:
     c.eq("every request answered as expected", errors[:5], [])
     # A stalled client (headers never finished) is disconnected by the connection timeout.
     sk = socket.create_connection(("127.0.0.1", s.port), timeout=30)
-    sk.sendall(b"POST /v2/models/add/infer HTTP/1.1\r\nHost: x\r\n")
+    sk.sendall(b"POST /v2/models/add/infer HTTP/1.1\r\nHost: 127.0.0.1\r\n")
     t0 = time.monotonic()
     try:
         data = sk.recv(1024)

@@ -252,7 +252,7 @@ try:
     # An announced body over --max-body-bytes is refused before it is read (and the connection
     # closed), so send only the headers and read the answer.
     sock = socket.create_connection(("127.0.0.1", s.port), timeout=30)
-    sock.sendall(b"POST /v2/models/add/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000"
+    sock.sendall(b"POST /v2/models/add/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2000000"
                  b"\r\n\r\n" + b"[1," * 1000)
     resp = sock.recv(65536)
     sock.close()
@@ -262,7 +262,7 @@ try:
 
     # Header limit: a 40 KiB header is refused (431) or the connection is cut, never served.
     sock = socket.create_connection(("127.0.0.1", s.port), timeout=30)
-    sock.sendall(b"GET /v2 HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 40000 + b"\r\n\r\n")
+    sock.sendall(b"GET /v2 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 40000 + b"\r\n\r\n")
     resp = b""
     try:
         while True:

@@ -20,12 +20,16 @@
 #include "sbuf.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 unsigned ei__http_status_for(ei_code_t code)
@@ -84,17 +88,20 @@ static enum MHD_Result queue_response(ei__http_req_t *r)
 {
     struct MHD_Response *resp;
     r->queued = true;
+    pthread_mutex_lock(&r->mu);
+    bool cancelled = r->cancelled; /* then its model's worker may still write the fields below */
+    pthread_mutex_unlock(&r->mu);
     resp = MHD_create_response_from_buffer_with_free_callback(r->resp_len, r->resp, ei__free);
     if (!resp)
         return MHD_NO;
     r->resp = NULL; /* the response owns it now */
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype ? r->ctype : "text/plain");
-    if (r->has_infer_header) {
+    if (!cancelled && r->has_infer_header) {
         char v[32];
         snprintf(v, sizeof v, "%zu", r->infer_header_len);
         MHD_add_response_header(resp, "Inference-Header-Content-Length", v);
     }
-    if (r->allow)
+    if (!cancelled && r->allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
     if (r->www_auth[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, r->www_auth);
@@ -103,7 +110,23 @@ static enum MHD_Result queue_response(ei__http_req_t *r)
                                 ei__encoding_name(r->resp_enc));
     if (r->accept_enc != EI__ENC_IDENTITY)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
-    if (r->rejected || r->too_large || r->auth_refused)
+    if (r->cors_origin) {
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin", r->cors_origin);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Origin");
+        if (r->preflight) {
+            MHD_add_response_header(resp, "Access-Control-Allow-Methods", "GET, POST");
+            MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+                                    "Content-Type, Content-Encoding, Accept-Encoding, "
+                                    "Inference-Header-Content-Length, Authorization");
+            MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+        } else {
+            MHD_add_response_header(resp, "Access-Control-Expose-Headers",
+                                    "Inference-Header-Content-Length");
+        }
+    }
+    if (r->status == 503)
+        MHD_add_response_header(resp, "Retry-After", "1");
+    if (r->rejected || r->too_large || r->over_limit || r->auth_refused)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     if (r->ui_page) {
         /* Revalidate (a new binary brings new files); scripts only from here; not framed. */
@@ -142,6 +165,16 @@ void ei__http_respond(ei__http_req_t *r, unsigned status, const char *ctype, cha
         }
     }
     pthread_mutex_lock(&r->mu);
+    if (r->responded && r->cancelled && !r->late_done) {
+        /* The late answer of a request cancelled at the shutdown deadline: drop it. */
+        r->late_done = true;
+        bool free_now = r->conn_done;
+        pthread_mutex_unlock(&r->mu);
+        ei__free(body);
+        if (free_now)
+            req_free(r);
+        return;
+    }
     if (r->responded) {
         /* A handler bug; keep the first response. */
         pthread_mutex_unlock(&r->mu);
@@ -179,6 +212,14 @@ void ei__http_respond(ei__http_req_t *r, unsigned status, const char *ctype, cha
 
 void ei__http_respond_error(ei__http_req_t *r, unsigned status, const char *fmt, ...)
 {
+    pthread_mutex_lock(&r->mu);
+    bool cancelled = r->cancelled;
+    pthread_mutex_unlock(&r->mu);
+    if (cancelled) {
+        /* Answered already; r->error belongs to the access line being written. */
+        ei__http_respond(r, status, "application/json", NULL, 0);
+        return;
+    }
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(r->error, sizeof r->error, fmt, ap);
@@ -198,13 +239,60 @@ void ei__http_respond_code(ei__http_req_t *r, const ei_error_t *e)
     ei__http_respond_error(r, ei__http_status_for(e->code), "%s", e->msg);
 }
 
+static const char cancel_msg[] =
+    "{\"error\":\"server shutting down: the request was cancelled at the shutdown deadline\"}";
+
+/* Under r->mu, r waiting for its answer: answers 503 now; the model's answer comes later. */
+static bool cancel_locked(ei__http_req_t *r)
+{
+    char *body = ei__malloc(sizeof cancel_msg);
+    if (!body)
+        return false;
+    memcpy(body, cancel_msg, sizeof cancel_msg);
+    r->cancelled = true;
+    r->status = 503;
+    r->ctype = "application/json";
+    r->resp_enc = EI__ENC_IDENTITY;
+    r->resp = body;
+    r->resp_len = sizeof cancel_msg - 1;
+    r->responded = true;
+    r->rejected = true; /* Connection: close */
+    ei__strlcpy(r->error, "cancelled at the shutdown deadline", sizeof r->error);
+    return true;
+}
+
+unsigned ei__http_cancel_pending(ei__http_t *h)
+{
+    unsigned n = 0;
+    pthread_mutex_lock(&h->live_mu);
+    atomic_store(&h->cancel_all, true);
+    for (ei__http_req_t *r = h->live; r; r = r->live_next) {
+        pthread_mutex_lock(&r->mu);
+        if (r->suspended && !r->responded && cancel_locked(r)) {
+            r->suspended = false;
+            MHD_resume_connection(r->conn);
+            n++;
+        }
+        pthread_mutex_unlock(&r->mu);
+    }
+    pthread_mutex_unlock(&h->live_mu);
+    return n;
+}
+
 /* The gate: after stop() began, new requests are refused with 503 and "Connection: close". */
 static void gate(ei__http_t *h, ei__http_req_t *r)
 {
-    if (ei__v2_enter(h->core, r->metrics_port))
-        r->gated = true;
-    else
+    if (!ei__v2_enter(h->core, r->metrics_port)) {
         r->rejected = true;
+        return;
+    }
+    r->gated = true;
+    pthread_mutex_lock(&h->live_mu);
+    r->live_next = h->live;
+    if (h->live)
+        h->live->live_prev = r;
+    h->live = r;
+    pthread_mutex_unlock(&h->live_mu);
 }
 
 static bool body_append(ei__http_req_t *r, const char *data, size_t n)
@@ -229,6 +317,11 @@ static bool body_append(ei__http_req_t *r, const char *data, size_t n)
     memcpy(r->body + r->body_len, data, n);
     r->body_len += n;
     r->bytes_in += n;
+    if (r->tcp) {
+        pthread_mutex_lock(&r->http->conns.mu);
+        r->tcp->body_in += n;
+        pthread_mutex_unlock(&r->http->conns.mu);
+    }
     r->body[r->body_len] = '\0';
     return true;
 }
@@ -263,12 +356,125 @@ static bool decode_body(ei__http_req_t *r)
     return true;
 }
 
+/* Whether `item` is in the comma-separated `list` (case-insensitive, spaces around ignored). */
+static bool in_list(const char *list, const char *item, size_t n)
+{
+    for (const char *p = list; p != NULL && *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *e = p;
+        while (*e && *e != ',')
+            e++;
+        const char *t = e;
+        while (t > p && t[-1] == ' ')
+            t--;
+        if ((size_t)(t - p) == n && strncasecmp(p, item, n) == 0)
+            return true;
+        p = e;
+    }
+    return false;
+}
+
+/* The host part of a Host header value (no port, IPv6 without brackets). */
+static size_t host_part(const char *h, const char **start)
+{
+    if (h[0] == '[') {
+        const char *e = strchr(h, ']');
+        *start = h + 1;
+        return e ? (size_t)(e - h - 1) : strlen(h + 1);
+    }
+    *start = h;
+    const char *c = strchr(h, ':');
+    return c ? (size_t)(c - h) : strlen(h);
+}
+
+static bool loopback_name(const char *h, size_t n)
+{
+    char buf[64];
+    if (n == 0 || n >= sizeof buf)
+        return false;
+    memcpy(buf, h, n);
+    buf[n] = '\0';
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, buf, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, buf, &a6) == 1)
+        return IN6_IS_ADDR_LOOPBACK(&a6);
+    return strcasecmp(buf, "localhost") == 0 ||
+           (n > 10 && strcasecmp(buf + n - 10, ".localhost") == 0);
+}
+
+/*
+ * Browser safety, before any handler runs: CORS (off unless origins are allowed), and for
+ * state-changing requests (POST) the Origin and Host checks that stop a web page from driving the
+ * server (cross-site "simple" POSTs, DNS rebinding). False when it has answered.
+ */
+static bool browser_checks(ei__http_req_t *r)
+{
+    const ei_server_opts_t *o = r->http->o;
+    const char *origin = ei__http_header(r, "Origin");
+    bool allowed_origin = origin != NULL && o->cors_allow_origins != NULL &&
+                          (in_list(o->cors_allow_origins, "*", 1) ||
+                           in_list(o->cors_allow_origins, origin, strlen(origin)));
+    if (allowed_origin)
+        r->cors_origin = origin;
+    if (strcmp(r->method, "OPTIONS") == 0 &&
+        ei__http_header(r, "Access-Control-Request-Method") != NULL) {
+        if (!allowed_origin) {
+            ei__http_respond_error(r, 403, "CORS: origin '%.100s' is not allowed",
+                                   origin ? origin : "");
+            return false;
+        }
+        r->preflight = true;
+        ei__http_respond(r, 204, "text/plain", NULL, 0);
+        return false;
+    }
+    if (strcmp(r->method, "POST") != 0)
+        return true;
+    const char *host = ei__http_header(r, MHD_HTTP_HEADER_HOST);
+    if (host != NULL) {
+        const char *hp = NULL;
+        size_t n = host_part(host, &hp);
+        bool ok = in_list(o->allowed_hosts, hp, n) ||
+                  (r->http->loopback_only ? loopback_name(hp, n) : o->allowed_hosts == NULL);
+        if (!ok) {
+            ei__http_respond_error(
+                r, 403, "Host '%.100s' is not allowed for this request (--allowed-host)", host);
+            return false;
+        }
+    }
+    if (origin != NULL && !allowed_origin && strcmp(origin, "null") != 0) {
+        /* Same-origin requests (the page was served from this host) are fine. */
+        const char *sch = strstr(origin, "://");
+        bool same = sch != NULL && host != NULL && strcasecmp(sch + 3, host) == 0;
+        if (!same) {
+            ei__http_respond_error(r, 403,
+                                   "cross-origin request from '%.100s' refused (CORS is off, or "
+                                   "the origin is not in --cors-allow-origin)",
+                                   origin);
+            return false;
+        }
+    } else if (origin != NULL && strcmp(origin, "null") == 0 && !allowed_origin) {
+        ei__http_respond_error(r, 403, "cross-origin request from an opaque origin refused");
+        return false;
+    }
+    return true;
+}
+
 static void dispatch(ei__http_req_t *r)
 {
     if (r->rejected) {
         ei__http_respond_error(r, 503, "server is shutting down");
         return;
     }
+    if (r->over_limit) {
+        ei__http_respond_error(r, 503, "too many connections (limit %u); retry later",
+                               r->http->o->limits.max_connections);
+        return;
+    }
+    if (!r->metrics_port && !browser_checks(r))
+        return;
     if (r->too_large) {
         ei__http_respond_error(r, 413, "request body larger than the limit of %zu bytes",
                                r->http->o->limits.max_body_bytes);
@@ -328,6 +534,37 @@ static bool peer_ok(ei__http_t *h, struct MHD_Connection *conn)
     return ci != NULL && ci->tls_session != NULL && ei__tls_peer_ok(h->core->tls, ci->tls_session);
 }
 
+/* Adds up the request head as sent: request line, "Name: value\r\n" lines. */
+static enum MHD_Result add_header_len(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    (void)kind;
+    *(size_t *)cls += strlen(key) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
+static size_t head_bytes(ei__http_req_t *r)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    if (ci)
+        return ci->header_size;
+    size_t n = strlen(r->method) + strlen(r->url) + 12;
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, add_header_len, &n);
+    return n;
+}
+
+/* The request has been received in full (or refused): the sweeper leaves its connection alone. */
+static void received(ei__http_req_t *r)
+{
+    if (!r->tcp)
+        return;
+    pthread_mutex_lock(&r->http->conns.mu);
+    r->tcp->receiving = false;
+    r->tcp->in_body = false;
+    pthread_mutex_unlock(&r->http->conns.mu);
+}
+
 static enum MHD_Result on_request(ei__http_t *h, bool metrics, struct MHD_Connection *conn,
                                   const char *url, const char *method, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -349,9 +586,41 @@ static enum MHD_Result on_request(ei__http_t *h, bool metrics, struct MHD_Connec
         r->id = ei__v2_next_id(h->core);
         r->metrics_port = metrics;
         *con_cls = r;
+        if (!metrics) {
+            const union MHD_ConnectionInfo *ci =
+                MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+            r->tcp = ci ? ci->socket_context : NULL;
+        }
+        if (r->tcp) {
+            pthread_mutex_lock(&h->conns.mu);
+            r->over_limit = r->tcp->over;
+            r->tcp->in_body = true;
+            r->tcp->body_ns = ei__now_ns();
+            r->tcp->body_in = 0;
+            pthread_mutex_unlock(&h->conns.mu);
+        }
         gate(h, r);
+        size_t head = head_bytes(r);
+        if (!r->over_limit && head > h->o->limits.max_header_bytes) {
+            received(r);
+            r->dispatched = true;
+            ei__http_respond_error(r, 431,
+                                   "request head of %zu bytes is larger than the limit of %zu "
+                                   "bytes",
+                                   head, h->o->limits.max_header_bytes);
+            r->too_large = true; /* Connection: close, the body is not read */
+            return queue_response(r);
+        }
+        if (r->over_limit) {
+            /* Above the connection limit: 503 + Retry-After at once, without reading a body. */
+            received(r);
+            r->dispatched = true;
+            dispatch(r);
+            return queue_response(r);
+        }
         if (!r->rejected && !authorize(r)) {
             /* Answered before the body is read; the connection closes after the reply. */
+            received(r);
             r->dispatched = true;
             r->auth_refused = true;
             return queue_response(r);
@@ -362,6 +631,7 @@ static enum MHD_Result on_request(ei__http_t *h, bool metrics, struct MHD_Connec
         int64_t n = 0;
         if (cl && ei__parse_i64(cl, &n) && n > 0 && (uint64_t)n > h->o->limits.max_body_bytes) {
             r->too_large = true;
+            received(r);
             r->dispatched = true;
             dispatch(r);
             return queue_response(r);
@@ -381,10 +651,13 @@ static enum MHD_Result on_request(ei__http_t *h, bool metrics, struct MHD_Connec
     if (r->queued)
         return MHD_YES;
     if (!r->dispatched) {
+        received(r);
         r->dispatched = true;
         dispatch(r);
         pthread_mutex_lock(&r->mu);
         bool ready = r->responded;
+        if (!ready && atomic_load(&h->cancel_all) && cancel_locked(r))
+            ready = true; /* past the shutdown deadline: never suspend again */
         if (!ready) {
             r->suspended = true;
             MHD_suspend_connection(conn);
@@ -467,15 +740,205 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                           .key = r->key_name};
         ei__log_access(h->core, &a);
     }
-    if (r->gated)
+    if (r->gated) {
+        pthread_mutex_lock(&h->live_mu);
+        if (r->live_prev)
+            r->live_prev->live_next = r->live_next;
+        else
+            h->live = r->live_next;
+        if (r->live_next)
+            r->live_next->live_prev = r->live_prev;
+        pthread_mutex_unlock(&h->live_mu);
+    }
+    bool gated = r->gated;
+    pthread_mutex_lock(&r->mu);
+    r->conn_done = true;
+    bool keep = r->cancelled && !r->late_done; /* its model still answers: that frees it */
+    pthread_mutex_unlock(&r->mu);
+    if (!keep)
+        req_free(r); /* (when kept, r may be gone from here on) */
+    if (gated)
         ei__v2_leave(h->core);
-    req_free(r);
+}
+
+/* Connections ---------------------------------------------------------------------------------- */
+
+/* Extra connections accepted above max_connections only to be answered 503 + Retry-After; beyond
+ * these, new connections are closed at once (never left waiting in the kernel's backlog). */
+#define OVER_LIMIT_SLOTS 64
+
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    ei__http_t *h = cls;
+    (void)addr;
+    (void)addrlen;
+    pthread_mutex_lock(&h->conns.mu);
+    bool ok = h->conns.n < h->o->limits.max_connections + OVER_LIMIT_SLOTS;
+    pthread_mutex_unlock(&h->conns.mu);
+    if (!ok)
+        atomic_fetch_add_explicit(&h->conns.refused, 1, memory_order_relaxed);
+    return ok ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    ei__http_t *h = cls;
+    ei__conns_t *cs = &h->conns;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        ei__conn_t *c = ei__calloc(1, sizeof *c);
+        *socket_context = c;
+        if (!c)
+            return;
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        c->fd = ci ? ci->connect_fd : -1;
+        c->since_ns = ei__now_ns();
+        if (h->core->tls) {
+            /* Each connection gets the TLS credentials in force (../v2/tls.c), so a reload needs
+             * no restart. */
+            const union MHD_ConnectionInfo *ti =
+                MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+            c->tls = ti && ti->tls_session ? ei__tls_attach(h->core->tls, ti->tls_session) : NULL;
+            if (!c->tls)
+                EI_LOG(EI_LOG_ERROR, "server", "TLS: could not set up a connection's credentials");
+        }
+        pthread_mutex_lock(&cs->mu);
+        c->next = cs->head;
+        if (cs->head)
+            cs->head->prev = c;
+        cs->head = c;
+        cs->n++;
+        c->over = cs->n > h->o->limits.max_connections;
+        pthread_mutex_unlock(&cs->mu);
+        if (c->over)
+            atomic_fetch_add_explicit(&cs->over_limit, 1, memory_order_relaxed);
+        return;
+    }
+    /* Closed: MHD closes the socket only after this returns, so the sweeper (which holds the lock
+     * while it shuts sockets down) never touches a descriptor that could have been reused. */
+    ei__conn_t *c = *socket_context;
+    *socket_context = NULL;
+    if (!c)
+        return;
+    pthread_mutex_lock(&cs->mu);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        cs->head = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    cs->n--;
+    pthread_mutex_unlock(&cs->mu);
+    if (c->tls)
+        ei__tls_detach(h->core->tls, c->tls);
+    ei__free(c);
+}
+
+/* MHD calls this when a request line has arrived: the whole-request deadline starts. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    ei__http_t *h = cls;
+    (void)uri;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    ei__conn_t *c = ci ? ci->socket_context : NULL;
+    if (c) {
+        pthread_mutex_lock(&h->conns.mu);
+        c->receiving = true;
+        c->in_body = false;
+        c->since_ns = ei__now_ns();
+        c->body_in = 0;
+        pthread_mutex_unlock(&h->conns.mu);
+    }
+    return NULL; /* the request is allocated by on_request() */
+}
+
+/* How long a request's body may arrive before the minimum rate applies. */
+#define RATE_GRACE_NS (5ull * 1000000000ull)
+
+/*
+ * Once a second: shuts down the sockets of requests past the whole-request deadline or below the
+ * minimum upload rate, and of connections above the limit that sent nothing. MHD then sees the
+ * connection end and cleans it up on its own thread (the sweeper never closes a descriptor).
+ */
+static void *sweeper_main(void *arg)
+{
+    ei__http_t *h = arg;
+    ei__conns_t *cs = &h->conns;
+    uint64_t deadline = (uint64_t)h->o->request_timeout_secs * 1000000000ull;
+    uint64_t rate = h->o->min_transfer_rate;
+    pthread_mutex_lock(&cs->mu);
+    while (!cs->stop) {
+        uint64_t now = ei__now_ns();
+        for (ei__conn_t *c = cs->head; c; c = c->next) {
+            if (c->cut || c->fd < 0)
+                continue;
+            bool late = c->receiving && deadline && now - c->since_ns > deadline;
+            bool slow = c->in_body && rate && now - c->body_ns > RATE_GRACE_NS &&
+                        c->body_in < rate * ((now - c->body_ns) / 1000000000ull);
+            bool idle_over = c->over && !c->receiving && now - c->since_ns > 1000000000ull;
+            if (late || slow || idle_over) {
+                shutdown(c->fd, SHUT_RDWR);
+                c->cut = true;
+                atomic_fetch_add_explicit(late ? &cs->cut_deadline : &cs->cut_rate, 1,
+                                          memory_order_relaxed);
+            }
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        pthread_cond_timedwait(&cs->cv, &cs->mu, &until);
+    }
+    pthread_mutex_unlock(&cs->mu);
+    return NULL;
+}
+
+/* Resolves a numeric address or a host name ("localhost", "::", "myhost.lan") to bind to. */
+static bool resolve(const char *addr, int port, struct sockaddr_storage *ss, ei_error_t *err)
+{
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char ps[16];
+    snprintf(ps, sizeof ps, "%d", port);
+    int g = getaddrinfo(addr, ps, &hints, &res);
+    if (g != 0 || res == NULL) {
+        ei__fail(err, EI_EINVAL, "http address '%s': %s", addr,
+                 g != 0 ? gai_strerror(g) : "no address");
+        return false;
+    }
+    /* The first IPv4 answer if there is one ("localhost" is 127.0.0.1 before ::1), else the first.
+     */
+    const struct addrinfo *pick = res;
+    for (const struct addrinfo *a = res; a; a = a->ai_next) {
+        if (a->ai_family == AF_INET) {
+            pick = a;
+            break;
+        }
+    }
+    memset(ss, 0, sizeof *ss);
+    memcpy(ss, pick->ai_addr, pick->ai_addrlen);
+    freeaddrinfo(res);
+    return ss->ss_family == AF_INET || ss->ss_family == AF_INET6;
+}
+
+static bool is_loopback(const struct sockaddr_storage *ss)
+{
+    if (ss->ss_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)(const void *)ss)->sin_addr.s_addr) >> 24) ==
+               127;
+    return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr);
 }
 
 /* TLS connections: attach the credentials in force when the connection starts (before the
  * handshake), and let go of them when it closes. */
-static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-                          enum MHD_ConnectionNotificationCode code)
+/* TLS credentials of a connection on the metrics port (the HTTP port's on_connection() does the
+ * same for its connections). */
+static void on_connection_tls(void *cls, struct MHD_Connection *conn, void **socket_context,
+                              enum MHD_ConnectionNotificationCode code)
 {
     ei__http_t *h = cls;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
@@ -495,37 +958,42 @@ static struct MHD_Daemon *start_daemon(ei__http_t *h, const char *addr, int port
                                        bool metrics, int *bound, ei_error_t *err)
 {
     struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof ss);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ITC | MHD_USE_TURBO;
-    struct sockaddr_in *in4 = (struct sockaddr_in *)(void *)&ss;
-    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)&ss;
-    if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
-        in4->sin_family = AF_INET;
-        in4->sin_port = htons((uint16_t)port);
-    } else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons((uint16_t)port);
-        flags |= MHD_USE_IPv6;
-    } else {
-        ei__fail(err, EI_EINVAL, "http address '%s': expected a numeric IPv4 or IPv6 address",
-                 addr);
+    if (!resolve(addr, port, &ss, err))
         return NULL;
-    }
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    if (!metrics)
+        h->loopback_only = is_loopback(&ss);
     const ei_server_limits_t *L = &h->o->limits;
-    /* MHD's per-connection memory pool holds the request line and headers (and the read buffer),
-     * so it is what limits header size; it answers 431 itself beyond that. */
-    size_t pool = L->max_header_bytes + 4096;
+    /* MHD's per-connection memory pool holds the request line, the headers, the parsed query
+     * arguments (about 48 bytes each on top of the text) and the read buffer. Sized to the header
+     * limit alone it ran out on ~300 query arguments and dropped the connection without an answer
+     * (libmicrohttpd 0.9.75), so it gets room to spare and the documented limit is checked in
+     * on_request() (head_bytes()): 431 with a message, whatever MHD's bookkeeping costs. */
+    size_t pool = 2 * L->max_header_bytes + 32768;
+    /* MHD's own limit is never the one reached (past it MHD stops accepting and clients wait in
+     * the backlog): on_accept() enforces ours, and MHD splits its limit over the pool threads. */
+    unsigned mhd_limit = (L->max_connections + OVER_LIMIT_SLOTS) * (threads > 1 ? threads : 1);
     struct MHD_OptionItem opts[16];
     size_t n = 0;
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h};
-    opts[n++] =
-        (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)L->max_connections, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
+                                        (intptr_t)(metrics ? L->max_connections : mhd_limit), NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
                                         (intptr_t)L->connection_timeout_secs, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)pool, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 511, NULL};
+    if (!metrics) {
+        opts[n++] =
+            (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, h};
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, h};
+        if (h->o->max_connections_per_ip > 0)
+            opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                                (intptr_t)h->o->max_connections_per_ip, NULL};
+    }
     if (threads > 1)
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL};
     ei__tls_t *tls = h->core->tls;
@@ -541,13 +1009,14 @@ static struct MHD_Daemon *start_daemon(ei__http_t *h, const char *addr, int port
                                             (void *)ei__tls_initial_cert_pem(tls)};
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
                                             (void *)ei__tls_initial_key_pem(tls)};
-        opts[n++] =
-            (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, h};
+        if (metrics) /* the HTTP port's on_connection() attaches the credentials itself */
+            opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
+                                                (intptr_t)on_connection_tls, h};
     }
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     struct MHD_Daemon *d =
-        MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, metrics ? on_metrics : on_http, h,
-                         MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+        MHD_start_daemon(flags, (uint16_t)port, metrics ? NULL : on_accept, metrics ? NULL : h,
+                         metrics ? on_metrics : on_http, h, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!d) {
         ei__fail(err, EI_EIO,
                  "cannot listen on %s port %d (in use, or not an address of this host?)", addr,
@@ -571,6 +1040,9 @@ void ei__http_init(ei__http_t *h, ei__v2_core_t *core, const ei_server_opts_t *o
     h->metrics_port = -1;
     h->quiesced_fd = -1;
     pthread_mutex_init(&h->pipes.mu, NULL);
+    pthread_mutex_init(&h->conns.mu, NULL);
+    pthread_cond_init(&h->conns.cv, NULL);
+    pthread_mutex_init(&h->live_mu, NULL);
 }
 
 void ei__http_dispose(ei__http_t *h)
@@ -580,6 +1052,9 @@ void ei__http_dispose(ei__http_t *h)
         h->pipes.slot[i].pipe = NULL;
     }
     pthread_mutex_destroy(&h->pipes.mu);
+    pthread_cond_destroy(&h->conns.cv);
+    pthread_mutex_destroy(&h->conns.mu);
+    pthread_mutex_destroy(&h->live_mu);
 }
 
 ei_code_t ei__http_start(ei__http_t *h, ei_error_t *err)
@@ -603,6 +1078,12 @@ ei_code_t ei__http_start(ei__http_t *h, ei_error_t *err)
     } else {
         h->metrics_port = -1;
     }
+    if (h->o->request_timeout_secs > 0 || h->o->min_transfer_rate > 0) {
+        h->conns.running = pthread_create(&h->conns.sweeper, NULL, sweeper_main, h) == 0;
+        if (!h->conns.running)
+            ei__log_event(h->core, EI_LOG_WARN, 0, NULL, -1,
+                          "cannot start the slow-client sweeper: no request deadline");
+    }
     return EI_OK;
 }
 
@@ -623,6 +1104,14 @@ void ei__http_quiesce(ei__http_t *h)
 
 void ei__http_stop(ei__http_t *h)
 {
+    if (h->conns.running) {
+        pthread_mutex_lock(&h->conns.mu);
+        h->conns.stop = true;
+        pthread_cond_broadcast(&h->conns.cv);
+        pthread_mutex_unlock(&h->conns.mu);
+        pthread_join(h->conns.sweeper, NULL);
+        h->conns.running = false;
+    }
     if (h->metrics)
         MHD_stop_daemon(h->metrics);
     h->metrics = NULL;

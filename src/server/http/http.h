@@ -79,6 +79,31 @@ typedef struct ei__pipe_cache {
     } slot[EI__PIPE_SLOTS];
 } ei__pipe_cache_t;
 
+/** One TCP connection on the HTTP port (MHD's socket context), for the slow-client sweeper. */
+typedef struct ei__conn {
+    struct ei__conn *prev, *next;
+    int fd;
+    uint64_t since_ns; /* when the current request's line arrived (or the connection opened) */
+    uint64_t body_ns;  /* when its headers were complete */
+    uint64_t body_in;  /* body bytes of the current request so far */
+    bool receiving;    /* between the request line and the last body byte */
+    bool in_body;      /* headers complete, body still arriving */
+    bool over;         /* accepted above max_connections: answered 503 */
+    bool cut;          /* shut down by the sweeper */
+    void *tls;         /* its TLS credentials (ei__tls_attach()), with TLS on */
+} ei__conn_t;
+
+/** Connections on the HTTP port and the thread that cuts slow ones. */
+typedef struct ei__conns {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    ei__conn_t *head;
+    unsigned n;
+    bool stop, running;
+    pthread_t sweeper;
+    _Atomic uint64_t refused, cut_deadline, cut_rate, over_limit;
+} ei__conns_t;
+
 typedef struct ei__http {
     ei__v2_core_t *core;
     const ei_server_opts_t *o;
@@ -89,6 +114,13 @@ typedef struct ei__http {
     int quiesced_fd; /**< the listening socket after quiesce (shut down), closed at stop */
     ei__http_stats_t stats;
     ei__pipe_cache_t pipes;
+    ei__conns_t conns;
+    struct ei__img_pool *images; /**< /classify decode workers (rest_classify.c) */
+    bool loopback_only;          /**< the HTTP port listens on a loopback address */
+    /* Requests past the gate, for the shutdown deadline (ei__http_cancel_pending()). */
+    pthread_mutex_t live_mu;
+    ei__http_req_t *live;
+    _Atomic bool cancel_all; /**< shutdown deadline passed: answer what is left 503 */
 } ei__http_t;
 
 /** One HTTP request from the first header line to the response leaving. */
@@ -106,6 +138,14 @@ struct ei__http_req {
     int resp_enc;      /* EI__ENC_*: the coding of resp */
     bool metrics_port; /* arrived on the metrics daemon */
     bool too_large, rejected, gated, dispatched, queued, auth_refused;
+    bool over_limit;         /* its connection is above max_connections: 503 + Retry-After */
+    const char *cors_origin; /* the request's Origin when CORS allows it (MHD's string) */
+    bool preflight;          /* an allowed CORS preflight */
+    ei__conn_t *tcp;         /* its connection's record (HTTP port only) */
+    /* Shutdown: a request still waiting at the deadline is answered 503 (cancelled); the late
+     * answer of its model then only frees it, if the connection has completed (conn_done). */
+    bool cancelled, late_done, conn_done;
+    ei__http_req_t *live_prev, *live_next; /* the front-end's list of gated requests */
     /* The response, set by ei__http_respond(). */
     pthread_mutex_t mu;
     bool suspended, responded;
@@ -137,6 +177,11 @@ ei_code_t ei__http_start(ei__http_t *h, ei_error_t *err);
 void ei__http_quiesce(ei__http_t *h);
 /** Closes everything; every suspended request must have been answered. */
 void ei__http_stop(ei__http_t *h);
+/**
+ * Shutdown deadline: answers 503 every request still waiting for its answer (its model's late
+ * answer is then dropped) and every one that would start waiting from now on. Returns how many.
+ */
+unsigned ei__http_cancel_pending(ei__http_t *h);
 
 /* For handlers ------------------------------------------------------------------------------- */
 

@@ -41,5 +41,9 @@ void ei__rest_note_model(ei__http_req_t *r, const char *name, int64_t version);
 void ei__rest_infer(ei__http_req_t *r, const char *const *arg, size_t n_arg);
 /** POST /v2/models/{m}[/versions/{v}]/classify (rest_classify.c). */
 void ei__rest_classify(ei__http_req_t *r, const char *const *arg, size_t n_arg);
+/** Starts the /classify decode workers (h->o->image_workers, queue h->o->image_queue). */
+ei_code_t ei__rest_images_start(ei__http_t *h, ei_error_t *err);
+/** Stops them after they finished every queued image (after ei__http_stop()). */
+void ei__rest_images_stop(ei__http_t *h);
 
 #endif

@@ -2,9 +2,16 @@
 /*
  * POST /v2/models/{m}[/versions/{v}]/classify: the original use case. The body is an encoded
  * image (JPEG, PNG or WebP; the decoder sniffs the bytes, so Content-Type only has to be an image
- * type or application/octet-stream); it is decoded and preprocessed on the HTTP thread with the
- * image pipeline, submitted to the model's scheduler like any inference (so classify requests are
- * batched together), and answered with the top-k classes as JSON.
+ * type or application/octet-stream). The HTTP thread only checks the request and queues it for a
+ * bounded pool of image workers (503 at once when the pool and its queue are full), so health,
+ * metadata and metrics stay answered while images decode; a worker decodes and preprocesses it with
+ * the image pipeline and submits it to the model's scheduler like any inference (so classify
+ * requests are batched together, and decoding overlaps inference); the answer is the top-k classes
+ * as JSON.
+ *
+ * Test hook (tests only, documented in docs/server.md): with EI_TEST_HOLD_DECODE=<fifo> in the
+ * environment when the server starts, each worker opens that FIFO and reads one byte before it
+ * decodes, so a test can hold a decode for as long as it needs and release it, without sleeps.
  *
  * Preprocessing comes from the model config's parameters: `image_preset` (an ei_image_opts_preset()
  * name, default "imagenet"), `image_top_k` (default 5; `?top_k=N` overrides it per request) and
@@ -16,9 +23,13 @@
 
 #include <edgeinfer/classify.h>
 #include <edgeinfer/image.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct cls_ctx {
     ei__infer_req_t req;
@@ -29,7 +40,21 @@ typedef struct cls_ctx {
     const char *out_name;
     size_t top_k;
     int32_t src_w, src_h;
+    ei_image_opts_t opts; /* preprocessing, from the config */
+    struct cls_ctx *next; /* in the image pool's queue */
 } cls_ctx_t;
+
+/* The /classify image workers. */
+typedef struct ei__img_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    cls_ctx_t *head, *tail;
+    unsigned queued, busy, workers, cap, started;
+    bool stop;
+    pthread_t *tids;
+    ei__http_t *http;
+    char *hold_fifo; /* EI_TEST_HOLD_DECODE (tests only) */
+} ei__img_pool_t;
 
 static void cls_free(cls_ctx_t *c)
 {
@@ -202,11 +227,12 @@ static ei_code_t image_opts(const ei__model_config_t *cfg, const ei__config_io_t
     return EI_OK;
 }
 
+static bool pool_push(ei__img_pool_t *p, cls_ctx_t *c);
+
+/* On the HTTP thread: checks the request against the model and queues it for an image worker. */
 static void classify(ei__http_req_t *r, ei__repo_t *repo, const char *name, int64_t version)
 {
     ei_error_t e = {0};
-    ei_image_pipeline_t *pipe = NULL;
-    ei_image_t *img = NULL;
     const ei__model_config_t *cfg = NULL;
     const ei__config_io_t *in = NULL;
     ei_image_opts_t o;
@@ -271,26 +297,53 @@ static void classify(ei__http_req_t *r, ei__repo_t *repo, const char *name, int6
         ei__http_respond_error(r, 400, "%s", e.msg);
         goto fail;
     }
-    if (pipe_get(r->http, &o, &pipe, &e) != EI_OK) {
-        ei__http_respond_error(r, 500, "model '%s': image preprocessing: %s", name, e.msg);
+    c->opts = o;
+    if (!pool_push(r->http->images, c)) {
+        ei__http_respond_error(r, 503,
+                               "classify: all %u image workers are busy and %u images are waiting; "
+                               "retry later",
+                               r->http->images ? r->http->images->workers : 0,
+                               r->http->images ? r->http->images->cap : 0);
+        goto fail;
+    }
+    return; /* a worker answers */
+fail:
+    if (c->model)
+        ei__v2_count_failure(c->model, r->start_ns);
+    cls_free(c);
+}
+
+/* On an image worker: decode, preprocess, submit (or answer the error). */
+static void decode_and_submit(cls_ctx_t *c)
+{
+    ei__http_req_t *r = c->http;
+    ei_error_t e = {0};
+    ei_image_pipeline_t *pipe = NULL;
+    ei_image_t *img = NULL;
+    const ei_image_opts_t *o = &c->opts;
+    if (pipe_get(r->http, o, &pipe, &e) != EI_OK) {
+        ei__http_respond_error(r, 500, "model '%s': image preprocessing: %s", r->model, e.msg);
         goto fail;
     }
     ei_image_decode_opts_t dopts;
     ei_image_decode_opts_init(&dopts);
+    if (r->http->o->max_image_pixels > 0)
+        dopts.max_pixels = r->http->o->max_image_pixels;
     if (ei_image_decode(r->body, r->body_len, &dopts, &img, &e) != EI_OK) {
-        ei__http_respond_error(r, 400, "classify: cannot decode the image: %s", e.msg);
+        ei__http_respond_error(r, e.code == EI_ELIMIT ? 413 : 400,
+                               "classify: cannot decode the image: %s", e.msg);
         goto fail;
     }
     c->src_w = ei_image_width(img);
     c->src_h = ei_image_height(img);
-    int64_t shape[4] = {1, 3, o.height, o.width};
-    if (o.layout == EI_LAYOUT_NHWC) {
-        shape[1] = o.height;
-        shape[2] = o.width;
+    int64_t shape[4] = {1, 3, o->height, o->width};
+    if (o->layout == EI_LAYOUT_NHWC) {
+        shape[1] = o->height;
+        shape[2] = o->width;
         shape[3] = 3;
     }
     /* Without a batch dim in the config the model's own first dim is used as is (1). */
-    if (ei_tensor_create(o.dtype, shape, 4, &c->input, &e) != EI_OK ||
+    if (ei_tensor_create(o->dtype, shape, 4, &c->input, &e) != EI_OK ||
         ei_image_pipeline_run_tensor(pipe, img, c->input, 0, NULL, &e) != EI_OK) {
         ei__http_respond_error(r, ei__http_status_for(e.code), "classify: preprocessing: %s",
                                e.msg);
@@ -308,17 +361,145 @@ static void classify(ei__http_req_t *r, ei__repo_t *repo, const char *name, int6
     c->req.received_ns = r->start_ns;
     c->req.done = cls_done;
     c->req.user = c;
-    if (ei__model_submit(c->model, &c->req, &e) != EI_OK) {
+    ei__model_t *m = c->model;
+    uint64_t start_ns = r->start_ns;
+    if (ei__model_submit(m, &c->req, &e) != EI_OK) {
+        ei__v2_count_failure(m, start_ns);
         ei__http_respond_error(r, ei__http_status_for(e.code), "%s", e.msg);
-        goto fail;
+        cls_free(c);
     }
-    return;
+    return; /* accepted: cls_done() answers (and may already have: neither c nor r is ours) */
 fail:
-    if (c->model)
-        ei__v2_count_failure(c->model, r->start_ns);
+    ei__v2_count_failure(c->model, r->start_ns);
     ei_image_destroy(img);
     pipe_put(r->http, pipe);
     cls_free(c);
+}
+
+/* The image pool ------------------------------------------------------------------------------ */
+
+/* Blocks until the test releases this decode (EI_TEST_HOLD_DECODE, tests only). */
+static void test_hold(const char *fifo)
+{
+    int fd = open(fifo, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    char b;
+    while (read(fd, &b, 1) < 0 && errno == EINTR) {
+    }
+    close(fd);
+}
+
+static void *pool_main(void *arg)
+{
+    ei__img_pool_t *p = arg;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->head && !p->stop)
+            pthread_cond_wait(&p->cv, &p->mu);
+        cls_ctx_t *c = p->head;
+        if (!c)
+            break; /* stopping and nothing left */
+        p->head = c->next;
+        if (!p->head)
+            p->tail = NULL;
+        p->queued--;
+        p->busy++;
+        bool stop = p->stop;
+        pthread_mutex_unlock(&p->mu);
+        if (stop) {
+            ei__http_req_t *r = c->http;
+            ei__v2_count_failure(c->model, r->start_ns);
+            cls_free(c);
+            ei__http_respond_error(r, 503, "server is shutting down");
+        } else {
+            if (p->hold_fifo)
+                test_hold(p->hold_fifo);
+            decode_and_submit(c);
+        }
+        pthread_mutex_lock(&p->mu);
+        p->busy--;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* Queues an image; false when every worker is busy and the queue is full (or no pool). */
+static bool pool_push(ei__img_pool_t *p, cls_ctx_t *c)
+{
+    if (!p)
+        return false;
+    pthread_mutex_lock(&p->mu);
+    bool ok = !p->stop && p->queued + p->busy < p->workers + p->cap;
+    if (ok) {
+        c->next = NULL;
+        if (p->tail)
+            p->tail->next = c;
+        else
+            p->head = c;
+        p->tail = c;
+        p->queued++;
+        pthread_cond_signal(&p->cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return ok;
+}
+
+ei_code_t ei__rest_images_start(ei__http_t *h, ei_error_t *err)
+{
+    ei__img_pool_t *p = ei__calloc(1, sizeof *p);
+    if (!p)
+        return ei__fail(err, EI_ENOMEM, "out of memory");
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned n = h->o->image_workers;
+    if (n == 0)
+        n = cpus < 1 ? 1 : cpus > 8 ? 8 : (unsigned)cpus;
+    p->workers = n;
+    p->cap = h->o->image_queue;
+    p->http = h;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    const char *hold = getenv("EI_TEST_HOLD_DECODE");
+    if (hold && *hold) {
+        p->hold_fifo = ei__strdup(hold);
+        ei__log_event(h->core, EI_LOG_WARN, 0, NULL, -1,
+                      "EI_TEST_HOLD_DECODE is set: every /classify decode waits on %s (a test "
+                      "hook; never set it in production)",
+                      hold);
+    }
+    p->tids = ei__calloc(n, sizeof *p->tids);
+    h->images = p;
+    if (!p->tids) {
+        ei__rest_images_stop(h);
+        return ei__fail(err, EI_ENOMEM, "out of memory");
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (pthread_create(&p->tids[i], NULL, pool_main, p) != 0) {
+            ei__rest_images_stop(h);
+            return ei__fail(err, EI_ERUNTIME, "cannot start image worker %u", i);
+        }
+        p->started++;
+    }
+    return EI_OK;
+}
+
+void ei__rest_images_stop(ei__http_t *h)
+{
+    ei__img_pool_t *p = h->images;
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    for (unsigned i = 0; i < p->started; i++)
+        pthread_join(p->tids[i], NULL);
+    ei__free(p->tids);
+    ei__free(p->hold_fifo);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    ei__free(p);
+    h->images = NULL;
 }
 
 void ei__rest_classify(ei__http_req_t *r, const char *const *arg, size_t n_arg)

@@ -1295,11 +1295,17 @@ ei_code_t ei__repo_load_with(ei__repo_t *r, const char *name, const char *config
         rc = ei__fail(err, EI_ENOMEM, "out of memory");
     entry_t *e = NULL;
     if (rc == EI_OK) {
+        /* Only a model on disk or one given files gets an entry: unknown names leave nothing. */
+        char repo_dir[4096];
+        bool known = dir != NULL || (fmt_path(repo_dir, sizeof(repo_dir), "%s/%s", r->path, name) &&
+                                     is_dir(repo_dir));
         pthread_mutex_lock(&r->lock);
-        e = get_entry(r, name);
+        e = known ? get_entry(r, name) : find_entry(r, name);
         pthread_mutex_unlock(&r->lock);
         if (e == NULL)
-            rc = ei__fail(err, EI_ENOMEM, "out of memory");
+            rc = known
+                     ? ei__fail(err, EI_ENOMEM, "out of memory")
+                     : ei__fail(err, EI_ENOTFOUND, "model '%s' not found in the repository", name);
     }
     if (rc != EI_OK) {
         drop_override_dir(dir);

@@ -56,7 +56,28 @@ static void emit(const ei__v2_core_t *c, ei_server_log_stream_t stream, ei_log_l
     ei__sbuf_free(b);
 }
 
-/* Appends key=value (text: value quoted when it has spaces) or "key":"value" (JSON). */
+/* A byte a text line must not carry raw: controls (CR/LF would forge a line), DEL, non-ASCII. */
+static bool unsafe_byte(unsigned char c)
+{
+    return c < 0x20 || c >= 0x7f;
+}
+
+/* Appends request-controlled text to a text line with unsafe bytes written as \xNN. */
+static void add_text(ei__sbuf_t *b, const char *v)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+        if (unsafe_byte(*p)) {
+            char e[4] = {'\\', 'x', hex[*p >> 4], hex[*p & 15]};
+            ei__sbuf_add(b, e, 4);
+        } else {
+            ei__sbuf_addc(b, (char)*p);
+        }
+    }
+}
+
+/* Appends key=value (text: value quoted when it has spaces, unsafe bytes escaped) or
+ * "key":"value" (JSON). */
 static void kv_str(ei__sbuf_t *b, bool json, const char *k, const char *v)
 {
     if (json) {
@@ -65,10 +86,20 @@ static void kv_str(ei__sbuf_t *b, bool json, const char *k, const char *v)
         return;
     }
     ei__sbuf_printf(b, " %s=", k);
-    if (*v && !strpbrk(v, " \t\"=")) {
+    bool plain = *v != '\0' && strpbrk(v, " \t\"=\\") == NULL;
+    for (const unsigned char *p = (const unsigned char *)v; plain && *p; p++)
+        plain = !unsafe_byte(*p);
+    if (plain) {
         ei__sbuf_adds(b, v);
     } else {
-        ei__sbuf_json_str(b, v, strlen(v));
+        ei__sbuf_addc(b, '"');
+        for (const char *p = v; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                ei__sbuf_addc(b, '\\');
+            char one[2] = {*p, '\0'};
+            add_text(b, one);
+        }
+        ei__sbuf_addc(b, '"');
     }
 }
 
@@ -87,7 +118,8 @@ static void head(ei__sbuf_t *b, bool json, ei_log_level_t level, const char *str
                         ei_log_level_name(level), stream);
         ei__sbuf_json_str(b, msg, strlen(msg));
     } else {
-        ei__sbuf_printf(b, "%s %s %s %s", ts, level_upper(level), stream, msg);
+        ei__sbuf_printf(b, "%s %s %s ", ts, level_upper(level), stream);
+        add_text(b, msg);
     }
 }
 

@@ -107,7 +107,9 @@ ei__repo_t *ei__v2_repo_hold(ei__v2_core_t *c, ei_error_t *err)
     pthread_rwlock_rdlock(&c->repo_lock);
     if (!c->repo) {
         pthread_rwlock_unlock(&c->repo_lock);
-        ei__fail(err, EI_EBUSY, "server is shutting down");
+        ei__fail(err, EI_EBUSY,
+                 atomic_load(&c->loading) ? "server is starting: the models are loading"
+                                          : "server is shutting down");
         return NULL;
     }
     return c->repo;

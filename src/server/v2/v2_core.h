@@ -37,6 +37,7 @@ typedef struct ei__v2_core {
     pthread_cond_t cv;
     uint64_t inflight;
     bool stopping;
+    _Atomic bool loading; /**< the start-up models are loading (repo is NULL until done) */
     _Atomic uint64_t next_req_id;
     uint64_t start_ns;
     /**

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Requests the server must refuse or cut short, and a shutdown that answers everything:
+- shapes a model cannot run (a zero-width text line for the recogniser, an audio chunk shorter than
+  the VAD's padding) are the client's error: 400 naming the problem, not 500;
+- SIGTERM while a request runs for ever (a Loop of 2^62 steps) and the shutdown deadline passes:
+  that request is answered 503, the run is terminated, and the process exits 0 (no abort).
+The test waits (bounded) for the server's in-flight gauge before it signals; nothing depends on
+how fast the machine is (the run never ends on its own)."""
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import eiserver as E  # noqa: E402
+
+E.check_env()
+LOOP = os.path.join(E.EI_SOURCE_DIR, "tests", "conformance", "data", "loop_slow", "model.onnx")
+REC = os.path.join(E.EI_MODELS, "ppocr", "rec.onnx")
+VAD = os.path.join(E.EI_MODELS, "vad", "silero_vad.onnx")
+for f in (LOOP, REC, VAD):
+    if not os.path.isfile(f):
+        E.skip("%s missing" % f)
+root = tempfile.mkdtemp(prefix="ei-repo-")
+repo = E.make_repo(os.path.join(root, "repo"), with_cls=False)
+for name, src, cfg in (("loop", LOOP, ""), ("rec", REC, "max_batch_size: 0\n"),
+                       ("vad", VAD, "max_batch_size: 0\n")):
+    os.makedirs(os.path.join(repo, name, "1"))
+    shutil.copy(src, os.path.join(repo, name, "1", "model.onnx"))
+    if cfg:
+        with open(os.path.join(repo, name, "config.pbtxt"), "w") as f:
+            f.write(cfg)
+c = E.Checker()
+s = E.Server(repo, "--shutdown-timeout", "1")
+try:
+    # Shapes the model cannot run.
+    st, doc = s.post_json("/v2/models/rec/infer", {"inputs": [
+        {"name": "x", "datatype": "FP32", "shape": [1, 3, 48, 0], "data": []}]})
+    c.eq("zero-width input to the recogniser: 400", st, 400)
+    c.true("names the shape problem", "shape" in json.dumps(doc).lower(), doc)
+    st, doc = s.post_json("/v2/models/vad/infer", {"inputs": [
+        {"name": "input", "datatype": "FP32", "shape": [1, 10], "data": [0.0] * 10},
+        {"name": "sr", "datatype": "INT64", "shape": [], "data": [16000]},
+        {"name": "h", "datatype": "FP32", "shape": [2, 1, 64], "data": [0.0] * 128},
+        {"name": "c", "datatype": "FP32", "shape": [2, 1, 64], "data": [0.0] * 128}]})
+    c.eq("audio chunk shorter than the VAD's padding: 400", st, 400)
+    c.true("names the padding problem", "exceeds" in json.dumps(doc), doc)
+    st, _ = s.get_json("/v2/health/ready")
+    c.eq("still ready", st, 200)
+
+    # A request that runs for ever, then SIGTERM.
+    result = []
+
+    def forever():
+        try:
+            st, h, body = s.request("POST", "/v2/models/loop/infer", json.dumps({"inputs": [
+                {"name": "x", "datatype": "FP32", "shape": [1], "data": [0.0]}]}).encode(),
+                timeout=300)
+            result.append((st, body))
+        except Exception as e:  # noqa: BLE001
+            result.append((repr(e), b""))
+
+    t = threading.Thread(target=forever)
+    t.start()
+    deadline = time.monotonic() + 120
+    inflight = 0
+    while time.monotonic() < deadline and not result:
+        inflight = E.metric(s.metrics(), "ei_http_requests_in_flight") or 0
+        if inflight >= 1:
+            break
+        time.sleep(0.05)
+    c.true("the endless request is in flight before SIGTERM", inflight >= 1 and not result)
+    s.proc.send_signal(signal.SIGTERM)
+    t.join(300)
+    c.eq("the endless request is answered 503 at the shutdown deadline",
+         result[0][0] if result else None, 503)
+    c.true("saying it was cancelled", result and b"cancelled" in result[0][1],
+           result[0][1] if result else "")
+    c.eq("exit 0 (no abort)", s.stop(timeout=300), 0)
+    c.true("the cancel is logged", "answered 503 (cancelled)" in s.stderr())
+finally:
+    rc = c.done(s)
+    s.close()
+    shutil.rmtree(root, ignore_errors=True)
+sys.exit(rc)
