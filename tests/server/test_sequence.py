@@ -171,6 +171,14 @@ try:
     c.eq("dyna: string id for a uint64 CORRID -> 400", st, 400)
     c.true("dyna: message names the CORRID type", "TYPE_UINT64" in doc.get("error", ""), doc)
 
+    # A TYPE_STRING CORRID control: string IDs as given, numeric ones in decimal.
+    st, doc = infer(s, "seq_corrid_string", int_in(4), "stream-\u00e9", True, True)
+    c.eq("string CORRID: a string ID", (st, out_of(doc, "ID"), out_of(doc)),
+         (200, ["stream-\u00e9"], [4]))
+    st, doc = infer(s, "seq_corrid_string", int_in(5), 2**40 + 1, True, True)
+    c.eq("string CORRID: a numeric ID in decimal", (st, out_of(doc, "ID")),
+         (200, [str(2**40 + 1)]))
+
     # Implicit state: the accumulator keeps its running sum in the server.
     got, errs = {}, []
     for step in range(3):

@@ -26,8 +26,9 @@ typedef struct worker {
     bool started;
     unsigned char **bufs; /* per input: gather buffer */
     size_t *caps;
-    ei_tensor_t **views; /* per input: tensor over bufs[i] */
-    ei_tensor_t **outs;  /* per output: whole-batch outputs */
+    ei_tensor_t **views;  /* per input: tensor over bufs[i] */
+    ei_tensor_t **direct; /* per run input of a lone sequence request: its own tensors (borrowed) */
+    ei_tensor_t **outs;   /* per output: whole-batch outputs */
     ei__infer_req_t **batch;
     size_t batch_cap;
 } worker_t;
@@ -536,9 +537,10 @@ static void exec_batch(ei__batcher_t *b, worker_t *w, size_t k)
         r->queue_ns = t0 > r->queue_ns ? t0 - r->queue_ns : 0;
         total += r->batch_;
     }
-    /* Sequence batches always gather and split: the controls and states join the inputs, and
-     * the state outputs are fetched besides the requested ones. */
-    bool gathered = k > 1 || b->in_reshape || b->seqs != NULL;
+    /* Sequence requests always split: the state outputs are fetched besides the requested ones.
+     * A lone one runs on its own tensors plus its controls and states (no copy; STRING inputs,
+     * which cannot be gathered, only ever run alone). */
+    bool gathered = k > 1 || b->in_reshape;
     bool split = k > 1 || b->out_reshape || b->seqs != NULL;
     ei__infer_req_t *r0 = w->batch[0];
 
@@ -546,10 +548,12 @@ static void exec_batch(ei__batcher_t *b, worker_t *w, size_t k)
         rc = ei__seqs_fill_controls(b->seqs, w->batch[j], &err);
     for (size_t i = 0; rc == EI_OK && gathered && i < b->n_run_in; i++)
         rc = gather(b, w, k, i, total, &err);
+    for (size_t i = 0; rc == EI_OK && !gathered && split && i < b->n_run_in; i++)
+        w->direct[i] = run_input(b, r0, i);
     uint64_t t1 = ei__now_ns();
     if (rc == EI_OK && split) {
-        rc = ei_session_run(b->session, b->in_names, w->views, b->n_run_in, b->out_names, w->outs,
-                            b->n_run_out, &err);
+        rc = ei_session_run(b->session, b->in_names, gathered ? w->views : w->direct, b->n_run_in,
+                            b->out_names, w->outs, b->n_run_out, &err);
     } else if (rc == EI_OK) {
         size_t n = r0->n_outputs != 0 ? r0->n_outputs : c->n_outputs;
         const char *const *names = r0->n_outputs != 0 ? r0->output_names : b->out_names;
@@ -684,6 +688,7 @@ static void worker_free_buffers(worker_t *w, size_t n_inputs)
     ei__free(w->bufs);
     ei__free(w->caps);
     ei__free(w->views);
+    ei__free(w->direct);
     ei__free(w->outs);
     ei__free(w->batch);
 }
@@ -805,10 +810,11 @@ ei_code_t ei__batcher_create(const ei__model_config_t *c, ei_session_t *s, ei__m
         w->bufs = ei__calloc(b->n_run_in + 1, sizeof(unsigned char *));
         w->caps = ei__calloc(b->n_run_in + 1, sizeof(size_t));
         w->views = ei__calloc(b->n_run_in + 1, sizeof(ei_tensor_t *));
+        w->direct = ei__calloc(b->n_run_in + 1, sizeof(ei_tensor_t *));
         w->outs = ei__calloc(b->n_run_out + 1, sizeof(ei_tensor_t *));
         w->batch = ei__calloc(batch_cap, sizeof(ei__infer_req_t *));
-        if (w->bufs == NULL || w->caps == NULL || w->views == NULL || w->outs == NULL ||
-            w->batch == NULL) {
+        if (w->bufs == NULL || w->caps == NULL || w->views == NULL || w->direct == NULL ||
+            w->outs == NULL || w->batch == NULL) {
             rc = ei__fail(err, EI_ENOMEM, "out of memory");
             goto out;
         }

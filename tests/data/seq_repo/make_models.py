@@ -15,8 +15,8 @@ simple_dyna_sequence  OUTPUT = (INPUT + START + END * CORRID) * READY    CORRID:
 seq_accumulate        implicit state, the accumulator of Triton's implicit-state documentation:
                       OUTPUT = OUTPUT_STATE = INPUT + (START ? 0 : INPUT_STATE), int32 [B, -1];
                       START is a bool control, so the three false/true kinds are all exercised
-seq_corrid_fp32       OUTPUT = CORRID (a TYPE_STRING correlation-ID control would not fit ONNX
-                      math, so this one checks a uint64 CORRID and an fp32 READY: [B, 1])
+seq_corrid_fp32       OUTPUT = CORRID * READY + INPUT: a uint64 CORRID and an fp32 READY, [B, 1]
+seq_corrid_string     OUTPUT = INPUT, ID = CORRID: a TYPE_STRING correlation-ID control, [B, 1]
 """
 import os
 
@@ -75,3 +75,10 @@ save("seq_corrid_fp32",
       helper.make_node("Add", ["r", "INPUT"], ["OUTPUT"])],
      [io("INPUT", F32, [B, 1]), io("READY", F32, [B, 1]), io("CORRID", U64, [B, 1])],
      [io("OUTPUT", F32, [B, 1])])
+
+S = TensorProto.STRING
+save("seq_corrid_string",
+     [helper.make_node("Identity", ["INPUT"], ["OUTPUT"]),
+      helper.make_node("Identity", ["CORRID"], ["ID"])],
+     [io("INPUT", I32, [B, 1]), io("CORRID", S, [B, 1])],
+     [io("OUTPUT", I32, [B, 1]), io("ID", S, [B, 1])])
