@@ -392,7 +392,9 @@ static int parse_args(int argc, char **argv, args_t *a)
             break;
         case OPT_PROTOCOL:
             if (strcmp(optarg, "grpc") == 0) {
-                ei_cli_error("--protocol grpc: not supported yet (only HTTP); use --protocol http");
+                ei_cli_errorc(
+                    EI_EUNSUPPORTED,
+                    "--protocol grpc: not supported yet (only HTTP); use --protocol http");
                 return EI_EXIT_FAILURE;
             }
             if (strcmp(optarg, "http") != 0)
@@ -593,7 +595,7 @@ static int print_json(const args_t *a, const char *infer_url, const ei_bl_body_t
         json_decref(arr);
         json_decref(bl);
         json_decref(root);
-        ei_cli_error("bench: out of memory writing the JSON report");
+        ei_cli_errorc(EI_ENOMEM, "bench: out of memory writing the JSON report");
         return EI_EXIT_FAILURE;
     }
     for (size_t i = 0; i < n_bodies; i++)
@@ -668,7 +670,7 @@ static int print_json(const args_t *a, const char *infer_url, const ei_bl_body_t
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(9));
     json_decref(root);
     if (text == NULL) {
-        ei_cli_error("bench: out of memory writing the JSON report");
+        ei_cli_errorc(EI_ENOMEM, "bench: out of memory writing the JSON report");
         return EI_EXIT_FAILURE;
     }
     puts(text);
@@ -684,7 +686,7 @@ static char *get_model_doc(const args_t *a, const char *tail, bool required, int
     long status = 0;
     ei_error_t err = {0};
     if (url == NULL) {
-        ei_cli_error("bench: out of memory");
+        ei_cli_errorc(EI_ENOMEM, "bench: out of memory");
         *rc = EI_EXIT_FAILURE;
         return NULL;
     }
@@ -700,8 +702,8 @@ static char *get_model_doc(const args_t *a, const char *tail, bool required, int
             size_t len = strlen(body);
             while (len > 0 && (body[len - 1] == '\n' || body[len - 1] == '\r'))
                 len--;
-            ei_cli_error("reading model '%s': GET %s: HTTP %ld: %.*s", a->model, url, status,
-                         (int)(len > 300 ? 300 : len), body);
+            ei_cli_errorc(EI_ERUNTIME, "reading model '%s': GET %s: HTTP %ld: %.*s", a->model, url,
+                          status, (int)(len > 300 ? 300 : len), body);
             *rc = EI_EXIT_FAILURE;
         }
         free(body);
@@ -724,7 +726,7 @@ int ei_cli_bench_url(int argc, char **argv)
     bool curl_up = false;
     int rc;
     if (a == NULL) {
-        ei_cli_error("bench: out of memory");
+        ei_cli_errorc(EI_ENOMEM, "bench: out of memory");
         return EI_EXIT_FAILURE;
     }
     rc = parse_args(argc, argv, a);
@@ -732,7 +734,7 @@ int ei_cli_bench_url(int argc, char **argv)
         goto out;
     rc = EI_EXIT_FAILURE;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        ei_cli_error("bench: libcurl failed to initialise");
+        ei_cli_errorc(EI_ERUNTIME, "bench: libcurl failed to initialise");
         goto out;
     }
     curl_up = true;
@@ -743,7 +745,7 @@ int ei_cli_bench_url(int argc, char **argv)
     infer_url = model_url(a, a->classify ? "/classify" : "/infer");
     stats_url = model_url(a, "/stats");
     if (infer_url == NULL || stats_url == NULL) {
-        ei_cli_error("bench: out of memory");
+        ei_cli_errorc(EI_ENOMEM, "bench: out of memory");
         goto out;
     }
     ei_bl_body_opts_t bo;
@@ -777,7 +779,7 @@ int ei_cli_bench_url(int argc, char **argv)
     }
     steps = calloc(a->n_steps, sizeof(*steps));
     if (steps == NULL) {
-        ei_cli_error("bench: out of memory");
+        ei_cli_errorc(EI_ENOMEM, "bench: out of memory");
         goto out;
     }
     progress_ctx_t pc = {a, 0, isatty(2) != 0};
@@ -813,8 +815,8 @@ int ei_cli_bench_url(int argc, char **argv)
     }
     fflush(stdout);
     if (total_ok == 0) {
-        ei_cli_error("bench: no request succeeded (first error: %s)",
-                     ei_bl_first_error(bl)[0] ? ei_bl_first_error(bl) : "none recorded");
+        ei_cli_errorc(EI_ERUNTIME, "bench: no request succeeded (first error: %s)",
+                      ei_bl_first_error(bl)[0] ? ei_bl_first_error(bl) : "none recorded");
         rc = EI_EXIT_FAILURE;
     }
 out:

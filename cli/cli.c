@@ -12,13 +12,26 @@
 #include <string.h>
 #include <time.h>
 
+static void error_line(ei_code_t code, const char *fmt, va_list ap)
+{
+    fputs("edgeinfer: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, " [%s]\n", ei_code_name(code));
+}
+
+void ei_cli_errorc(ei_code_t code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    error_line(code, fmt, ap);
+    va_end(ap);
+}
+
 void ei_cli_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("edgeinfer: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    error_line(EI_ERUNTIME, fmt, ap);
     va_end(ap);
 }
 

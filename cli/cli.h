@@ -19,7 +19,11 @@ enum { EI_EXIT_OK = 0, EI_EXIT_FAILURE = 1, EI_EXIT_USAGE = 2 };
 #define EI_CLI_PRINTF(a, b)
 #endif
 
-/** Prints "edgeinfer: error: <fmt...>" to stderr. */
+/**
+ * Prints "edgeinfer: error: <fmt...> [EI_CODE]" to stderr: every CLI error line carries its code.
+ */
+void ei_cli_errorc(ei_code_t code, const char *fmt, ...) EI_CLI_PRINTF(2, 3);
+/** ei_cli_errorc() with EI_ERUNTIME; prefer ei_cli_errorc() with the code that fits. */
 void ei_cli_error(const char *fmt, ...) EI_CLI_PRINTF(1, 2);
 /** Prints "edgeinfer: error: <doing>: <err->msg> [EI_CODE]" and returns EI_EXIT_FAILURE. */
 int ei_cli_fail(const ei_error_t *err, const char *doing_fmt, ...) EI_CLI_PRINTF(2, 3);

@@ -118,7 +118,7 @@ static int parse_args(int argc, char **argv, bench_args_t *a)
     a->warmup = DEFAULT_WARMUP;
     ei_cli_session_args_init(&a->sess);
     if (!ei_cli_options_concat(own_options, all, sizeof(all) / sizeof(all[0]))) {
-        ei_cli_error("bench: option table too small");
+        ei_cli_errorc(EI_ELIMIT, "bench: option table too small");
         return EI_EXIT_FAILURE;
     }
     optind = 1;
@@ -338,7 +338,7 @@ static int print_json(const ei_bench_report_t *r, const ei_session_t *s, ei_tens
 out:
     json_decref(root);
     if (rc != EI_EXIT_OK)
-        ei_cli_error("bench: out of memory writing the JSON report");
+        ei_cli_errorc(EI_ENOMEM, "bench: out of memory writing the JSON report");
     return rc;
 }
 
@@ -399,7 +399,7 @@ static int side_open(side_t *m, const char *path, const ei_session_opts_t *opts)
     m->n_out = ei_session_output_count(m->s);
     m->outs = calloc(m->n_out ? m->n_out : 1, sizeof(*m->outs));
     if (m->outs == NULL) {
-        ei_cli_error("bench: out of memory");
+        ei_cli_errorc(EI_ENOMEM, "bench: out of memory");
         return EI_EXIT_FAILURE;
     }
     return EI_EXIT_OK;
@@ -415,15 +415,16 @@ static int bind_inputs(side_t *b, const side_t *a, const char *const *a_names,
 {
     size_t na = ei_session_input_count(a->s), nb = ei_session_input_count(b->s);
     if (na != nb) {
-        ei_cli_error("--compare: '%s' has %zu inputs, '%s' has %zu; the models must take the "
-                     "same inputs",
-                     a->path, na, b->path, nb);
+        ei_cli_errorc(EI_EINVAL,
+                      "--compare: '%s' has %zu inputs, '%s' has %zu; the models must take the "
+                      "same inputs",
+                      a->path, na, b->path, nb);
         return EI_EXIT_FAILURE;
     }
     b->names = calloc(nb ? nb : 1, sizeof(*b->names));
     b->inputs = calloc(nb ? nb : 1, sizeof(*b->inputs));
     if (b->names == NULL || b->inputs == NULL) {
-        ei_cli_error("bench: out of memory");
+        ei_cli_errorc(EI_ENOMEM, "bench: out of memory");
         return EI_EXIT_FAILURE;
     }
     for (size_t i = 0; i < nb; i++) {
@@ -528,7 +529,7 @@ static int run_compare(bench_args_t *a, const ei_session_opts_t *opts)
     m[0].names = calloc(n_in ? n_in : 1, sizeof(*m[0].names));
     m[0].inputs = calloc(n_in ? n_in : 1, sizeof(*m[0].inputs));
     if (m[0].names == NULL || m[0].inputs == NULL) {
-        ei_cli_error("bench: out of memory");
+        ei_cli_errorc(EI_ENOMEM, "bench: out of memory");
         goto out;
     }
     memcpy(m[0].names, names, n_in * sizeof(*names));
@@ -561,7 +562,7 @@ static int run_compare(bench_args_t *a, const ei_session_opts_t *opts)
     }
     for (int k = 0; k < 2; k++) {
         if (!ei_bench_samples_reserve(&m[k].samples, (size_t)a->iterations)) {
-            ei_cli_error("bench: out of memory for %ld latency samples", a->iterations);
+            ei_cli_errorc(EI_ENOMEM, "bench: out of memory for %ld latency samples", a->iterations);
             goto out_kept;
         }
     }
@@ -699,9 +700,11 @@ static int run_bench(int argc, char **argv)
     double create_ms = (double)(ei_bench_now_ns() - t0) / 1e6;
 
     if (!batch_applies(s, &a)) {
-        ei_cli_error("--batch %" PRId64 ": model '%s' has no free input dimension to put the batch "
-                     "in (its input shapes are fixed)",
-                     a.batch, a.model);
+        ei_cli_errorc(EI_EINVAL,
+                      "--batch %" PRId64
+                      ": model '%s' has no free input dimension to put the batch "
+                      "in (its input shapes are fixed)",
+                      a.batch, a.model);
         rc = EI_EXIT_FAILURE;
         goto out;
     }
@@ -720,7 +723,7 @@ static int run_bench(int argc, char **argv)
     n_out = ei_session_output_count(s);
     outs = calloc(n_out > 0 ? n_out : 1, sizeof(*outs));
     if (outs == NULL) {
-        ei_cli_error("bench: out of memory");
+        ei_cli_errorc(EI_ENOMEM, "bench: out of memory");
         rc = EI_EXIT_FAILURE;
         goto out;
     }
@@ -747,7 +750,7 @@ static int run_bench(int argc, char **argv)
         want = guess > 1e6 ? (size_t)1000000 : (size_t)guess;
     }
     if (!ei_bench_samples_reserve(&samples, want)) {
-        ei_cli_error("bench: out of memory for %zu latency samples", want);
+        ei_cli_errorc(EI_ENOMEM, "bench: out of memory for %zu latency samples", want);
         rc = EI_EXIT_FAILURE;
         goto out;
     }
@@ -767,7 +770,8 @@ static int run_bench(int argc, char **argv)
         }
         loop_end = a1;
         if (!ei_bench_samples_push(&samples, a1 - a0)) {
-            ei_cli_error("bench: out of memory for latency samples after %zu runs", samples.n);
+            ei_cli_errorc(EI_ENOMEM, "bench: out of memory for latency samples after %zu runs",
+                          samples.n);
             rc = EI_EXIT_FAILURE;
             goto out;
         }

@@ -117,7 +117,7 @@ static int parse_args(int argc, char **argv, classify_args_t *a)
     a->batch = 1;
     ei_cli_session_args_init(&a->sess);
     if (!ei_cli_options_concat(own_options, all, sizeof(all) / sizeof(all[0]))) {
-        ei_cli_error("classify: option table too small");
+        ei_cli_errorc(EI_ELIMIT, "classify: option table too small");
         return EI_EXIT_FAILURE;
     }
     optind = 1;
@@ -404,7 +404,7 @@ static bool consume(struct loop *L, json_t *jresults, size_t *classified, uint64
     ei_classify_result_t *res = calloc(cap, sizeof(*res));
     bool ok = res != NULL;
     if (!ok)
-        ei_cli_error("classify: out of memory");
+        ei_cli_errorc(EI_ENOMEM, "classify: out of memory");
     for (size_t cur = 0; ok; cur ^= 1) {
         struct batch_buf *b = &L->buf[cur];
         pthread_mutex_lock(&L->mu);
@@ -515,7 +515,7 @@ static int run_classify(int argc, char **argv)
         b->decode = calloc(cap, sizeof(*b->decode));
         b->prep = calloc(cap, sizeof(*b->prep));
         if (b->image == NULL || b->decode == NULL || b->prep == NULL) {
-            ei_cli_error("classify: out of memory");
+            ei_cli_errorc(EI_ENOMEM, "classify: out of memory");
             rc = EI_EXIT_FAILURE;
             goto out;
         }
@@ -544,7 +544,7 @@ static int run_classify(int argc, char **argv)
     sync_made = true;
     uint64_t t0 = now_ns();
     if (pthread_create(&th, NULL, producer, &L) != 0) {
-        ei_cli_error("classify: cannot start the decoding thread");
+        ei_cli_errorc(EI_ERUNTIME, "classify: cannot start the decoding thread");
         rc = EI_EXIT_FAILURE;
         goto out;
     }
@@ -575,7 +575,7 @@ static int run_classify(int argc, char **argv)
         json_object_set_new(doc, "summary", s);
         /* 9 significant digits round-trip a float32 exactly, without double noise digits. */
         if (json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(9)) != 0) {
-            ei_cli_error("classify: cannot write the JSON output");
+            ei_cli_errorc(EI_EIO, "classify: cannot write the JSON output");
             rc = EI_EXIT_FAILURE;
         }
         printf("\n");
@@ -587,7 +587,8 @@ static int run_classify(int argc, char **argv)
                ms(sums[0]) / d, ms(sums[1]) / d, ms(sums[2]) / d, ms(sums[3]) / d);
     }
     if (L.failed > 0 && !a.json)
-        ei_cli_error("%zu of %zu images could not be classified", L.failed, a.n_images);
+        ei_cli_errorc(EI_ERUNTIME, "%zu of %zu images could not be classified", L.failed,
+                      a.n_images);
 out:
     if (thread_started) {
         /* Only reached on an early exit; make the producer end before freeing its buffers. */

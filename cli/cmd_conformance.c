@@ -129,13 +129,13 @@ static bool spawn(slot_t *sl, const ei_conf_cases_t *cases, size_t idx, const co
 {
     int fds[2];
     if (pipe(fds) != 0) {
-        ei_cli_error("pipe: %s", strerror(errno));
+        ei_cli_errorc(EI_EIO, "pipe: %s", strerror(errno));
         return false;
     }
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
-        ei_cli_error("fork: %s", strerror(errno));
+        ei_cli_errorc(EI_EIO, "fork: %s", strerror(errno));
         close(fds[0]);
         close(fds[1]);
         return false;
@@ -254,7 +254,7 @@ static bool run_all(const ei_conf_cases_t *cases, const conf_opts_t *o, result_t
         }
         int rc = poll(pfd, np, reaping ? 5 : 200);
         if (rc < 0 && errno != EINTR) {
-            ei_cli_error("poll: %s", strerror(errno));
+            ei_cli_errorc(EI_EIO, "poll: %s", strerror(errno));
             ok = false;
             break;
         }
@@ -329,7 +329,7 @@ static bool write_skip_list(const char *path, const ei_conf_cases_t *cases, cons
 {
     FILE *f = fopen(path, "w");
     if (f == NULL) {
-        ei_cli_error("%s: cannot create: %s", path, strerror(errno));
+        ei_cli_errorc(EI_EIO, "%s: cannot create: %s", path, strerror(errno));
         return false;
     }
     fputs(
@@ -357,7 +357,7 @@ static bool write_skip_list(const char *path, const ei_conf_cases_t *cases, cons
         fprintf(f, "%s  %s\n", cases->items[i].id, one);
     }
     if (fclose(f) != 0) {
-        ei_cli_error("%s: write failed: %s", path, strerror(errno));
+        ei_cli_errorc(EI_EIO, "%s: write failed: %s", path, strerror(errno));
         return false;
     }
     return true;
@@ -415,7 +415,7 @@ static int run_conformance(int argc, char **argv)
     long long v;
 
     if (dirs == NULL) {
-        ei_cli_error("out of memory");
+        ei_cli_errorc(EI_ENOMEM, "out of memory");
         return EI_EXIT_FAILURE;
     }
     for (int i = 1; i < argc; i++) {
@@ -505,16 +505,16 @@ static int run_conformance(int argc, char **argv)
             goto out;
         }
         if (cases.n == before) {
-            ei_cli_error("%s: no test cases (folders holding model.onnx)%s%s%s", dirs[i],
-                         filter != NULL ? " matching '" : "", filter != NULL ? filter : "",
-                         filter != NULL ? "'" : "");
+            ei_cli_errorc(EI_ENOTFOUND, "%s: no test cases (folders holding model.onnx)%s%s%s",
+                          dirs[i], filter != NULL ? " matching '" : "",
+                          filter != NULL ? filter : "", filter != NULL ? "'" : "");
             goto out;
         }
     }
     res = calloc(cases.n, sizeof(*res));
     folders = calloc(cases.n, sizeof(*folders));
     if (res == NULL || folders == NULL) {
-        ei_cli_error("out of memory");
+        ei_cli_errorc(EI_ENOMEM, "out of memory");
         goto out;
     }
     if (o.jobs > cases.n)

@@ -135,7 +135,7 @@ static int parse_args(int argc, char **argv, ocr_args_t *a)
     ei_ocr_opts_init(&a->o);
     ei_cli_session_args_init(&a->sess);
     if (!ei_cli_options_concat(own_options, all, sizeof(all) / sizeof(all[0]))) {
-        ei_cli_error("ocr: option table too small");
+        ei_cli_errorc(EI_ELIMIT, "ocr: option table too small");
         return EI_EXIT_FAILURE;
     }
     optind = 1;
@@ -338,7 +338,7 @@ static int draw(const char *out, const ei_image_t *img, const ei_ocr_result_t *r
     size_t row = (size_t)c.w * 3;
     c.px = malloc(row * (size_t)c.h);
     if (c.px == NULL) {
-        ei_cli_error("ocr: --draw: out of memory");
+        ei_cli_errorc(EI_ENOMEM, "ocr: --draw: out of memory");
         return EI_EXIT_FAILURE;
     }
     for (int32_t y = 0; y < c.h; y++)
@@ -475,8 +475,9 @@ static int run_ocr(int argc, char **argv)
         (a.o.det_path == NULL || a.o.rec_path == NULL || a.o.keys_path == NULL ||
          (a.o.use_angle && a.o.cls_path == NULL))) {
         ei_cli_images_free(&im);
-        ei_cli_error("ocr: no bundled models found (set EDGEINFER_OCR_MODELS or give --models "
-                     "DIR, or all of --det, --cls, --rec, --keys)");
+        ei_cli_errorc(EI_ENOENT,
+                      "ocr: no bundled models found (set EDGEINFER_OCR_MODELS or give --models "
+                      "DIR, or all of --det, --cls, --rec, --keys)");
         return EI_EXIT_USAGE;
     }
     rc = ei_cli_init_runtime(EI_LOG_WARN, a.sess.global_threads, a.sess.opts.intra_op_threads);
@@ -547,13 +548,13 @@ static int run_ocr(int argc, char **argv)
         json_object_set_new(s, "failed", json_integer((json_int_t)failed));
         json_object_set_new(doc, "summary", s);
         if (json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(7)) != 0) {
-            ei_cli_error("ocr: cannot write the JSON output");
+            ei_cli_errorc(EI_EIO, "ocr: cannot write the JSON output");
             rc = EI_EXIT_FAILURE;
         }
         printf("\n");
     }
     if (failed > 0 && im.n > 1)
-        ei_cli_error("%zu of %zu images could not be read", failed, im.n);
+        ei_cli_errorc(EI_ERUNTIME, "%zu of %zu images could not be read", failed, im.n);
 out:
     json_decref(doc);
     ei_ocr_destroy(ocr);

@@ -113,7 +113,7 @@ static int parse_args(int argc, char **argv, run_args_t *a)
     a->batch = 1;
     ei_cli_session_args_init(&a->sess);
     if (!ei_cli_options_concat(own_options, all, sizeof(all) / sizeof(all[0]))) {
-        ei_cli_error("run: option table too small");
+        ei_cli_errorc(EI_ELIMIT, "run: option table too small");
         return EI_EXIT_FAILURE;
     }
     optind = 1;
@@ -291,8 +291,9 @@ static int read_inputs(const run_args_t *a, const ei_session_t *s, input_slot_t 
                 idx = ei_session_input_index(s, name);
                 if (idx < 0 && n_in != 1) {
                     list_inputs(s, names, sizeof(names));
-                    ei_cli_error("-i %s: the model has no input '%s' (its inputs: %s)", arg, name,
-                                 names);
+                    ei_cli_errorc(EI_ENOTFOUND,
+                                  "-i %s: the model has no input '%s' (its inputs: %s)", arg, name,
+                                  names);
                     return EI_EXIT_FAILURE;
                 }
             }
@@ -627,11 +628,11 @@ static int make_dir(const char *dir)
     if (stat(dir, &st) == 0) {
         if (S_ISDIR(st.st_mode))
             return EI_EXIT_OK;
-        ei_cli_error("-o %s: exists and is not a directory", dir);
+        ei_cli_errorc(EI_EINVAL, "-o %s: exists and is not a directory", dir);
         return EI_EXIT_FAILURE;
     }
     if (mkdir(dir, 0777) != 0) {
-        ei_cli_error("-o %s: cannot create the directory: %s", dir, strerror(errno));
+        ei_cli_errorc(EI_EIO, "-o %s: cannot create the directory: %s", dir, strerror(errno));
         return EI_EXIT_FAILURE;
     }
     return EI_EXIT_OK;
@@ -680,7 +681,7 @@ static int run_run(int argc, char **argv)
     in_names = calloc(n_in ? n_in : 1, sizeof(*in_names));
     in_values = calloc(n_in ? n_in : 1, sizeof(*in_values));
     if (slots == NULL || in_names == NULL || in_values == NULL) {
-        ei_cli_error("out of memory");
+        ei_cli_errorc(EI_ENOMEM, "out of memory");
         goto out;
     }
     rc = read_inputs(&a, s, slots);
@@ -695,7 +696,7 @@ static int run_run(int argc, char **argv)
     outs = calloc(n_out ? n_out : 1, sizeof(*outs));
     files = calloc(n_out ? n_out : 1, sizeof(*files));
     if (out_names == NULL || outs == NULL || files == NULL) {
-        ei_cli_error("out of memory");
+        ei_cli_errorc(EI_ENOMEM, "out of memory");
         goto out;
     }
     for (size_t i = 0; i < n_out; i++) {
@@ -705,8 +706,9 @@ static int run_run(int argc, char **argv)
         }
         if (ei_session_output_index(s, a.outputs[i]) < 0) {
             list_outputs(s, names, sizeof(names));
-            ei_cli_error("--output %s: the model has no output '%s' (its outputs: %s)",
-                         a.outputs[i], a.outputs[i], names);
+            ei_cli_errorc(EI_ENOTFOUND,
+                          "--output %s: the model has no output '%s' (its outputs: %s)",
+                          a.outputs[i], a.outputs[i], names);
             goto out;
         }
         for (size_t k = 0; k < i; k++) {
@@ -792,7 +794,7 @@ static int run_run(int argc, char **argv)
             size_t size = strlen(a.out_dir) + strlen(base) + 8;
             files[i] = malloc(size);
             if (files[i] == NULL) {
-                ei_cli_error("out of memory");
+                ei_cli_errorc(EI_ENOMEM, "out of memory");
                 goto out;
             }
             const ei_tensor_t *ot = ei_value_tensor(outs[i]);
@@ -808,7 +810,7 @@ static int run_run(int argc, char **argv)
     if (a.json) {
         doc = json_object();
         if (doc == NULL) {
-            ei_cli_error("out of memory");
+            ei_cli_errorc(EI_ENOMEM, "out of memory");
             goto out;
         }
         ei_cli_json_set_str(doc, "model", a.model);

@@ -143,12 +143,12 @@ static int write_port_file(const char *path, int http, int metrics)
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f) {
-        ei_cli_error("port file '%s': %s", tmp, strerror(errno));
+        ei_cli_errorc(EI_EIO, "port file '%s': %s", tmp, strerror(errno));
         return -1;
     }
     fprintf(f, "http=%d\nmetrics=%d\n", http, metrics);
     if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        ei_cli_error("port file '%s': %s", path, strerror(errno));
+        ei_cli_errorc(EI_EIO, "port file '%s': %s", path, strerror(errno));
         return -1;
     }
     return 0;
@@ -168,7 +168,7 @@ static int run_serve(int argc, char **argv)
     ei_error_t err = {0};
     models = calloc((size_t)argc, sizeof *models);
     if (!models) {
-        ei_cli_error("out of memory");
+        ei_cli_errorc(EI_ENOMEM, "out of memory");
         return EI_EXIT_FAILURE;
     }
     for (int i = 1; i < argc; i++) {

@@ -52,20 +52,20 @@ static int read_stdin(const char *cmd, ei_cli_images_t *im)
     size_t cap = 1 << 16, n = 0;
     unsigned char *buf = malloc(cap);
     if (buf == NULL) {
-        ei_cli_error("%s: out of memory", cmd);
+        ei_cli_errorc(EI_ENOMEM, "%s: out of memory", cmd);
         return EI_EXIT_FAILURE;
     }
     for (;;) {
         if (n == cap) {
             if (cap >= STDIN_MAX) {
                 free(buf);
-                ei_cli_error("%s: reading stdin: more than %zu bytes", cmd, STDIN_MAX);
+                ei_cli_errorc(EI_ELIMIT, "%s: reading stdin: more than %zu bytes", cmd, STDIN_MAX);
                 return EI_EXIT_FAILURE;
             }
             unsigned char *nb = realloc(buf, cap * 2);
             if (nb == NULL) {
                 free(buf);
-                ei_cli_error("%s: out of memory", cmd);
+                ei_cli_errorc(EI_ENOMEM, "%s: out of memory", cmd);
                 return EI_EXIT_FAILURE;
             }
             buf = nb;
@@ -78,7 +78,7 @@ static int read_stdin(const char *cmd, ei_cli_images_t *im)
     }
     if (ferror(stdin)) {
         free(buf);
-        ei_cli_error("%s: reading stdin failed", cmd);
+        ei_cli_errorc(EI_EIO, "%s: reading stdin failed", cmd);
         return EI_EXIT_FAILURE;
     }
     im->stdin_data = buf;
@@ -90,7 +90,7 @@ static int add_dir(const char *cmd, const char *dir, ei_cli_images_t *im, size_t
 {
     DIR *d = opendir(dir);
     if (d == NULL) {
-        ei_cli_error("%s: cannot read directory '%s'", cmd, dir);
+        ei_cli_errorc(EI_EIO, "%s: cannot read directory '%s'", cmd, dir);
         return EI_EXIT_FAILURE;
     }
     size_t first = im->n;
@@ -111,7 +111,7 @@ static int add_dir(const char *cmd, const char *dir, ei_cli_images_t *im, size_t
             }
         }
         if (!push(im, cap, p)) {
-            ei_cli_error("%s: out of memory", cmd);
+            ei_cli_errorc(EI_ENOMEM, "%s: out of memory", cmd);
             rc = EI_EXIT_FAILURE;
             break;
         }
@@ -141,7 +141,7 @@ int ei_cli_images_expand(const char *cmd, char **args, size_t n, ei_cli_images_t
         } else if (stat(args[i], &st) == 0 && S_ISDIR(st.st_mode)) {
             rc = add_dir(cmd, args[i], out, &cap);
         } else if (!push(out, &cap, strdup(args[i]))) {
-            ei_cli_error("%s: out of memory", cmd);
+            ei_cli_errorc(EI_ENOMEM, "%s: out of memory", cmd);
             rc = EI_EXIT_FAILURE;
         }
         if (rc != EI_EXIT_OK) {

@@ -67,7 +67,7 @@ int main(int argc, char **argv)
         }
         const command_t *c = find_command(argv[2]);
         if (c == NULL) {
-            ei_cli_error("unknown command '%s' (see 'edgeinfer help')", argv[2]);
+            ei_cli_errorc(EI_EINVAL, "unknown command '%s' (see 'edgeinfer help')", argv[2]);
             return EI_EXIT_USAGE;
         }
         char *sub[] = {argv[2], (char *)"--help", NULL};
@@ -75,7 +75,7 @@ int main(int argc, char **argv)
     }
     const command_t *c = find_command(cmd);
     if (c == NULL) {
-        ei_cli_error("unknown command '%s' (see 'edgeinfer help')", cmd);
+        ei_cli_errorc(EI_EINVAL, "unknown command '%s' (see 'edgeinfer help')", cmd);
         return EI_EXIT_USAGE;
     }
     int rc = c->fn(argc - 1, argv + 1);

@@ -163,21 +163,21 @@ json_t *ei_cli_json_value_info(const ei_value_info_t *v)
 int ei_cli_print_json(json_t *root)
 {
     if (root == NULL) {
-        ei_cli_error("out of memory building the JSON output");
+        ei_cli_errorc(EI_ENOMEM, "out of memory building the JSON output");
         return EI_EXIT_FAILURE;
     }
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII |
                                       JSON_REAL_PRECISION(9));
     json_decref(root);
     if (text == NULL) {
-        ei_cli_error("cannot serialise the JSON output");
+        ei_cli_errorc(EI_ERUNTIME, "cannot serialise the JSON output");
         return EI_EXIT_FAILURE;
     }
     fputs(text, stdout);
     fputc('\n', stdout);
     free(text);
     if (fflush(stdout) != 0) {
-        ei_cli_error("writing to stdout failed");
+        ei_cli_errorc(EI_EIO, "writing to stdout failed");
         return EI_EXIT_FAILURE;
     }
     return EI_EXIT_OK;

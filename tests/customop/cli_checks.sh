@@ -80,5 +80,12 @@ if [ -f "${EI_MODELS:-}/vad/silero_vad.onnx" ]; then
     expect_error "silero without --dim" "node 'If_25' (If): node 'Pad_537' (Pad):" \
         "$ei" run "$EI_MODELS/vad/silero_vad.onnx" --random
 fi
+# Errors the CLI raises itself (not the library) carry a code too.
+expect_error "run: unknown --output" "[EI_ENOTFOUND]" "$ei" run "$m" --random --output nope \
+    --custom-op-library "$lib"
+: >"$tmp/afile"
+expect_error "run: -o onto a file" "exists and is not a directory [EI_EINVAL]" \
+    "$ei" run "$m" --random --custom-op-library "$lib" -o "$tmp/afile"
+expect_error "conformance: no cases" "[EI_ENOTFOUND]" "$ei" conformance "$tmp"
 [ $fail = 0 ] && echo "custom ops and errors: all ok"
 exit $fail
