@@ -471,10 +471,11 @@ async function viewModel(name) {
   const tryPanel = el("section", { class: "panel", "aria-labelledby": "try-h" }, el("h2", { id: "try-h", text: "Try it" }));
   const modes = [];
   if (image) modes.push(["classify", "Classify an image"]);
-  if (ocrRoute) modes.push(["ocr", "Read text (OCR)"]);
+  // The /ocr route may exist for every model: offer it for image or OCR-looking models only.
+  if (ocrRoute && (image || looksOcr(name, cfg))) modes.push(["ocr", "Read text (OCR)"]);
   modes.push(["json", "JSON request"]);
   let pick = modes[0][0];
-  if (ocrRoute && looksOcr(name, cfg)) pick = "ocr";
+  if (modes.some((x) => x[0] === "ocr") && looksOcr(name, cfg)) pick = "ocr";
   const body = el("div", {});
   const tabs = el("div", { class: "tabs", role: "tablist", "aria-label": "Ways to try the model" });
   const select = (m) => {
@@ -558,7 +559,8 @@ function ocrResult(doc, img, canvas, ms) {
   const pts = (poly) => (Array.isArray(poly && poly[0]) ? poly : (poly || []).reduce((a, v, i) => (i % 2 ? a[a.length - 1].push(v) : a.push([v]), a), []));
   let hl = -1;
   const draw = () => {
-    const W = (doc.image && doc.image.width) || img.naturalWidth, H = (doc.image && doc.image.height) || img.naturalHeight;
+    const W = (doc.image && doc.image.width) || doc.width || img.naturalWidth;
+    const H = (doc.image && doc.image.height) || doc.height || img.naturalHeight;
     if (!W || !H) return;
     const r = img.getBoundingClientRect(), dpr = window.devicePixelRatio || 1;
     canvas.width = Math.round(r.width * dpr); canvas.height = Math.round(r.height * dpr);

@@ -91,8 +91,18 @@ for m in $list; do
                 fi
                 set -- $w $b
                 printf '%-9s %-8s %5d %5d | %10.2f %8.2f %8.2f %4d | %10.2f %8.2f %8.2f %4d | %6.3f\n' \
-                    $m $ep $c $r $1 $2 $3 $4 $5 $6 $7 $8 "$(awk -v a="$5" -v b="$1" 'BEGIN { print a / b }')"
+                    $m $ep $c $r $1 $2 $3 $4 $5 $6 $7 $8 "$(awk -v a="$5" -v b="$1" 'BEGIN { print a / b }')" |
+                    tee -a "$work/rows"
             done
         done
     done
 done
+# Per row: the median of the rounds' ratios (bench req/s / wrk req/s); then the median of all.
+echo
+echo "median ratio bench/wrk per row, then over all rows and rounds:"
+awk '{ k = $1 " " $2 " " $3; r[k] = r[k] " " $NF } END { for (k in r) print k, r[k] }' "$work/rows" | sort |
+    while read -r m ep c rest; do
+        printf '%-9s %-8s %5s  %s\n' "$m" "$ep" "$c" "$(echo $rest | tr ' ' '\n' | sort -g |
+            awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
+    done
+awk '{ print $NF }' "$work/rows" | sort -g | awk '{ v[NR] = $1 } END { printf "all: %.3f (%d runs)\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, NR }'

@@ -110,8 +110,11 @@ def main():
         if r:
             c.eq("rate mode", r["settings"]["mode"], "rate")
 
-        # The text report.
-        rc, out, err = bench("--url", url, "--model", "add", *SHORT)
+        # The text report, and the progress lines on stderr (one per window when not a terminal).
+        rc, out, err = bench("--url", url, "--model", "add", *SHORT[:-1])
+        c.true("progress: a line per window on stderr",
+               re.search(r"^bench: step 1/1, concurrency 1, window 1/2: [0-9.]+ req/s, p50 ", err,
+                         re.M) is not None, err[-300:])
         c.eq("text: exit status", rc, 0)
         c.true("text: table", "concurrency      req/s   p50 ms" in out and "\n          1 " in out,
                out)
