@@ -26,6 +26,13 @@ with open(os.path.join(repo, "add", "config.pbtxt"), "w") as f:
     f.write('bogus_field: 1\ninput [ { name: "a" data_type: TYPE_FP32 dims: [ -1, 3 ] '
             'format: FORMAT_NHWC },\n        { name: "b" data_type: TYPE_FP32 dims: [ 3 ] } ]\n')
 ADD_ONNX = os.path.join(E.CORE_DATA, "add.onnx")
+# rs: only the output is reshaped, so a lone request is split without being gathered.
+os.makedirs(os.path.join(repo, "rs", "1"))
+shutil.copy(ADD_ONNX, os.path.join(repo, "rs", "1", "model.onnx"))
+with open(os.path.join(repo, "rs", "config.pbtxt"), "w") as f:
+    f.write('max_batch_size: 0\ninput [ { name: "a" data_type: TYPE_FP32 dims: [ 1, 3 ] },\n'
+            '        { name: "b" data_type: TYPE_FP32 dims: [ 3 ] } ]\n'
+            'output [ { name: "y" data_type: TYPE_FP32 dims: [ 3 ] reshape { shape: [ 1, 3 ] } } ]\n')
 c = E.Checker()
 tag = "ei_rest_%d" % os.getpid()
 shm = shared_memory.SharedMemory(name=tag, create=True, size=4096)
@@ -65,6 +72,11 @@ try:
     st, cfg = s.get_json("/v2/models/add/config")
     c.eq("input format kept", [i.get("format") for i in cfg.get("input", [])],
          ["FORMAT_NHWC", "FORMAT_NONE"])
+
+    st, doc = s.post_json("/v2/models/rs/infer", {"inputs": add_inputs()})
+    c.eq("an output reshape alone", (st, doc.get("outputs", [{}])[0].get("shape"),
+                                     doc.get("outputs", [{}])[0].get("data")),
+         (200, [3], [11, 22, 33]))
 
     # BYTES with NUL characters, read back as written.
     strs = ["a\u0000b", "\u0000", "plain"]
