@@ -23,6 +23,7 @@ import json
 import os
 import socket
 import statistics
+import struct
 import sys
 import tempfile
 import threading
@@ -33,6 +34,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(TOP, "tests", "server"))
 
 HOST = "127.0.0.1"
+ATTACKER = "127.0.0.2"  # slow clients come from here
 
 
 def raw(port, data, timeout, half_close=True, chunks=None):
@@ -229,7 +231,8 @@ def slow_clients(port, n, secs, kind):
     socks = []
     for _ in range(n):
         try:
-            s = socket.create_connection((HOST, port), timeout=5)
+            # From another loopback address: the attacker is not the health prober's address.
+            s = socket.create_connection((HOST, port), timeout=5, source_address=(ATTACKER, 0))
             s.setblocking(False)
             if kind == "body":
                 s.send(b"POST /v2/models/add/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
@@ -256,12 +259,56 @@ def slow_clients(port, n, secs, kind):
     return len(socks), dropped
 
 
+def big_image(w=4000, h=3000):
+    """A 12 MP PNG (standard library only: rows of a gradient, so inflating and unfiltering it
+    costs what a real one does)."""
+    row = b"\x00" + bytes((x * 7 + y) % 256 for x in range(w * 3) for y in (0,))
+    raw = b"".join(b"\x00" + row[1 + (y % 3):] + row[1:1 + (y % 3)] for y in range(h))
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw, 1)) + chunk(b"IEND", b""))
+
+
+def saturate_images(port, secs, clients):
+    """`clients` threads post a 12 MP PNG to /classify back to back for `secs`, while health is
+    probed on fresh connections; returns (health latencies, classify answers)."""
+    body = big_image()
+    stop = threading.Event()
+    answers = collections.Counter()
+    lat = []
+
+    def post():
+        while not stop.is_set():
+            st = raw(port, req("POST", "/v2/models/cls/classify", body,
+                               {"Content-Type": "image/png"}), 120, half_close=False)
+            answers[st] += 1
+
+    ts = [threading.Thread(target=post) for _ in range(clients)]
+    for t in ts:
+        t.start()
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        t0 = time.monotonic()
+        st = raw(port, req("GET", "/v2/health/live", None), 60)
+        lat.append((time.monotonic() - t0, st))
+        time.sleep(0.05)
+    stop.set()
+    for t in ts:
+        t.join()
+    return lat, answers
+
+
 def flood(port, n, secs, results):
     """n idle connections held open; meanwhile a fresh request must get an answer or a close."""
     socks = []
-    for _ in range(n):
+    for i in range(n):
         try:
-            socks.append(socket.create_connection((HOST, port), timeout=2))
+            # Spread over many loopback addresses, so the per-address cap is not what refuses them.
+            src = "127.0.%d.%d" % (1 + i // 200, 2 + i % 200)
+            socks.append(socket.create_connection((HOST, port), timeout=2, source_address=(src, 0)))
         except OSError:
             break
     t0 = time.monotonic()
@@ -282,6 +329,9 @@ def main():
     ap.add_argument("--slow", type=int, default=300, help="slow clients per slow-client batch")
     ap.add_argument("--slow-secs", type=int, default=12)
     ap.add_argument("--flood", type=int, default=600)
+    ap.add_argument("--image-secs", type=int, default=15,
+                    help="seconds of /classify with 12 MP PNGs (0: skip)")
+    ap.add_argument("--image-clients", type=int, default=8)
     ap.add_argument("--json")
     ap.add_argument("server_args", nargs="*")
     a = ap.parse_args()
@@ -323,7 +373,11 @@ def main():
                 if nxt is None:
                     return
                 cat, data = nxt
-                st = raw(port, data, a.timeout)
+                # Half-close only where the request lies about its length or framing (the server
+                # would wait for bytes that never come); elsewhere it can turn the server's close
+                # into a reset that loses its answer on the client side.
+                lie = cat.startswith(("length/", "framing/"))
+                st = raw(port, data, a.timeout, half_close=lie)
                 with lock:
                     counts[cat][st] += 1
                     peak[0] = max(peak[0], rss_kb(pid))
@@ -338,12 +392,15 @@ def main():
             left, dropped = slow_clients(port, a.slow, a.slow_secs, kind)
             counts["slow-" + kind]["still-open"] += left
             counts["slow-" + kind]["dropped-by-server"] += dropped
+        # Image pool saturated: large images posted back to back while health is probed.
+        sat = saturate_images(port, a.image_secs, a.image_clients) if a.image_secs else None
+        stop.set()
+        prober.join()
+        # The connection flood last, with its own probe (over the limit, refused is the answer).
         fl = []
         held = flood(port, a.flood, 2, fl)
         counts["conn-flood"]["held-open"] += held
         counts["conn-flood"]["probe:%s" % fl[0][1]] += 1
-        stop.set()
-        prober.join()
         for _ in range(3):
             for w in warm:
                 raw(port, w, a.timeout)
@@ -378,6 +435,19 @@ def main():
     print("health probes    %d, p50 %.1f ms, p99 %.1f ms, max %.1f ms, not 200: %s" % (
         len(hl), pct(0.5), pct(0.99), hl[-1] * 1000 if hl else float("nan"),
         collections.Counter(bad_health) or "none"))
+    if sat:
+        sl = sorted(x[0] for x in sat[0])
+        bad = [x[1] for x in sat[0] if x[1] != 200]
+        print("image pool saturated (%d clients, 12 MP PNGs): classify answers %s; health %d "
+              "probes, p50 %.1f ms, p99 %.1f ms, max %.1f ms, not 200: %s" % (
+                  a.image_clients, dict(sat[1]), len(sl), sl[len(sl) // 2] * 1000,
+                  sl[min(len(sl) - 1, int(0.99 * len(sl)))] * 1000, sl[-1] * 1000,
+                  collections.Counter(bad) or "none"))
+        if bad:
+            fails.append("health not answered 200 while images decode: %s" % collections.Counter(bad))
+        n5 = sum(v for k, v in sat[1].items() if isinstance(k, int) and k >= 500 and k != 503)
+        if n5:
+            fails.append("/classify under saturation: %d 5xx other than 503" % n5)
     print("memory (VmRSS)   baseline %d KiB, peak %d KiB, after %d KiB (%+d KiB)" % (
         base, peak[0], after, after - base))
     print("repository index entries: %d before, %d after the run" % (entries0, entries))
