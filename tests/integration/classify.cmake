@@ -10,7 +10,7 @@ set(EI_CLASSIFY_CASES batches corrupt_image fixed_batch_padding float16_and_meta
 foreach(c ${EI_CLASSIFY_CASES})
   add_test(NAME classify_cli_${c}
            COMMAND /usr/bin/python3 ${PROJECT_SOURCE_DIR}/tests/classify/cli_checks.py
-                   --bin $<TARGET_FILE:edgeinfer_cli> --models ${EI_MODELS_DIR}
+                   --bin ${EI_TEST_BIN} --models ${EI_MODELS_DIR}
                    --source ${PROJECT_SOURCE_DIR} --work ${CMAKE_CURRENT_BINARY_DIR}/classify-cli
                    --case ${c})
   set_tests_properties(classify_cli_${c} PROPERTIES LABELS integration
@@ -19,14 +19,14 @@ endforeach()
 
 add_test(NAME classify_orientation
          COMMAND /usr/bin/python3 ${PROJECT_SOURCE_DIR}/tests/classify/orientation.py
-                 --bin $<TARGET_FILE:edgeinfer_cli> --models ${EI_MODELS_DIR}
+                 --bin ${EI_TEST_BIN} --models ${EI_MODELS_DIR}
                  --work ${CMAKE_CURRENT_BINARY_DIR}/classify-orientation)
 set_tests_properties(classify_orientation PROPERTIES LABELS integration
                      ENVIRONMENT "${EI_TEST_ENV}" SKIP_RETURN_CODE 77 TIMEOUT 300)
 
 add_test(NAME classify_torch_logits
          COMMAND /usr/bin/python3 ${PROJECT_SOURCE_DIR}/tests/classify/torch_logits.py
-                 --bin $<TARGET_FILE:edgeinfer_cli> --models ${EI_MODELS_DIR}
+                 --bin ${EI_TEST_BIN} --models ${EI_MODELS_DIR}
                  --source ${PROJECT_SOURCE_DIR}
                  --work ${CMAKE_CURRENT_BINARY_DIR}/classify-torch)
 set_tests_properties(classify_torch_logits PROPERTIES LABELS "integration;full"

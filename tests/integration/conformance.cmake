@@ -15,7 +15,7 @@
 #                          list's skip / unexpected-pass / bad-entry handling, --json.
 set(EI_CONF_DIR ${PROJECT_SOURCE_DIR}/tests/conformance)
 set(EI_CONF_DATA ${EI_CONF_DIR}/data)
-set(EI_CONF_CHECK ${CMAKE_COMMAND} -DBIN=$<TARGET_FILE:edgeinfer_cli>
+set(EI_CONF_CHECK ${CMAKE_COMMAND} -DBIN=${EI_TEST_BIN}
     "-DNOMATCH=AddressSanitizer|LeakSanitizer|runtime error:")
 # Passing cases observed on ONNX Runtime 1.29.0 with the en_US.UTF-8 locale (docs/CONFORMANCE.md).
 # Without the locale (scripts/setup.sh could not generate it) the 6 StringNormalizer cases are
@@ -66,7 +66,7 @@ add_test(NAME conformance_timeout COMMAND ${EI_CONF_CHECK}
   "-DARGS=conformance^${EI_CONF_DATA}/loop_slow^${EI_CONF_DATA}/loop_slow^--timeout^1^--jobs^1"
   -DRC=1 "-DMATCH=FAIL data/loop_slow: timed out after 1 s[^\n]*\n[^\n]*FAIL data/loop_slow: timed out after 1 s"
   "-DMATCH2=\n0 passed, 2 failed, 0 skipped\n$" -P ${EI_CONF_DIR}/check.cmake)
-add_test(NAME conformance_crash COMMAND sh ${EI_CONF_DIR}/crash_test.sh $<TARGET_FILE:edgeinfer_cli>
+add_test(NAME conformance_crash COMMAND sh ${EI_CONF_DIR}/crash_test.sh ${EI_TEST_BIN}
   ${EI_CONF_DATA}/loop_slow ${EI_CONF_DATA}/add_ok)
 add_test(NAME conformance_no_cases COMMAND ${EI_CONF_CHECK}
   "-DARGS=conformance^${EI_CONF_DATA}/no_cases" -DRC=1

@@ -13,7 +13,7 @@ ei_target_sanitize(ei_image_dump)
 
 add_test(NAME image_fidelity
          COMMAND /usr/bin/python3 ${PROJECT_SOURCE_DIR}/tests/image/fidelity.py
-                 --dump $<TARGET_FILE:ei_image_dump>
+                 --dump ${EI_TEST_IMAGE_DUMP}
                  --work ${CMAKE_CURRENT_BINARY_DIR}/image-fidelity)
 set_tests_properties(image_fidelity PROPERTIES LABELS integration ENVIRONMENT "${EI_TEST_ENV}"
                      SKIP_RETURN_CODE 77 TIMEOUT 300)
@@ -22,7 +22,7 @@ set_tests_properties(image_fidelity PROPERTIES LABELS integration ENVIRONMENT "$
 # for bit, so the same tolerances apply).
 add_test(NAME image_fidelity_nosimd
          COMMAND /usr/bin/python3 ${PROJECT_SOURCE_DIR}/tests/image/fidelity.py
-                 --dump $<TARGET_FILE:ei_image_dump>
+                 --dump ${EI_TEST_IMAGE_DUMP}
                  --work ${CMAKE_CURRENT_BINARY_DIR}/image-fidelity-nosimd)
 set_tests_properties(image_fidelity_nosimd PROPERTIES LABELS integration
                      ENVIRONMENT "${EI_TEST_ENV};EI_IMAGE_NO_SIMD=1" SKIP_RETURN_CODE 77 TIMEOUT 300)

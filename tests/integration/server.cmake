@@ -14,15 +14,15 @@ foreach(t endpoints batching reload sigterm burst encoding shm bench_url sequenc
 endforeach()
 
 # The command line: help, usage errors (exit 2) and an unreadable repository (exit 1, named).
-add_test(NAME server_cli_help COMMAND $<TARGET_FILE:edgeinfer_cli> serve --help)
+add_test(NAME server_cli_help COMMAND ${EI_TEST_BIN} serve --help)
 set_tests_properties(server_cli_help PROPERTIES LABELS "integration;server"
                      PASS_REGULAR_EXPRESSION "--model-repository DIR")
 add_test(NAME server_cli_usage COMMAND /bin/sh -c "\"$0\" serve --http-port 99999 2>&1; echo exit=$?"
-         $<TARGET_FILE:edgeinfer_cli>)
+         ${EI_TEST_BIN})
 set_tests_properties(server_cli_usage PROPERTIES LABELS "integration;server"
                      PASS_REGULAR_EXPRESSION "expected an integer in 0..65535.*exit=2")
 add_test(NAME server_cli_bad_repo
          COMMAND /bin/sh -c "\"$0\" serve --model-repository /nonexistent/repo --metrics-port -1 2>&1; echo exit=$?"
-         $<TARGET_FILE:edgeinfer_cli>)
+         ${EI_TEST_BIN})
 set_tests_properties(server_cli_bad_repo PROPERTIES LABELS "integration;server"
                      ENVIRONMENT "${EI_TEST_ENV}" PASS_REGULAR_EXPRESSION "/nonexistent/repo.*EI_ENOENT.*exit=1")
