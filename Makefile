@@ -4,11 +4,16 @@
 #   make            build (Release) into build/
 #   make run        set-up + build + a tour of the bundled models
 #   make test       set-up + build + the whole test suite, then again under ASan+UBSan, then the
-#                   threaded tests under ThreadSanitizer (make test-tsan)
+#                   threaded tests under ThreadSanitizer (make test-tsan), then the ARM64 build's
+#                   subset under qemu-user (test-arm64)
 #   make test-full  make test + the slow end-to-end checks (PyTorch export, fidelity vs torch)
 #   make bench      the benchmarks (see docs/BENCHMARKS.md)
 #   make fuzz       the libFuzzer targets, FUZZ_SECS (60) each (see fuzz/README.md)
 #   make install PREFIX=/usr/local
+#   make cross-arm64 / test-arm64   ARM64 cross build into build-arm64/, tests under qemu-user
+#   make dist / dist-arm64          self-contained bundles in dist/; dist-test tests them in a rootfs
+#   make container                  the container image (podman), smoke-tested, saved for docker load
+#   make test-deploy                Kubernetes manifests and the systemd unit against the real server
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
@@ -19,7 +24,8 @@ WERROR     ?= $(if $(CI),ON,OFF)
 CTEST_ARGS ?=
 
 .PHONY: all build configure setup setup-test setup-full run test test-unit test-asan test-tsan test-full \
-        bench fuzz install clean distclean format
+        bench fuzz install clean distclean format setup-arm64 cross-arm64 test-arm64 dist dist-arm64 \
+        dist-test container test-deploy
 
 all: build
 
@@ -49,6 +55,7 @@ test: setup-test
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) $(CTEST_ARGS)
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-tsan
+	@$(MAKE) --no-print-directory test-arm64
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer, in its own build folder,
 # compiled with clang (so `make test` proves a warning-free build under both gcc and clang).
@@ -87,11 +94,54 @@ fuzz: setup-test
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
+# --- ARM64 (aarch64): cross-built with Debian's gcc-aarch64-linux-gnu and multiarch arm64 libraries,
+# tested under qemu-user. test-arm64 runs a representative subset (ARM64_TESTS, see docs/deploy.md)
+# plus arm64_vs_host, which compares the ARM64 CLI's results with the host build's.
+ARM64_BUILD ?= build-arm64
+ARM64_TESTS ?= ^(test_(core|pb|npy|pbtxt|kserve_v2|model_info|conformance|classify|cli_args|bench_stats)|cli_info_cls_json|cli_run_(cls_npy|silero_npy|types)|classify_cli_(json|corrupt_image)|conformance_subset|server_(endpoints|sigterm)|arm64_vs_host)$$
+setup-arm64:
+	@scripts/setup.sh test arm64
+cross-arm64: setup-arm64
+	cmake -S . -B $(ARM64_BUILD) -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
+	  -DONNXRUNTIME_ROOT=$(CURDIR)/.deps/onnxruntime-arm64 -DCMAKE_BUILD_TYPE=Release \
+	  -DEI_BUILD_BENCH=OFF -DEI_WERROR=$(WERROR) -DEI_HOST_BIN=$(CURDIR)/$(BUILD)/cli/edgeinfer \
+	  $(CMAKE_ARGS) >/dev/null
+	cmake --build $(ARM64_BUILD) -j$(JOBS)
+test-arm64: cross-arm64
+	@$(MAKE) --no-print-directory build
+	cd $(ARM64_BUILD) && ctest --output-on-failure -j$(JOBS) -R '$(ARM64_TESTS)' $(CTEST_ARGS)
+
+# --- Bundles: dist/edgeinfer-<version>-linux-<arch>.tar.gz (scripts/dist.sh), and their test in a
+# minimal Debian root filesystem made with mmdebstrap (tests/dist/check_bundle.py; needs root).
+dist:
+	@scripts/setup.sh base dist
+	@scripts/dist.sh x86_64
+dist-arm64:
+	@scripts/setup.sh base dist arm64
+	@scripts/dist.sh aarch64
+dist-test: dist dist-arm64
+	@v=$$(sed -n 's/^project(edgeinfer VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt); \
+	for a in x86_64 aarch64; do \
+	  echo "dist-test: edgeinfer-$$v-linux-$$a in a minimal Debian root filesystem"; \
+	  python3 tests/dist/check_bundle.py dist/edgeinfer-$$v-linux-$$a.tar.gz "$$(scripts/rootfs.sh runtime $$a)" $$a || exit 1; \
+	done
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
+# --- Container image (podman, needs root and `make dist`): scripts/container.sh, docs/deploy.md.
+container: dist
+	@scripts/setup.sh base dist container
+	@scripts/container.sh
+
+# --- deploy/: the Kubernetes manifests and the systemd unit against the real server (also in make test).
+test-deploy: setup-test
+	@$(MAKE) --no-print-directory build
+	cd $(BUILD) && ctest --output-on-failure -R '^deploy_' $(CTEST_ARGS)
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(ARM64_BUILD) build-dist-x86_64 build-dist-aarch64 \
+	  build-container dist
 
 distclean: clean
 	rm -rf .deps
