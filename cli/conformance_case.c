@@ -568,7 +568,11 @@ static ei_conf_status_t load_pb_set(const ei_session_t *s, bool inputs, const ch
     const char *prefix = inputs ? "input" : "output";
     out->n = 0;
     for (size_t i = 0;; i++) {
-        snprintf(path, sizeof(path), "%s/%s_%zu.pb", dir, prefix, i);
+        int len = snprintf(path, sizeof(path), "%s/%s_%zu.pb", dir, prefix, i);
+        if (len < 0 || (size_t)len >= sizeof(path)) {
+            snprintf(why, why_size, "%s: path too long", dir);
+            return EI_CONF_FAIL;
+        }
         if (!is_file(path))
             break;
         if (i >= CONF_MAX_IO) {
