@@ -47,8 +47,10 @@ if [ -z "$mirror" ] && [ -f /etc/apt/sources.list ]; then
 fi
 mirror=${mirror:-http://deb.debian.org/debian}
 
+# dpkg's path patterns are fnmatch(3): no {a,b} alternatives, one option per directory.
 common=(--architectures="$deb" --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr
-    "--dpkgopt=path-exclude=/usr/share/{man,locale,doc,info}/*"
+    "--dpkgopt=path-exclude=/usr/share/man/*" "--dpkgopt=path-exclude=/usr/share/locale/*"
+    "--dpkgopt=path-exclude=/usr/share/info/*" "--dpkgopt=path-exclude=/usr/share/doc/*"
     "--dpkgopt=path-include=/usr/share/doc/*/copyright")
 case "$kind" in
 runtime)
