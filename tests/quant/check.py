@@ -85,6 +85,11 @@ with tempfile.TemporaryDirectory() as tmp:
               sorted(q.get("zero_point_types", [])) == ["int8", "uint8"], q)
         check("info %s: int8 weights" % name, q.get("weight_types") == ["int8"], q)
         check("info %s: per-channel %s" % (name, per_channel), q.get("per_channel") == per_channel, q)
+    p = run("info", os.path.join(d, "dynamic.onnx"), "--json")
+    q = json.loads(p.stdout)["quantization"] if p.returncode == 0 else {}
+    check("info dynamic: format dynamic, int8 weights, no scale constants",
+          q.get("format") == "dynamic" and q.get("weight_types") == ["int8"] and
+          q.get("scale_types") == [] and q.get("nodes") == 2, q)
     p = run("info", os.path.join(d, "fp32.onnx"))
     check("info fp32: quantization none", "quantization: none" in p.stdout, p.stdout)
     p = run("info", os.path.join(d, "qdq.onnx"))

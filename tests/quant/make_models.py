@@ -9,6 +9,7 @@ reference of the same quantised arithmetic gives:
                   bias): y = x @ W + b
   qoperator.onnx  QOperator form on uint8 activations a: QLinearMatMul with int8 weights -> y
                   (uint8), and MatMulInteger with the same operands -> acc (int32)
+  dynamic.onnx    dynamic quantisation: DynamicQuantizeLinear -> MatMulInteger (for `info`)
 
     python3 make_models.py OUT_DIR [--rows N --width K --layers L] [--full-range]
 
@@ -129,9 +130,11 @@ def main():
              numpy_helper.from_array(bq, "bq"),
              numpy_helper.from_array(np.array(b_s), "b_s"),
              numpy_helper.from_array(np.array(b_zp), "b_zp"),
-             numpy_helper.from_array(np.array(o_s), "o_s"),
              numpy_helper.from_array(np.array(o_zp), "o_zp")]
-    nodes = [helper.make_node("QLinearMatMul", ["a", "a_s", "a_zp", "bq", "b_s", "b_zp", "o_s",
+    # The output scale comes from a Constant node rather than an initializer (info reads both).
+    nodes = [helper.make_node("Constant", [], ["o_s"],
+                              value=numpy_helper.from_array(np.array(o_s), "o_s_value")),
+             helper.make_node("QLinearMatMul", ["a", "a_s", "a_zp", "bq", "b_s", "b_zp", "o_s",
                                                 "o_zp"], ["y"]),
              helper.make_node("MatMulInteger", ["a", "bq", "a_zp", "b_zp"], ["acc"])]
     g = helper.make_graph(nodes, "qoperator",
@@ -141,6 +144,16 @@ def main():
                           inits)
     save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]),
          os.path.join(args.out, "qoperator.onnx"))
+    # Dynamic quantisation: the activation's scale and zero point computed at run time.
+    nodes = [helper.make_node("DynamicQuantizeLinear", ["x"], ["xq", "x_scale", "x_zp"]),
+             helper.make_node("MatMulInteger", ["xq", "bq", "x_zp", "b_zp"], ["acc"])]
+    g = helper.make_graph(nodes, "dynamic",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", k])],
+                          [helper.make_tensor_value_info("acc", TensorProto.INT32, ["N", k])],
+                          [numpy_helper.from_array(bq, "bq"),
+                           numpy_helper.from_array(np.array(b_zp), "b_zp")])
+    save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]),
+         os.path.join(args.out, "dynamic.onnx"))
     acc = (a.astype(np.int64) - int(a_zp)) @ (bq.astype(np.int64) - int(b_zp))
     y_qop = q(acc * (np.float64(a_s) * np.float64(b_s) / np.float64(o_s)), 1, o_zp, 0, 255)
 
