@@ -44,9 +44,12 @@ static OrtStatus *ORT_API_CALL create_kernel_v2(const OrtCustomOp *op, const Ort
 {
     int64_t scale = 0, shift = 0;
     *kernel = NULL;
-    if (a->KernelInfoGetAttribute_int64(info, "scale", &scale) != NULL)
+    OrtStatus *st = a->KernelInfoGetAttribute_int64(info, "scale", &scale);
+    if (st != NULL) {
+        a->ReleaseStatus(st);
         return a->CreateStatus(ORT_INVALID_ARGUMENT, "ScaleShift needs the int attribute 'scale'");
-    OrtStatus *st = a->KernelInfoGetAttribute_int64(info, "shift", &shift);
+    }
+    st = a->KernelInfoGetAttribute_int64(info, "shift", &shift);
     if (st != NULL) {
         a->ReleaseStatus(st); /* optional */
         shift = 0;
