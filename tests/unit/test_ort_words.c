@@ -46,8 +46,8 @@ TEST(plain_messages_unchanged)
 {
     char m[EI_ERROR_MSG_SIZE];
     const char *const same[] = {
-        "Got invalid dimensions for input: x for the following indices index: 0 Got: 2 "
-        "Expected: 3",
+        ("Got invalid dimensions for input: x for the following indices index: 0 Got: 2 "
+         "Expected: 3"),
         "ei.test:ScaleShift(-1) is not a registered function/op", "/tmp/a b: c",
         "Failed to load library /tmp/x.so with error: /tmp/x.so: invalid ELF header", ""};
     for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
