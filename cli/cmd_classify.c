@@ -9,6 +9,7 @@
  */
 #include "cli.h"
 #include "commands.h"
+#include "image_args.h"
 #include "session_args.h"
 
 #include <edgeinfer/classify.h>
@@ -37,7 +38,18 @@ enum {
     OPT_LOGITS,
     OPT_DCT,
     OPT_OUTPUT,
-    OPT_MAX_PIXELS
+    OPT_MAX_PIXELS,
+    OPT_SIZE,
+    OPT_RESIZE,
+    OPT_FIT,
+    OPT_MEAN,
+    OPT_STD,
+    OPT_SCALE,
+    OPT_ORDER,
+    OPT_LAYOUT,
+    OPT_FILTER,
+    OPT_NO_ANTIALIAS,
+    OPT_PAD
 };
 
 static const struct option own_options[] = {
@@ -52,6 +64,17 @@ static const struct option own_options[] = {
     {"logits", no_argument, NULL, OPT_LOGITS},
     {"dct-scaling", no_argument, NULL, OPT_DCT},
     {"output", required_argument, NULL, OPT_OUTPUT},
+    {"size", required_argument, NULL, OPT_SIZE},
+    {"resize", required_argument, NULL, OPT_RESIZE},
+    {"fit", required_argument, NULL, OPT_FIT},
+    {"mean", required_argument, NULL, OPT_MEAN},
+    {"std", required_argument, NULL, OPT_STD},
+    {"scale", required_argument, NULL, OPT_SCALE},
+    {"order", required_argument, NULL, OPT_ORDER},
+    {"layout", required_argument, NULL, OPT_LAYOUT},
+    {"filter", required_argument, NULL, OPT_FILTER},
+    {"no-antialias", no_argument, NULL, OPT_NO_ANTIALIAS},
+    {"pad", required_argument, NULL, OPT_PAD},
     {"max-image-pixels", required_argument, NULL, OPT_MAX_PIXELS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
@@ -68,6 +91,13 @@ typedef struct classify_args {
     bool top_k_given;
     char **images;
     size_t n_images;
+    ei_cli_images_t inputs; /* the expanded IMAGE arguments (directories, '-') */
+    /* Explicit preprocessing, applied over the preset: the options given, in order. */
+    struct {
+        int opt;
+        const char *arg;
+    } pre[32];
+    size_t n_pre;
     ei_cli_session_args_t sess;
 } classify_args_t;
 
@@ -77,7 +107,8 @@ static void print_help(void)
         "usage: edgeinfer classify --model MODEL [options] IMAGE...\n"
         "\n"
         "Classifies JPEG, PNG and WebP images and prints the top-k classes of each, as\n"
-        "'IMAGE: LABEL (SCORE)' lines or one JSON document. Images are run N per model run;\n"
+        "'IMAGE: LABEL (SCORE)' lines or one JSON document. IMAGE may be a file, a directory\n"
+        "(its images, sorted) or - (one image on stdin). Images are run N per model run;\n"
         "the next batch is decoded and preprocessed while the model runs the current one. An\n"
         "image that cannot be read or decoded is reported on stderr and skipped; the exit code\n"
         "is then 1.\n"
@@ -87,7 +118,21 @@ static void print_help(void)
         "                     [N, classes]; a fixed H and W are taken from the model\n"
         "  --labels FILE      class labels, one per line (default: the model's metadata keys\n"
         "                     labels/classes/names if present, else class indices)\n"
-        "  --preset NAME      preprocessing: imagenet (default), raw, unit, ppocr\n"
+        "  --preset NAME      preprocessing: imagenet (default), raw, unit, ppocr; the options\n"
+        "                     below change it (a fixed H and W in the model still win)\n"
+        "  --size N|WxH       output size (N = N x N)\n"
+        "  --resize N         shorter side before the centre crop (default 256/224 of the size)\n"
+        "  --fit MODE         crop (resize shorter + centre crop), stretch, letterbox (keep\n"
+        "                     aspect, pad with --pad), pad-right (PaddleOCR strips)\n"
+        "  --mean A,B,C       per-channel mean (in output channel order), after --scale\n"
+        "  --std A,B,C        per-channel std\n"
+        "  --scale F          pixel multiplier before mean/std (1/255 = 0.00392157; 1 = raw)\n"
+        "  --order rgb|bgr    channel order (Caffe models: bgr)\n"
+        "  --layout nchw|nhwc tensor layout\n"
+        "  --filter NAME      nearest, bilinear (default), bicubic, area\n"
+        "  --no-antialias     no widened filter when downscaling (OpenCV-style sampling)\n"
+        "  --pad R,G,B        letterbox colour (default 114,114,114)\n");
+    printf(
         "  --top-k K          classes per image (default 5; 0 = all); clamped to the class count\n"
         "  --batch N          images per model run (default 1); a model with a fixed batch dim\n"
         "                     uses its own, padding the last batch\n"
@@ -183,6 +228,23 @@ static int parse_args(int argc, char **argv, classify_args_t *a)
         case OPT_DCT:
             a->dct = true;
             break;
+        case OPT_SIZE:
+        case OPT_RESIZE:
+        case OPT_FIT:
+        case OPT_MEAN:
+        case OPT_STD:
+        case OPT_SCALE:
+        case OPT_ORDER:
+        case OPT_LAYOUT:
+        case OPT_FILTER:
+        case OPT_NO_ANTIALIAS:
+        case OPT_PAD:
+            if (a->n_pre == sizeof(a->pre) / sizeof(a->pre[0]))
+                return ei_cli_usage_error(CMD, "too many preprocessing options");
+            a->pre[a->n_pre].opt = opt;
+            a->pre[a->n_pre].arg = optarg;
+            a->n_pre++;
+            break;
         case ':':
             return ei_cli_usage_error(CMD, "option '%s' needs a value", given);
         case '?':
@@ -200,9 +262,128 @@ static int parse_args(int argc, char **argv, classify_args_t *a)
     if (a->model == NULL)
         return ei_cli_usage_error(CMD, "missing --model MODEL");
     if (optind >= argc)
-        return ei_cli_usage_error(CMD, "missing IMAGE (give one or more image files)");
+        return ei_cli_usage_error(CMD,
+                                  "missing IMAGE (give image files, a directory or - for stdin)");
     a->images = argv + optind;
     a->n_images = (size_t)(argc - optind);
+    return -1;
+}
+
+/* Three comma-separated numbers. */
+static bool parse3(const char *s, float v[3])
+{
+    char buf[128];
+    if (strlen(s) >= sizeof(buf))
+        return false;
+    snprintf(buf, sizeof(buf), "%s", s);
+    char *p = buf;
+    for (int i = 0; i < 3; i++) {
+        char *comma = strchr(p, ',');
+        if ((i < 2) != (comma != NULL))
+            return false;
+        if (comma != NULL)
+            *comma = '\0';
+        double d;
+        if (!ei_cli_parse_double(p, &d))
+            return false;
+        v[i] = (float)d;
+        p = comma != NULL ? comma + 1 : p;
+    }
+    return true;
+}
+
+/* Applies --size, --mean... over the preset's options. Returns -1 or a usage exit code. */
+static int apply_preprocessing(const classify_args_t *a, ei_image_opts_t *o)
+{
+    for (size_t i = 0; i < a->n_pre; i++) {
+        const char *v = a->pre[i].arg;
+        long long n = 0;
+        double d = 0;
+        float f3[3];
+        switch (a->pre[i].opt) {
+        case OPT_SIZE: {
+            long long w = 0, h = 0;
+            char buf[64];
+            snprintf(buf, sizeof(buf), "%s", v);
+            char *x = strchr(buf, 'x');
+            if (x != NULL)
+                *x = '\0';
+            if (!ei_cli_parse_int(buf, 1, 16384, &w) ||
+                (x != NULL && !ei_cli_parse_int(x + 1, 1, 16384, &h)))
+                return ei_cli_usage_error(CMD, "--size: expected N or WxH (1 to 16384), got '%s'",
+                                          v);
+            o->width = (int32_t)w;
+            o->height = (int32_t)(x != NULL ? h : w);
+            o->resize_shorter = 0; /* derived from the size unless --resize follows */
+            break;
+        }
+        case OPT_RESIZE:
+            if (!ei_cli_parse_int(v, 1, 65536, &n))
+                return ei_cli_usage_error(CMD, "--resize: expected 1 to 65536, got '%s'", v);
+            o->resize_shorter = (int32_t)n;
+            o->fit = EI_FIT_SHORTER_CROP;
+            break;
+        case OPT_FIT:
+            if (strcmp(v, "crop") == 0)
+                o->fit = EI_FIT_SHORTER_CROP;
+            else if (strcmp(v, "stretch") == 0)
+                o->fit = EI_FIT_STRETCH;
+            else if (strcmp(v, "letterbox") == 0)
+                o->fit = EI_FIT_LETTERBOX;
+            else if (strcmp(v, "pad-right") == 0)
+                o->fit = EI_FIT_PAD_RIGHT;
+            else
+                return ei_cli_usage_error(
+                    CMD, "--fit: expected crop, stretch, letterbox or pad-right, got '%s'", v);
+            break;
+        case OPT_MEAN:
+            if (!parse3(v, f3))
+                return ei_cli_usage_error(CMD, "--mean: expected three numbers A,B,C, got '%s'", v);
+            memcpy(o->mean, f3, sizeof(f3));
+            break;
+        case OPT_STD:
+            if (!parse3(v, f3) || !(f3[0] != 0 && f3[1] != 0 && f3[2] != 0))
+                return ei_cli_usage_error(
+                    CMD, "--std: expected three non-zero numbers A,B,C, got '%s'", v);
+            memcpy(o->std, f3, sizeof(f3));
+            break;
+        case OPT_SCALE:
+            if (!ei_cli_parse_double(v, &d) || !(d > 0 && d <= 1e6))
+                return ei_cli_usage_error(CMD, "--scale: expected a positive number, got '%s'", v);
+            o->scale = (float)d;
+            break;
+        case OPT_ORDER:
+            if (strcmp(v, "rgb") != 0 && strcmp(v, "bgr") != 0)
+                return ei_cli_usage_error(CMD, "--order: expected rgb or bgr, got '%s'", v);
+            o->order = strcmp(v, "bgr") == 0 ? EI_ORDER_BGR : EI_ORDER_RGB;
+            break;
+        case OPT_LAYOUT:
+            if (strcmp(v, "nchw") != 0 && strcmp(v, "nhwc") != 0)
+                return ei_cli_usage_error(CMD, "--layout: expected nchw or nhwc, got '%s'", v);
+            o->layout = strcmp(v, "nhwc") == 0 ? EI_LAYOUT_NHWC : EI_LAYOUT_NCHW;
+            break;
+        case OPT_FILTER: {
+            int f = ei_image_filter_parse(v);
+            if (f < 0)
+                return ei_cli_usage_error(
+                    CMD, "--filter: expected nearest, bilinear, bicubic or area, got '%s'", v);
+            o->filter = (ei_image_filter_t)f;
+            break;
+        }
+        case OPT_NO_ANTIALIAS:
+            o->antialias = false;
+            break;
+        case OPT_PAD:
+            if (!parse3(v, f3) || f3[0] < 0 || f3[0] > 255 || f3[1] < 0 || f3[1] > 255 ||
+                f3[2] < 0 || f3[2] > 255)
+                return ei_cli_usage_error(CMD, "--pad: expected R,G,B from 0 to 255, got '%s'", v);
+            for (int c = 0; c < 3; c++)
+                o->pad_rgb[c] = (uint8_t)f3[c];
+            break;
+        default:
+            break;
+        }
+    }
     return -1;
 }
 
@@ -243,6 +424,7 @@ struct loop {
     size_t failed;   /* images that could not be decoded (written by the producer) */
     json_t *jerrors; /* --json: the failed images (the producer's until it is joined) */
     ei_image_pipeline_t *pipeline; /* the producer's own */
+    ei_cli_progress_t prog;        /* the consumer's */
 };
 
 static void report_bad_image(const char *path, const ei_error_t *e)
@@ -260,16 +442,23 @@ static bool load_one(struct loop *L, struct batch_buf *b, size_t slot, size_t i)
     ei_error_t e = {0};
     ei_code_t rc;
     uint64_t t0 = now_ns(), t1, t2;
+    const ei_cli_images_t *in = &L->args->inputs;
+    bool from_stdin = strcmp(path, "-") == 0;
     if (io->dct_scaling) {
         /* The pipeline picks the DCT scale from the target size: decode and resize are one call. */
-        rc = ei_image_pipeline_load(L->pipeline, path, b->input, slot, NULL, &e);
+        if (from_stdin)
+            rc = ei_image_pipeline_decode(L->pipeline, in->stdin_data, in->stdin_size, b->input,
+                                          slot, NULL, &e);
+        else
+            rc = ei_image_pipeline_load(L->pipeline, path, b->input, slot, NULL, &e);
         t1 = t2 = now_ns();
     } else {
         ei_image_decode_opts_t d;
         ei_image_decode_opts_init(&d);
         d.max_pixels = io->max_pixels;
         ei_image_t *img = NULL;
-        rc = ei_image_load(path, &d, &img, &e);
+        rc = from_stdin ? ei_image_decode(in->stdin_data, in->stdin_size, &d, &img, &e)
+                        : ei_image_load(path, &d, &img, &e);
         t1 = now_ns();
         if (rc == EI_OK)
             rc = ei_image_pipeline_run_tensor(L->pipeline, img, b->input, slot, NULL, &e);
@@ -421,6 +610,7 @@ static bool consume(struct loop *L, json_t *jresults, size_t *classified, uint64
             ok = false;
             break;
         }
+        ei_cli_progress_end(&L->prog);
         for (size_t j = 0; j < b->n; j++) {
             const char *path = a->images[b->image[j]];
             if (jresults != NULL)
@@ -437,6 +627,7 @@ static bool consume(struct loop *L, json_t *jresults, size_t *classified, uint64
         *classified += b->n;
         if (jresults == NULL)
             fflush(stdout);
+        ei_cli_progress_step(&L->prog, *classified, a->images[b->image[b->n - 1]]);
         pthread_mutex_lock(&L->mu);
         b->state = BUF_FREE;
         pthread_cond_broadcast(&L->cv);
@@ -475,12 +666,22 @@ static int run_classify(int argc, char **argv)
     if (ei_image_opts_preset(&io, preset, &err) != EI_OK)
         return ei_cli_usage_error(CMD, "--preset: %s", err.msg);
     io.dct_scaling = a.dct;
+    rc = apply_preprocessing(&a, &io);
+    if (rc != -1)
+        return rc;
+    rc = ei_cli_images_expand(CMD, a.images, a.n_images, &a.inputs);
+    if (rc != EI_EXIT_OK)
+        return rc;
+    a.images = a.inputs.paths;
+    a.n_images = a.inputs.n;
     if (a.max_pixels > 0)
         io.max_pixels = (uint64_t)a.max_pixels;
 
     rc = ei_cli_init_runtime(EI_LOG_WARN, a.sess.global_threads, a.sess.opts.intra_op_threads);
-    if (rc != EI_EXIT_OK)
+    if (rc != EI_EXIT_OK) {
+        ei_cli_images_free(&a.inputs);
         return rc;
+    }
 
     ei_classifier_opts_t co;
     ei_classifier_opts_init(&co);
@@ -493,8 +694,10 @@ static int run_classify(int argc, char **argv)
     co.output_name = a.output;
     co.keep_logits = a.logits;
     rc = ei_cli_session_load_keys(&a.sess);
-    if (rc != EI_EXIT_OK)
+    if (rc != EI_EXIT_OK) {
+        ei_cli_images_free(&a.inputs);
         return rc;
+    }
     bool created = ei_classifier_create(a.model, &co, &cls, &err) == EI_OK;
     ei_cli_session_args_dispose(&a.sess); /* the keys are needed only to load */
     if (!created) {
@@ -539,6 +742,7 @@ static int run_classify(int argc, char **argv)
         json_object_set_new(doc, "errors", L.jerrors);
     }
 
+    ei_cli_progress_init(&L.prog, a.n_images);
     pthread_mutex_init(&L.mu, NULL);
     pthread_cond_init(&L.cv, NULL);
     sync_made = true;
@@ -610,6 +814,8 @@ out:
     }
     ei_image_pipeline_destroy(L.pipeline);
     json_decref(doc);
+    ei_cli_progress_end(&L.prog);
+    ei_cli_images_free(&a.inputs);
     ei_classifier_destroy(cls);
     ei_global_cleanup();
     return rc;

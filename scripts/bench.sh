@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # `make bench`: every benchmark of docs/BENCHMARKS.md, with the commands recorded there.
-#   scripts/bench.sh [BUILD_DIR] [core|image|server]...   (default: all three)
+#   scripts/bench.sh [BUILD_DIR] [core|image|server|ocr]...   (default: all four)
 # Expects the `full` set-up (scripts/setup.sh full: torch for the ResNet-50 export, OpenCV, wrk).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build}
 shift || true
-parts=${*:-core image server}
+parts=${*:-core image server ocr}
 cd "$top"
 /usr/bin/python3 scripts/export_models.py
 cls_dims=(--dim p2o.DynamicDimension.1=48 --dim p2o.DynamicDimension.2=192)
@@ -30,6 +30,10 @@ for p in $parts; do
         echo "== TLS cost: handshakes, plain vs HTTPS /infer (part 5)"
         bench/server/tls.sh "$build" 5 3
         ;;
-    *) echo "bench: unknown part '$p' (core, image or server)" >&2; exit 2 ;;
+    ocr)
+        echo "== edgeinfer ocr vs @gutenye/ocr-node (part 4)"
+        bench/ocr/run.sh
+        ;;
+    *) echo "bench: unknown part '$p' (core, image, server or ocr)" >&2; exit 2 ;;
     esac
 done

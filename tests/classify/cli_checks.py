@@ -124,6 +124,61 @@ def case_json():
     check(doc["errors"] == [], "no errors", p)
 
 
+def case_preprocessing_flags():
+    """Explicit flags equal to the ppocr preset give the same logits; other flags change them;
+    bad values are usage errors."""
+    up = text_line("up.png")
+    m = os.path.join(A.models, "ppocr", "cls.onnx")
+    def logits(*extra):
+        p = run("--model", m, "--json", "--logits", *extra, up)
+        check(p.returncode == 0, "expected exit 0 for %s" % (extra,), p)
+        return json.loads(p.stdout)["results"][0]["logits"]
+    preset = logits("--preset", "ppocr")
+    flags = logits("--size", "192x48", "--fit", "pad-right", "--mean", "0.5,0.5,0.5", "--std",
+                   "0.5,0.5,0.5", "--scale", "0.00392156862745098", "--order", "bgr",
+                   "--no-antialias", "--layout", "nchw", "--filter", "bilinear")
+    check(all(abs(a - b) < 1e-6 for a, b in zip(preset, flags)),
+          "flags equal to the preset: %s vs %s" % (preset, flags))
+    # The tiny model averages each channel: red is class 0 in RGB, class 2 in BGR; a letterbox
+    # with a blue pad moves weight to class 2.
+    red = solid("red.png", (255, 0, 0), size=(64, 16))
+    def top(*extra):
+        p = run("--model", tiny("gap_softmax.onnx"), "--top-k", "1", "--json", *extra, red)
+        check(p.returncode == 0, "expected exit 0 for %s" % (extra,), p)
+        return json.loads(p.stdout)["results"][0]["top"][0]["index"]
+    check(top("--preset", "unit", "--size", "16") == 0, "red is class 0 in RGB")
+    check(top("--preset", "unit", "--size", "16", "--order", "bgr") == 2, "--order bgr")
+    check(top("--preset", "unit", "--size", "16", "--fit", "letterbox", "--pad", "0,0,255") == 2,
+          "--fit letterbox with --pad")
+    for bad in (["--size", "0"], ["--mean", "1,2"], ["--std", "1,0,1"], ["--fit", "zoom"],
+                ["--order", "rbg"], ["--layout", "chw"], ["--filter", "lanczos"],
+                ["--scale", "-1"], ["--pad", "1,2,300"]):
+        p = run("--model", m, *bad, up)
+        check(p.returncode == 2 and bad[0] in p.stderr, "usage error for %s" % bad, p)
+
+
+def case_directory_and_stdin():
+    d = w("imgdir")
+    os.makedirs(d, exist_ok=True)
+    for f in os.listdir(d):
+        os.remove(os.path.join(d, f))
+    text_line(os.path.join("imgdir", "b.png"))
+    text_line(os.path.join("imgdir", "a.jpg"), rotate=True)
+    with open(os.path.join(d, "readme.txt"), "w") as f:
+        f.write("skip me")
+    p = run(*cls_args(), "--top-k", "1", d)
+    got = [l.split(": ")[0] for l in p.stdout.splitlines()]
+    check(p.returncode == 0 and got == [os.path.join(d, "a.jpg"), os.path.join(d, "b.png")],
+          "a directory gives its images, sorted", p)
+    with open(os.path.join(d, "a.jpg"), "rb") as f:
+        data = f.read()
+    p = subprocess.run([A.bin, "classify"] + cls_args() + ["--top-k", "1", "-"], input=data,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    check(p.returncode == 0 and p.stdout.decode().startswith("-: 180"), "an image on stdin", p)
+    p = run(*cls_args(), "-", "-")
+    check(p.returncode == 2 and "twice" in p.stderr, "'-' twice is a usage error", p)
+
+
 def case_missing_image():
     up = text_line("up.png")
     down = text_line("down.png", rotate=True)

@@ -6,6 +6,7 @@
 # EI_TEST_FULL=1 and /usr/bin/python3 can import torch and torchvision). All exit 77 without PIL.
 set(EI_CLASSIFY_CASES batches corrupt_image fixed_batch_padding float16_and_metadata_labels json
     max_image_pixels missing_image not_a_classifier short_labels text_formats timings_text top_k_clamp
+    preprocessing_flags directory_and_stdin
     unknown_preset usage)
 foreach(c ${EI_CLASSIFY_CASES})
   add_test(NAME classify_cli_${c}
