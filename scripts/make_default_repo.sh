@@ -4,6 +4,8 @@
 # the models that scripts/setup.sh unpacked into .deps/models:
 #   ppocr_cls   PP-OCR text orientation classifier; labels 0/180; image preset "ppocr"; batching
 #   ppocr_rec   PP-OCR recogniser; labels = the CTC alphabet (blank, the dictionary, space)
+#   ppocr_det   PP-OCR text detection, and the OCR pipeline: POST /v2/models/ppocr_det/ocr runs it,
+#               then ppocr_cls and ppocr_rec (named in its parameters), each batched on its own
 #   silero_vad  no config.pbtxt: the server completes it from the model
 # Models are symlinked (relative), configs and labels written. Idempotent: the repository is built
 # in a temporary directory and swapped in, so running it again gives the same tree.
@@ -12,7 +14,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 models="$top/.deps/models"
 repo=${1:-"$top/.deps/repo"}
-for f in ppocr/cls.onnx ppocr/rec.onnx ppocr/keys.txt ppocr/cls_labels.txt vad/silero_vad.onnx; do
+for f in ppocr/det.onnx ppocr/cls.onnx ppocr/rec.onnx ppocr/keys.txt ppocr/cls_labels.txt vad/silero_vad.onnx; do
     if [ ! -f "$models/$f" ]; then
         echo "make_default_repo: $models/$f is missing (run scripts/setup.sh first)" >&2
         exit 1
@@ -21,7 +23,7 @@ done
 tmp="$repo.tmp.$$"
 rm -rf "$tmp"
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/ppocr_cls/1" "$tmp/ppocr_rec/1" "$tmp/silero_vad/1"
+mkdir -p "$tmp/ppocr_det/1" "$tmp/ppocr_cls/1" "$tmp/ppocr_rec/1" "$tmp/silero_vad/1"
 
 # Link a model file into a version directory: relative when the repository is under .deps, so the
 # tree can be moved with the checkout; absolute otherwise; a copy if links are not possible.
@@ -33,6 +35,7 @@ link() {
     esac
     ln -s "$rel" "$dst" 2>/dev/null || cp "$src" "$dst"
 }
+link "$models/ppocr/det.onnx" "$tmp/ppocr_det/1/model.onnx"
 link "$models/ppocr/cls.onnx" "$tmp/ppocr_cls/1/model.onnx"
 link "$models/ppocr/rec.onnx" "$tmp/ppocr_rec/1/model.onnx"
 link "$models/vad/silero_vad.onnx" "$tmp/silero_vad/1/model.onnx"
@@ -52,6 +55,20 @@ instance_group [ { count: 1 kind: KIND_CPU } ]
 # POST /v2/models/ppocr_cls/classify: how to turn an image into the input tensor.
 parameters { key: "image_preset" value: { string_value: "ppocr" } }
 parameters { key: "image_top_k" value: { string_value: "2" } }
+PBTXT
+
+cat >"$tmp/ppocr_det/config.pbtxt" <<'PBTXT'
+# PP-OCRv4 text detection: [N,3,H,W] (H, W multiples of 32) -> [N,1,H,W] text probability map.
+# Also the OCR pipeline (POST /v2/models/ppocr_det/ocr, docs/ocr.md): detection here, then the
+# two stage models named below, each an ordinary model of this repository.
+name: "ppocr_det"
+platform: "onnxruntime_onnx"
+max_batch_size: 4
+input [ { name: "x" data_type: TYPE_FP32 dims: [ 3, -1, -1 ] } ]
+output [ { name: "sigmoid_0.tmp_0" data_type: TYPE_FP32 dims: [ 1, -1, -1 ] } ]
+dynamic_batching { }
+parameters { key: "ocr_cls_model" value: { string_value: "ppocr_cls" } }
+parameters { key: "ocr_rec_model" value: { string_value: "ppocr_rec" } }
 PBTXT
 
 # CTC alphabet: index 0 is the blank, then the dictionary, then the space character.
@@ -83,4 +100,4 @@ if [ -e "$repo" ]; then mv "$repo" "$repo.old"; fi
 mv "$tmp" "$repo"
 rm -rf "$repo.old"
 trap - EXIT
-echo "model repository ready: $repo (ppocr_cls, ppocr_rec, silero_vad)"
+echo "model repository ready: $repo (ppocr_det + OCR pipeline, ppocr_cls, ppocr_rec, silero_vad)"

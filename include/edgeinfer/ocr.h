@@ -250,6 +250,14 @@ EI_API EI_NODISCARD ei_code_t ei_ocr_strips_input(const ei_image_t *const *strip
                                                   ei_error_t *err);
 
 /**
+ * Reading order of `n` lines in detection order (as ei_ocr_det_boxes() gives them) into
+ * `order`: the same order, unless most lines have angle 180, in which case the page is upside down
+ * and the order is that of the page turned by 180 degrees.
+ */
+EI_API EI_NODISCARD ei_code_t ei_ocr_line_order(const ei_ocr_line_t *lines, size_t n, int32_t width,
+                                                int32_t height, size_t *order, ei_error_t *err);
+
+/**
  * CTC greedy decoding of row `index` of `probs` ([N,T,C] float32, C = ei_ocr_keys_classes()):
  * the best class per step, repeats merged, blanks dropped; `*score` is the mean probability of
  * the kept steps (0 when none). `*text` is released with ei_free_string().

@@ -367,9 +367,11 @@ static ei_code_t recognise(const ei_ocr_t *ocr, ei_image_t **strips, size_t n, s
  * is that of the page turned by 180 degrees, where a line's first corner is its bottom-right one.
  * Writes the order into `order`.
  */
-static ei_code_t page_order(const ei_ocr_line_t *lines, size_t n, int32_t w, int32_t h,
+ei_code_t ei_ocr_line_order(const ei_ocr_line_t *lines, size_t n, int32_t w, int32_t h,
                             size_t *order, ei_error_t *err)
 {
+    if (n > 0 && (lines == NULL || order == NULL))
+        return ei__fail(err, EI_EINVAL, "line order: NULL argument");
     size_t turned = 0;
     for (size_t i = 0; i < n; i++)
         turned += lines[i].angle == 180;
@@ -450,7 +452,7 @@ ei_code_t ei_ocr_run(const ei_ocr_t *ocr, const ei_image_t *img, ei_ocr_result_t
     if (rc == EI_OK)
         rc = recognise(ocr, strips, n, order, lines, &t, err);
     if (rc == EI_OK)
-        rc = page_order(lines, n, ei_image_width(img), ei_image_height(img), order, err);
+        rc = ei_ocr_line_order(lines, n, ei_image_width(img), ei_image_height(img), order, err);
     if (rc != EI_OK)
         goto out;
     /* Keep the lines that read well enough (PaddleOCR's drop_score), in reading order. */

@@ -5,7 +5,7 @@
 # ASan+UBSan pass too: the server is a child process there, so a memory error or leak makes it
 # exit non-zero and the test fail.
 foreach(t endpoints batching reload sigterm burst encoding shm bench_url sequence rest_details
-    custom_ops browser slow_clients limits image_pool startup)
+    custom_ops browser slow_clients limits image_pool startup ocr)
   add_test(NAME server_${t}
            COMMAND /bin/sh -c "[ -x \"$EI_PYTHON\" ] || exit 77; exec \"$EI_PYTHON\" \"$0\""
                    ${PROJECT_SOURCE_DIR}/tests/server/test_${t}.py)

@@ -45,5 +45,7 @@ void ei__rest_classify(ei__http_req_t *r, const char *const *arg, size_t n_arg);
 ei_code_t ei__rest_images_start(ei__http_t *h, ei_error_t *err);
 /** Stops them after they finished every queued image (after ei__http_stop()). */
 void ei__rest_images_stop(ei__http_t *h);
+/** POST /v2/models/{m}[/versions/{v}]/ocr: the OCR pipeline {m} names (rest_ocr.c). */
+void ei__rest_ocr(ei__http_req_t *r, const char *const *arg, size_t n_arg);
 
 #endif

@@ -592,6 +592,8 @@ static const ei__http_route_t routes[] = {
     {"/v2/models/{}/versions/{}/infer", POST, ei__rest_infer, EI__SCOPE_INFER},
     {"/v2/models/{}/classify", POST, ei__rest_classify, EI__SCOPE_INFER},
     {"/v2/models/{}/versions/{}/classify", POST, ei__rest_classify, EI__SCOPE_INFER},
+    {"/v2/models/{}/ocr", POST, ei__rest_ocr, EI__SCOPE_INFER},
+    {"/v2/models/{}/versions/{}/ocr", POST, ei__rest_ocr, EI__SCOPE_INFER},
     {"/v2/repository/index", POST, r_repo_index, EI__SCOPE_REPOSITORY},
     {"/v2/repository/models/{}/load", POST, r_load, EI__SCOPE_REPOSITORY},
     {"/v2/repository/models/{}/unload", POST, r_unload, EI__SCOPE_REPOSITORY},

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""POST /v2/models/{m}/ocr on the bundled repository (scripts/make_default_repo.sh): the pipeline
+model ppocr_det names its stage models ppocr_cls and ppocr_rec. Checks the text of the sample
+lines (one upside down), concurrent requests each getting their own answer, per-stage statistics
+(each stage is a model with its own /stats), and bad input: not an image, empty body, wrong
+Content-Type, a model that is not a pipeline, an unknown model."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import eiserver as E  # noqa: E402
+
+E.check_env()
+src = os.environ.get("EI_SOURCE_DIR", ".")
+if not os.path.isfile(os.path.join(E.EI_MODELS, "ppocr", "det.onnx")):
+    E.skip("the bundled PP-OCR models are not set up")
+root = tempfile.mkdtemp(prefix="ei-ocr-")
+repo = os.path.join(root, "repo")
+subprocess.run([os.path.join(src, "scripts", "make_default_repo.sh"), repo], check=True,
+               stdout=subprocess.DEVNULL)
+s = E.Server(repo)
+c = E.Checker()
+WANT = "Total due: 42.50 EUR"
+
+
+def ocr(path, model="ppocr_det", ctype="image/png", body=None):
+    if body is None:
+        with open(path, "rb") as f:
+            body = f.read()
+    st, _, rb = s.request("POST", "/v2/models/%s/ocr" % model, body, {"Content-Type": ctype})
+    return st, json.loads(rb) if rb else None
+
+
+try:
+    up = os.path.join(src, "examples", "images", "line.jpg")
+    down = os.path.join(src, "examples", "images", "line_upside_down.png")
+    st, doc = ocr(up, ctype="image/jpeg")
+    c.eq("upright line: status", st, 200)
+    c.eq("upright line: text", [l["text"] for l in doc["lines"]], [WANT])
+    c.eq("image size", doc["image"], {"width": 308, "height": 44})
+    c.true("polygon of 4 points", len(doc["lines"][0]["polygon"]) == 4)
+    st, doc = ocr(down)
+    c.eq("upside-down line: text", [l["text"] for l in doc["lines"]], [WANT])
+    c.eq("upside-down line: angle", doc["lines"][0]["angle"], 180)
+
+    # Concurrent requests: every one gets its own, right answer.
+    results = [None] * 8
+
+    def worker(i):
+        results[i] = ocr(up if i % 2 else down)
+
+    th = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in th:
+        t.start()
+    for t in th:
+        t.join()
+    c.true("8 concurrent requests", all(r[0] == 200 and [l["text"] for l in r[1]["lines"]] ==
+                                          [WANT] for r in results), repr(results))
+
+    # Per-stage statistics: each stage model counted the work it did.
+    for m, least in (("ppocr_det", 10), ("ppocr_cls", 10), ("ppocr_rec", 10)):
+        st, stats = s.get_json("/v2/models/%s/stats" % m)
+        n = stats["model_stats"][0]["inference_count"]
+        c.true("%s counted >= %d inferences" % (m, least), n >= least, "got %d" % n)
+    c.true("stage metrics", 'nv_inference_count{model="ppocr_rec",version="1"}' in s.metrics())
+
+    # Bad input.
+    st, doc = ocr(None, body=b"not an image")
+    c.true("garbage: 400 naming the problem", st == 400 and "cannot decode" in doc["error"],
+           repr(doc))
+    st, doc = ocr(None, body=b"")
+    c.true("empty body: 400", st == 400 and "empty body" in doc["error"], repr(doc))
+    st, doc = ocr(up, ctype="text/plain")
+    c.eq("wrong Content-Type: 415", st, 415)
+    st, doc = ocr(up, model="ppocr_cls")
+    c.true("not a pipeline: 400", st == 400 and "not an OCR pipeline" in doc["error"], repr(doc))
+    st, doc = ocr(up, model="nope")
+    c.eq("unknown model: 404", st, 404)
+    with open(down, "rb") as f:
+        data = f.read()
+    st, doc = ocr(None, body=data[: len(data) // 2])
+    c.true("truncated PNG: 400", st == 400, repr(doc))
+    c.eq("server still answers", ocr(up)[0], 200)
+    c.eq("SIGTERM: exit 0", s.stop(), 0)
+finally:
+    rc = c.done(s)
+    s.close()
+    shutil.rmtree(root, ignore_errors=True)
+sys.exit(rc)
