@@ -31,7 +31,7 @@ for p in $parts; do
         bench/server/tls.sh "$build" 5 3
         ;;
     ocr)
-        echo "== edgeinfer ocr vs @gutenye/ocr-node (part 4)"
+        echo "== edgeinfer ocr vs @gutenye/ocr-node (part 7)"
         bench/ocr/run.sh
         ;;
     *) echo "bench: unknown part '$p' (core, image, server or ocr)" >&2; exit 2 ;;

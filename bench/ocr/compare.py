@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """Summarises bench/ocr/run.sh's results (JSON lines from ei_bench_ocr and peer.mjs) as the
-Markdown table of docs/BENCHMARKS.md part 4: per tool the median page latency with its spread
+Markdown table of docs/BENCHMARKS.md part 7: per tool the median page latency with its spread
 (min-max of the per-page medians, and the interquartile range of all runs), the peak resident
 memory, and the character error rate against each page's known text (pages.py writes
 page_NN.txt next to page_NN.png)."""

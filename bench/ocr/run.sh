@@ -7,7 +7,7 @@
 # (tests/ocr/pages.py: 1100 px wide, 4-9 lines, 8 fonts, blur, a page turned 180 degrees), with
 # the same ONNX Runtime intra-op thread count. Per page: median latency and spread over RUNS runs
 # after WARMUP; peak resident memory of each process; character error rate of each against the
-# known text. Prints the Markdown table of docs/BENCHMARKS.md (part 4).
+# known text. Prints the Markdown table of docs/BENCHMARKS.md (part 7).
 #
 #   bench/ocr/run.sh   (PAGES=10 RUNS=5 WARMUP=1 THREADS=2 ROUNDS=1 BUILD=build-bench-ocr)
 #
