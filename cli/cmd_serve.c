@@ -25,18 +25,27 @@ static bool json_logs;
 
 static void usage(void)
 {
+    printf("usage: edgeinfer serve --model-repository DIR [options]\n"
+           "\n"
+           "Serves the models of a Triton-layout repository (<DIR>/<model>/config.pbtxt,\n"
+           "<DIR>/<model>/<version>/model.onnx) over KServe v2 REST and gRPC, as Triton does.\n"
+           "\n"
+           "options:\n"
+           "  --model-repository DIR       the model repository (required)\n"
+           "  --http-address ADDR          address or host name to bind (default 127.0.0.1)\n"
+           "  --http-port N                HTTP port (default 8000; 0 picks a free one)\n"
+           "  --metrics-port N             Prometheus /metrics port (default 8002; 0 picks a free\n"
+           "                               one; -1 turns metrics off)\n"
+           "  --grpc-port N                gRPC port (default 8001; 0 picks a free one; -1 turns\n"
+           "                               gRPC off)\n"
+           "  --grpc-address ADDR          numeric address for gRPC (default: the HTTP address)\n"
+           "  --grpc-max-message-bytes N   largest gRPC message in or out (default: "
+           "--max-body-bytes)\n"
+           "  --grpc-threads N             gRPC completion-queue threads (default 2)\n"
+           "  --grpc-infer-response-compression-level L\n"
+           "                               none (default), low, medium or high: compress gRPC\n"
+           "                               answers with an algorithm the client accepts\n");
     printf(
-        "usage: edgeinfer serve --model-repository DIR [options]\n"
-        "\n"
-        "Serves the models of a Triton-layout repository (<DIR>/<model>/config.pbtxt,\n"
-        "<DIR>/<model>/<version>/model.onnx) over KServe v2 REST, as Triton does.\n"
-        "\n"
-        "options:\n"
-        "  --model-repository DIR       the model repository (required)\n"
-        "  --http-address ADDR          address or host name to bind (default 127.0.0.1)\n"
-        "  --http-port N                HTTP port (default 8000; 0 picks a free one)\n"
-        "  --metrics-port N             Prometheus /metrics port (default 8002; 0 picks a free\n"
-        "                               one; -1 turns metrics off)\n"
         "  --model-control-mode MODE    none (default), poll or explicit\n"
         "  --repository-poll-secs N     poll mode interval (default 15)\n"
         "  --load-model NAME            explicit mode: load NAME at start ('*' = all); repeatable\n"
@@ -66,7 +75,7 @@ static void usage(void)
         "  --max-image-pixels N         largest image /classify decodes, width x height\n"
         "                               (default 100000000)\n"
         "  --port-file F                once the models are loaded (ready), write\n"
-        "                               \"http=N\\nmetrics=N\\n\" to F (the ports answer\n"
+        "                               \"http=N\\nmetrics=N\\ngrpc=N\\n\" to F (the ports answer\n"
         "                               /v2/health/live while the models load)\n"
         "  --allow-client-shm           let clients register POSIX shared-memory regions for\n"
         "                               tensors (Triton's system_shared_memory; off by default)\n"
@@ -137,7 +146,7 @@ static void server_sink(ei_server_log_stream_t stream, const char *line, void *u
     pthread_mutex_unlock(&out_lock);
 }
 
-static int write_port_file(const char *path, int http, int metrics)
+static int write_port_file(const char *path, int http, int metrics, int grpc)
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -146,7 +155,7 @@ static int write_port_file(const char *path, int http, int metrics)
         ei_cli_errorc(EI_EIO, "port file '%s': %s", tmp, strerror(errno));
         return -1;
     }
-    fprintf(f, "http=%d\nmetrics=%d\n", http, metrics);
+    fprintf(f, "http=%d\nmetrics=%d\ngrpc=%d\n", http, metrics, grpc);
     if (fclose(f) != 0 || rename(tmp, path) != 0) {
         ei_cli_errorc(EI_EIO, "port file '%s': %s", path, strerror(errno));
         return -1;
@@ -207,6 +216,31 @@ static int run_serve(int argc, char **argv)
         } else if (strcmp(a, "--metrics-port") == 0) {
             INT_VALUE(-1, 65535);
             o.metrics_port = (int)v;
+        } else if (strcmp(a, "--grpc-port") == 0) {
+            INT_VALUE(-1, 65535);
+            o.grpc_port = (int)v;
+        } else if (strcmp(a, "--grpc-address") == 0) {
+            NEED_VALUE();
+            o.grpc_address = val;
+        } else if (strcmp(a, "--grpc-max-message-bytes") == 0) {
+            INT_VALUE(1, 2147483647);
+            o.grpc_max_message_bytes = (size_t)v;
+        } else if (strcmp(a, "--grpc-threads") == 0) {
+            INT_VALUE(1, 256);
+            o.grpc_threads = (int)v;
+        } else if (strcmp(a, "--grpc-infer-response-compression-level") == 0) {
+            NEED_VALUE();
+            static const char *const levels[] = {"none", "low", "medium", "high"};
+            int level = -1;
+            for (int k = 0; k < 4; k++)
+                if (strcmp(val, levels[k]) == 0)
+                    level = k;
+            if (level < 0) {
+                rc = ei_cli_usage_error("serve", "%s '%s': expected none, low, medium or high", a,
+                                        val);
+                goto out;
+            }
+            o.grpc_compression_level = level;
         } else if (strcmp(a, "--model-control-mode") == 0) {
             NEED_VALUE();
             if (strcmp(val, "none") == 0)
@@ -383,8 +417,8 @@ static int run_serve(int argc, char **argv)
         rc = ei_cli_fail(&err, "loading the model repository");
         goto out;
     }
-    if (port_file &&
-        write_port_file(port_file, ei_server_http_port(srv), ei_server_metrics_port(srv)) != 0) {
+    if (port_file && write_port_file(port_file, ei_server_http_port(srv),
+                                     ei_server_metrics_port(srv), ei_server_grpc_port(srv)) != 0) {
         rc = EI_EXIT_FAILURE;
         goto out;
     }
@@ -409,4 +443,5 @@ out:
 }
 
 const ei_cli_command_t ei_cli_cmd_serve = {
-    "serve", run_serve, "serve a model repository over KServe v2 / Triton HTTP (with metrics)"};
+    "serve", run_serve,
+    "serve a model repository over KServe v2 / Triton HTTP and gRPC (with metrics)"};

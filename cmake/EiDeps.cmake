@@ -59,6 +59,14 @@ pkg_check_modules(GNUTLS REQUIRED IMPORTED_TARGET gnutls)
 # libcurl: the HTTP client of `edgeinfer bench --url` (the CLI only; the library does not link it).
 pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 find_program(PROTOC_C protoc-c REQUIRED)
+# gRPC's C core (Debian libgrpc-dev) for the gRPC front-end; -DEI_GRPC=OFF builds without it.
+if(EI_GRPC)
+  pkg_check_modules(GRPC IMPORTED_TARGET grpc)
+  if(NOT GRPC_FOUND)
+    message(FATAL_ERROR "gRPC not found: install libgrpc-dev (scripts/setup.sh does), "
+                        "or configure with -DEI_GRPC=OFF to build without the gRPC endpoint")
+  endif()
+endif()
 find_file(EI_ONNX_PROTO onnx.proto PATHS /usr/include/onnx REQUIRED)
 
 # The ONNX backend test data (Debian libonnx-testdata), for the conformance tests.

@@ -17,6 +17,9 @@ endif()
 
 # pkg-config: shared by default; `pkg-config --static` adds what the static library needs.
 set(EI_PC_LIBS_PRIVATE "-lonnxruntime -lprotobuf-c -ljpeg -lspng -lwebp -lmicrohttpd -ljansson -lz -lsodium -lgnutls -lpthread -lm")
+if(EI_GRPC)
+  set(EI_PC_LIBS_PRIVATE "${EI_PC_LIBS_PRIVATE} -lgrpc -lgpr")
+endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/edgeinfer.pc.in ${PROJECT_BINARY_DIR}/edgeinfer.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/edgeinfer.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 

@@ -42,8 +42,9 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
 # --- Debian packages ------------------------------------------------------------------------------
 pkgs_base="cmake make gcc pkg-config libc6-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev
- libjpeg62-turbo-dev libturbojpeg0-dev libspng-dev libwebp-dev libmicrohttpd-dev libjansson-dev zlib1g-dev libsodium-dev libgnutls28-dev libcurl4-openssl-dev curl ca-certificates"
+ libjpeg62-turbo-dev libturbojpeg0-dev libspng-dev libwebp-dev libmicrohttpd-dev libjansson-dev zlib1g-dev libsodium-dev libgnutls28-dev libcurl4-openssl-dev libgrpc-dev curl ca-certificates"
 pkgs_test="clang-format python3 python3-numpy python3-pil python3-onnx libonnx-testdata locales clang libclang-rt-14-dev
+ python3-grpcio python3-grpc-tools python3-protobuf protobuf-compiler
  gnutls-bin python3-yaml systemd imagemagick fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf chromium chromium-driver python3-selenium"
 pkgs_full="python3-torch python3-torchvision python3-onnx python3-opencv python3-skimage opencv-doc wrk hyperfine"
 

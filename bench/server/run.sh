@@ -42,7 +42,7 @@ PBTXT
 start_server() {
     rm -f "$work/ports"
     local t0=$(date +%s.%N)
-    "$ei" serve --model-repository "$work/repo" --http-port 0 --metrics-port -1 \
+    "$ei" serve --model-repository "$work/repo" --http-port 0 --metrics-port -1 --grpc-port -1 \
         --port-file "$work/ports" >/dev/null 2>"$work/server.err" &
     pid=$!
     while [ ! -s "$work/ports" ]; do

@@ -157,6 +157,16 @@ typedef struct ei_server_opts {
     unsigned image_queue;
     /** Largest image /classify decodes (width x height; 400 beyond). Default 100000000. */
     uint64_t max_image_pixels;
+    /** gRPC (inference.GRPCInferenceService) port: default 8001; 0 picks a free port; -1 turns
+     * gRPC off. Always -1 in a build without gRPC (EI_GRPC=OFF). */
+    int grpc_port;
+    const char *grpc_address; /**< numeric IPv4/IPv6 address; NULL: the http_address */
+    /** Largest gRPC message received or sent; 0 (default): limits.max_body_bytes (64 MiB). */
+    size_t grpc_max_message_bytes;
+    int grpc_threads; /**< gRPC completion-queue threads; default 2 */
+    /** gRPC response compression: 0 none (default), 1 low, 2 medium, 3 high; the algorithm
+     * (gzip/deflate) is one the client accepts. Compressed requests are always accepted. */
+    int grpc_compression_level;
 } ei_server_opts_t;
 
 typedef struct ei_server ei_server_t;
@@ -175,10 +185,10 @@ EI_API EI_NODISCARD ei_code_t ei_server_create(const ei_server_opts_t *opts, ei_
                                                ei_error_t *err);
 
 /**
- * Binds the HTTP (and metrics) ports, starts serving on internal threads, and starts loading the
- * start-up models on a thread of its own; returns once the server accepts connections (live; ready
- * after ei_server_wait_loaded()). A port that cannot be bound is reported before any model loads:
- * EI_EIO; EI_EINVAL when already started.
+ * Binds the HTTP (and metrics and gRPC) ports, starts serving on internal threads, and starts
+ * loading the start-up models on a thread of its own; returns once the server accepts connections
+ * (live; ready after ei_server_wait_loaded()). A port that cannot be bound is reported before any
+ * model loads: EI_EIO; EI_EINVAL when already started.
  */
 EI_API EI_NODISCARD ei_code_t ei_server_start(ei_server_t *s, ei_error_t *err);
 
@@ -195,6 +205,9 @@ EI_API int ei_server_http_port(const ei_server_t *s);
 
 /** The bound metrics port, or -1 when not started or metrics are off. */
 EI_API int ei_server_metrics_port(const ei_server_t *s);
+
+/** The bound gRPC port, or -1 when not started or gRPC is off. */
+EI_API int ei_server_grpc_port(const ei_server_t *s);
 
 /**
  * Graceful stop: stops accepting connections, answers every request already accepted (waiting at

@@ -42,6 +42,8 @@ void ei_server_opts_init(ei_server_opts_t *o)
     o->max_connections_per_ip = 128;
     o->image_queue = 16;
     o->max_image_pixels = EI_IMAGE_DEFAULT_MAX_PIXELS;
+    o->grpc_port = 8001;
+    o->grpc_threads = 2;
 }
 
 static void free_strings(ei_server_t *s)
@@ -50,6 +52,7 @@ static void free_strings(ei_server_t *s)
     ei__free(s->address);
     ei__free(s->cors_origins);
     ei__free(s->allowed_hosts);
+    ei__free(s->grpc_address);
     if (s->load_models) {
         for (size_t i = 0; i < s->o.n_load_models; i++)
             ei__free(s->load_models[i]);
@@ -150,6 +153,13 @@ ei_code_t ei_server_create(const ei_server_opts_t *opts, ei_server_t **out, ei_e
         return ei__fail(err, EI_EINVAL, "model repository: no directory given");
     if (opts->http_port < 0 || opts->http_port > 65535)
         return ei__fail(err, EI_EINVAL, "http port %d: expected 0..65535", opts->http_port);
+    if (opts->grpc_port < -1 || opts->grpc_port > 65535)
+        return ei__fail(err, EI_EINVAL, "grpc port %d: expected -1 (off) or 0..65535",
+                        opts->grpc_port);
+    if (opts->grpc_compression_level < 0 || opts->grpc_compression_level > 3)
+        return ei__fail(err, EI_EINVAL,
+                        "grpc compression level %d: expected 0 (none), 1, 2 or 3 (high)",
+                        opts->grpc_compression_level);
     if (opts->metrics_port < -1 || opts->metrics_port > 65535)
         return ei__fail(err, EI_EINVAL, "metrics port %d: expected -1 (off) or 0..65535",
                         opts->metrics_port);
@@ -167,6 +177,11 @@ ei_code_t ei_server_create(const ei_server_opts_t *opts, ei_server_t **out, ei_e
     pthread_mutex_init(&s->load_mu, NULL);
     pthread_cond_init(&s->load_cv, NULL);
     ei__http_init(&s->http, &s->core, &s->o, &ei__rest_v2_routes, &ei__metrics_routes);
+#ifdef EI_HAVE_GRPC
+    ei__grpc_init(&s->grpc, &s->core, &s->o);
+#else
+    s->o.grpc_port = -1;
+#endif
     s->repo_path = ei__strdup(opts->model_repository);
     s->address = ei__strdup(opts->http_address ? opts->http_address : "127.0.0.1");
     if (opts->n_load_models) {
@@ -189,6 +204,8 @@ ei_code_t ei_server_create(const ei_server_opts_t *opts, ei_server_t **out, ei_e
         s->allowed_hosts = ei__strdup(opts->allowed_hosts);
         rc = s->allowed_hosts ? rc : EI_ENOMEM;
     }
+    if (opts->grpc_address && !(s->grpc_address = ei__strdup(opts->grpc_address)))
+        rc = EI_ENOMEM;
     if (!s->repo_path || !s->address || rc != EI_OK) {
         rc = ei__fail(err, EI_ENOMEM, "server: out of memory");
         goto out;
@@ -198,6 +215,7 @@ ei_code_t ei_server_create(const ei_server_opts_t *opts, ei_server_t **out, ei_e
         goto out;
     s->o.model_repository = s->repo_path;
     s->o.http_address = s->address;
+    s->o.grpc_address = s->grpc_address;
     s->o.load_models = (const char *const *)s->load_models;
     s->o.cors_allow_origins = s->cors_origins;
     s->o.allowed_hosts = s->allowed_hosts;
@@ -308,12 +326,22 @@ ei_code_t ei_server_start(ei_server_t *s, ei_error_t *err)
     }
     if (rc != EI_OK)
         return rc;
+#ifdef EI_HAVE_GRPC
+    rc = ei__grpc_start(&s->grpc, err);
+    if (rc != EI_OK) {
+        ei__http_quiesce(&s->http);
+        ei__http_stop(&s->http);
+        ei__rest_images_stop(&s->http);
+        return rc;
+    }
+#endif
     s->started = true;
-    ei__log_event(&s->core, EI_LOG_INFO, 0, NULL, -1, "serving %s on %s:%d, metrics %s%d%s",
-                  s->core.tls ? "https" : "http", s->address, s->http.port,
-                  s->http.metrics_port >= 0 ? "on port " : "off ", s->http.metrics_port,
-                  s->core.tls && ei__tls_mutual(s->core.tls) ? " (client certificates required)"
-                                                             : "");
+    ei__log_event(
+        &s->core, EI_LOG_INFO, 0, NULL, -1, "serving %s on %s:%d, grpc %s%d, metrics %s%d%s",
+        s->core.tls ? "https" : "http", s->address, s->http.port,
+        ei_server_grpc_port(s) >= 0 ? "on port " : "off ", ei_server_grpc_port(s),
+        s->http.metrics_port >= 0 ? "on port " : "off ", s->http.metrics_port,
+        s->core.tls && ei__tls_mutual(s->core.tls) ? " (client certificates required)" : "");
     atomic_store(&s->core.loading, true);
     if (pthread_create(&s->loader, NULL, loader_main, s) != 0) {
         atomic_store(&s->core.loading, false);
@@ -331,6 +359,16 @@ int ei_server_http_port(const ei_server_t *s)
 int ei_server_metrics_port(const ei_server_t *s)
 {
     return s && s->started ? s->http.metrics_port : -1;
+}
+
+int ei_server_grpc_port(const ei_server_t *s)
+{
+#ifdef EI_HAVE_GRPC
+    return s && s->started ? s->grpc.port : -1;
+#else
+    (void)s;
+    return -1;
+#endif
 }
 
 static void terminate_model(ei__model_t *m, void *user)
@@ -352,6 +390,9 @@ void ei_server_stop(ei_server_t *s)
     }
     if (s->started) {
         ei__http_quiesce(&s->http);
+#ifdef EI_HAVE_GRPC
+        ei__grpc_quiesce(&s->grpc);
+#endif
         uint64_t n = ei__v2_begin_stop(&s->core);
         ei__log_event(&s->core, EI_LOG_INFO, 0, NULL, -1,
                       "stopping: no new connections; waiting for %llu request(s) in flight",
@@ -375,6 +416,9 @@ void ei_server_stop(ei_server_t *s)
         }
         ei__http_stop(&s->http);
         ei__rest_images_stop(&s->http); /* after its queued images were answered */
+#ifdef EI_HAVE_GRPC
+        ei__grpc_stop(&s->grpc);
+#endif
         ei__log_event(&s->core, EI_LOG_INFO, 0, NULL, -1, "stopped");
     }
     ei__v2_core_teardown(&s->core);
@@ -386,6 +430,10 @@ void ei_server_destroy(ei_server_t *s)
         return;
     ei_server_stop(s);
     ei__http_dispose(&s->http);
+#ifdef EI_HAVE_GRPC
+    ei__grpc_stop(&s->grpc); /* when started but never stopped through ei_server_stop() */
+    ei__grpc_dispose(&s->grpc);
+#endif
     ei__v2_core_dispose(&s->core); /* after every request has let go of its regions */
     ei__tls_destroy(s->core.tls);  /* after the daemons: no session uses its credentials */
     ei__auth_destroy(s->core.auth);

@@ -2,7 +2,8 @@
 /*
  * The server object (include/edgeinfer/server.h): the top of src/server. It owns the options, the
  * protocol-neutral v2 core (v2/v2_core.h: repository, shared memory, drain gate) and the
- * front-ends that drive it (http/http.h with the route tables of http/rest.h), and starts and
+ * front-ends that drive it (http/http.h with the route tables of http/rest.h; grpc/grpc_frontend.h
+ * when built with gRPC), and starts and
  * stops them in order. Nothing below includes this header.
  */
 #ifndef EI_SERVER_INTERNAL_H
@@ -10,6 +11,9 @@
 
 #include "http.h"
 #include "v2_core.h"
+#ifdef EI_HAVE_GRPC
+#include "grpc_frontend.h"
+#endif
 
 #include <edgeinfer/server.h>
 #include <pthread.h>
@@ -27,6 +31,10 @@ struct ei_server {
     /* Security objects the front-ends and the repository use (core.auth and core.tls too). */
     ei_keyring_t *trusted_keys;
     ei_model_key_t *model_key;
+#ifdef EI_HAVE_GRPC
+    ei__grpc_t grpc;
+#endif
+    char *grpc_address;
     bool started, stopped;
     /* Start-up loading, on `loader` once the ports are bound. */
     pthread_t loader;

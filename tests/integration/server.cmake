@@ -4,8 +4,13 @@
 # stops it with a signal. Exit 77 (skipped) when /usr/bin/python3 is missing. They all run in the
 # ASan+UBSan pass too: the server is a child process there, so a memory error or leak makes it
 # exit non-zero and the test fail.
-foreach(t endpoints batching reload sigterm burst encoding shm bench_url sequence rest_details
+set(EI_SERVER_TESTS endpoints batching reload sigterm burst encoding shm bench_url sequence rest_details
     custom_ops browser slow_clients limits image_pool startup ocr)
+if(EI_GRPC)
+  # gRPC (python3-grpcio, stubs generated from src/server/grpc/grpc_service.proto at test time).
+  list(APPEND EI_SERVER_TESTS grpc grpc_queue grpc_parity)
+endif()
+foreach(t ${EI_SERVER_TESTS})
   add_test(NAME server_${t}
            COMMAND /bin/sh -c "[ -x \"$EI_PYTHON\" ] || exit 77; exec \"$EI_PYTHON\" \"$0\""
                    ${PROJECT_SOURCE_DIR}/tests/server/test_${t}.py)

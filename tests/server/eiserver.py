@@ -67,8 +67,10 @@ class Server:
         self.port_file = os.path.join(self.dir, "ports")
         self.out = open(os.path.join(self.dir, "stdout.log"), "w+")
         self.err = open(os.path.join(self.dir, "stderr.log"), "w+")
+        # gRPC on a free port too (its default, 8001, would collide between parallel tests).
+        grpc_port = [] if "--grpc-port" in extra else ["--grpc-port", "0"]
         args = [EI_BIN, "serve", "--model-repository", repo, "--http-port", "0",
-                "--metrics-port", "0", "--port-file", self.port_file] + list(extra)
+                "--metrics-port", "0", "--port-file", self.port_file] + grpc_port + list(extra)
         self.proc = subprocess.Popen(args, stdout=self.out, stderr=self.err,
                                      env=env or os.environ.copy())
         deadline = time.monotonic() + 60
@@ -83,6 +85,7 @@ class Server:
         ports = dict(l.split("=") for l in open(self.port_file).read().split())
         self.port = int(ports["http"])
         self.metrics_port = int(ports["metrics"])
+        self.grpc_port = int(ports.get("grpc", "-1"))
 
     def stderr(self):
         self.err.flush()

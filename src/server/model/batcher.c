@@ -273,6 +273,11 @@ ei_code_t ei__batcher_submit(ei__batcher_t *b, ei__infer_req_t *req, ei_error_t 
     return rc;
 }
 
+void ei__infer_cancel(ei__infer_req_t *req)
+{
+    atomic_store_explicit(&req->cancelled, true, memory_order_release);
+}
+
 /* Scheduling ------------------------------------------------------------------------------------
  */
 
@@ -353,7 +358,9 @@ static size_t pick(ei__batcher_t *b, worker_t *w, uint64_t now, ei__infer_req_t 
     ei__infer_req_t *prev = NULL, *r = b->head;
     while (r != NULL) {
         ei__infer_req_t *next = r->next_;
-        if (r->deadline_ns_ != 0 && r->deadline_ns_ <= now) {
+        if ((r->deadline_ns_ != 0 && r->deadline_ns_ <= now) ||
+            (r->client_deadline_ns != 0 && r->client_deadline_ns <= now) ||
+            atomic_load_explicit(&r->cancelled, memory_order_acquire)) {
             unlink_req(b, prev, r);
             r->next_ = *expired;
             *expired = r;
@@ -668,6 +675,14 @@ static void fail_expired(ei__batcher_t *b, ei__infer_req_t *list)
         ei_error_t err = {0};
         uint64_t now = ei__now_ns();
         r->queue_ns = now > r->queue_ns ? now - r->queue_ns : 0;
+        if (atomic_load_explicit(&r->cancelled, memory_order_acquire)) {
+            ei__fail(&err, EI_ECANCELED,
+                     "model %s: request cancelled by the client after %llu us "
+                     "in the queue (never run)",
+                     b->log_id, (unsigned long long)(r->queue_ns / 1000u));
+            finish(b, r, EI_ECANCELED, &err);
+            continue;
+        }
         ei__fail(&err, EI_ETIMEDOUT, "model %s: request timed out after %llu us in the queue",
                  b->log_id, (unsigned long long)(r->queue_ns / 1000u));
         finish(b, r, EI_ETIMEDOUT, &err);

@@ -202,6 +202,12 @@ struct ei__infer_req {
     const char *const *output_names;
     uint64_t timeout_us;  /**< 0 = the model's default queue policy */
     uint64_t received_ns; /**< ei__now_ns() when the request arrived */
+    /** ei__now_ns() after which the client has given up (a gRPC deadline), 0 = none: the request is
+     * dropped from the queue then (EI_ETIMEDOUT), whatever the model's queue policy says. */
+    uint64_t client_deadline_ns;
+    /** Set (ei__infer_cancel()) when the client went away: dropped from the queue (EI_ECANCELED),
+     * never run. */
+    _Atomic bool cancelled;
     void (*done)(
         ei__infer_req_t *req); /**< exactly once, from a worker thread, after the fields below */
     void *user;
@@ -236,5 +242,12 @@ struct ei__infer_req {
  * ei__model_t reference until done() ran.
  */
 ei_code_t ei__model_submit(ei__model_t *m, ei__infer_req_t *req, ei_error_t *err);
+
+/**
+ * Marks a submitted request cancelled: if it is still queued it is dropped at the scheduler's next
+ * look at the queue and done() reports EI_ECANCELED; if it already runs, it finishes normally.
+ * Callable from any thread until done() ran.
+ */
+void ei__infer_cancel(ei__infer_req_t *req);
 
 #endif

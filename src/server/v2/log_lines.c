@@ -139,7 +139,9 @@ void ei__log_access(const ei__v2_core_t *c, const ei__access_t *a)
 {
     bool json = c->o->log_format == EI_SERVER_LOG_JSON;
     ei__sbuf_t b = {0};
-    ei_log_level_t level = a->status >= 500 || a->status == 0 ? EI_LOG_WARN : EI_LOG_INFO;
+    ei_log_level_t level = a->has_level                         ? a->level
+                           : a->status >= 500 || a->status == 0 ? EI_LOG_WARN
+                                                                : EI_LOG_INFO;
     char msg[64];
     snprintf(msg, sizeof msg, "%s", a->method ? a->method : "-");
     head(&b, json, level, "access", msg);

@@ -299,3 +299,8 @@ void ei__v2_call_error(const ei__v2_call_t *call, ei_error_t *out)
     if (!out->msg[0])
         ei__strlcpy(out->msg, ei_code_str(out->code), sizeof out->msg);
 }
+
+void ei__v2_call_cancel(ei__v2_call_t *call)
+{
+    ei__infer_cancel(&call->req);
+}

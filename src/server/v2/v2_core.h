@@ -150,6 +150,8 @@ ei_code_t ei__v2_call_submit(ei__v2_call_t *call, ei_error_t *err);
 void ei__v2_call_failed(ei__v2_call_t *call);
 /** The error of a finished call (req.code != EI_OK) with a message that is never empty. */
 void ei__v2_call_error(const ei__v2_call_t *call, ei_error_t *out);
+/** The client went away: a call still queued is dropped, never run (done() says EI_ECANCELED). */
+void ei__v2_call_cancel(ei__v2_call_t *call);
 /** Frees the call, its request, its results and its model reference. NULL ok. */
 void ei__v2_call_free(ei__v2_call_t *call);
 
@@ -162,6 +164,8 @@ typedef struct ei__access {
     const char *path;
     const char *client;
     unsigned status; /**< HTTP status, or the gRPC status code */
+    bool has_level;  /**< `level` is set; otherwise it follows from the HTTP status */
+    ei_log_level_t level;
     const char *model;
     int64_t version;
     uint64_t bytes_in, bytes_out, dur_ns, queue_ns, compute_ns;

@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""gRPC vs HTTP binary on one `edgeinfer serve` (docs/BENCHMARKS.md, part 3, gRPC), and the idle
+gRPC listener's memory.
+
+Throughput: against one server, ROUNDS rounds that alternate wrk (HTTP with Triton's binary tensor
+extension, bench/server/post.lua) and ei_bench_grpc_load (gRPC ModelInfer with raw_input_contents,
+bench/server/grpc_load.c), each at CONC requests in flight for SECONDS, on the PP-OCR classifier
+(and ResNet-50 when scripts/export_models.py has made it); the same tensor bytes both ways.
+Prints every round, then the median and spread of each and of the per-round ratio gRPC/HTTP.
+
+Memory: VmRSS of a freshly started, idle server (the bundled repository) with gRPC off
+(--grpc-port -1) and on (--grpc-port 0), median of 3 starts each.
+
+Usage: bench/server/grpc_bench.py [BUILD_DIR] [SECONDS] [ROUNDS] [CONC]
+       (defaults build 5 5 32; needs wrk: scripts/setup.sh full)
+"""
+import json
+import os
+import shutil
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+build = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.join(top, "build")
+secs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 5
+conc = int(sys.argv[4]) if len(sys.argv) > 4 else 32
+ei = os.path.join(build, "cli", "edgeinfer")
+load = os.path.join(build, "bench", "server", "ei_bench_grpc_load")
+models = os.path.join(top, ".deps", "models")
+for p, why in ((ei, "build first"), (load, "build with gRPC (EI_GRPC=ON)")):
+    if not os.access(p, os.X_OK):
+        sys.exit("bench/server/grpc_bench.py: %s (%s)" % (why, p))
+if not shutil.which("wrk"):
+    sys.exit("bench/server/grpc_bench.py: wrk is missing (scripts/setup.sh full)")
+
+
+def varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def field(num, wire, payload):
+    key = varint((num << 3) | wire)
+    if wire == 2:
+        return key + varint(len(payload)) + payload
+    return key + payload
+
+
+def infer_request(model, name, shape, raw):
+    """A ModelInferRequest (grpc_service.proto field numbers), encoded by hand."""
+    packed = b"".join(varint(d) for d in shape)
+    tensor = field(1, 2, name.encode()) + field(2, 2, b"FP32") + field(3, 2, packed)
+    return field(1, 2, model.encode()) + field(5, 2, tensor) + field(7, 2, raw)
+
+
+work = tempfile.mkdtemp(prefix="ei-grpc-bench-")
+procs = []
+
+
+def start(repo, *extra):
+    ports = os.path.join(work, "ports")
+    if os.path.exists(ports):
+        os.remove(ports)
+    p = subprocess.Popen([ei, "serve", "--model-repository", repo, "--http-port", "0",
+                          "--metrics-port", "-1", "--port-file", ports] + list(extra),
+                         stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "err"), "w"))
+    procs.append(p)
+    while not os.path.exists(ports):
+        if p.poll() is not None:
+            sys.exit(open(os.path.join(work, "err")).read())
+        time.sleep(0.01)
+    return p, dict(l.split("=") for l in open(ports).read().split())
+
+
+def stop(p):
+    p.send_signal(signal.SIGTERM)
+    p.wait(60)
+
+
+def rss_mb(p):
+    with open("/proc/%d/status" % p.pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
+try:
+    repo = os.path.join(work, "repo")
+    subprocess.run([os.path.join(top, "scripts", "make_default_repo.sh"), repo], check=True,
+                   stdout=subprocess.DEVNULL)
+    for m in ("ppocr_rec", "silero_vad"):
+        shutil.rmtree(os.path.join(repo, m), ignore_errors=True)
+    resnet = os.path.join(models, "torch", "resnet50.onnx")
+    if os.path.isfile(resnet):
+        os.makedirs(os.path.join(repo, "resnet50", "1"))
+        os.symlink(resnet, os.path.join(repo, "resnet50", "1", "model.onnx"))
+        with open(os.path.join(repo, "resnet50", "config.pbtxt"), "w") as f:
+            f.write('name: "resnet50"\nplatform: "onnxruntime_onnx"\nmax_batch_size: 8\n'
+                    'dynamic_batching { max_queue_delay_microseconds: 2000 }\n')
+    subprocess.run([sys.executable, os.path.join(top, "bench", "server", "make_bodies.py"), work],
+                   check=True)
+    cases = [("ppocr_cls", "x", [1, 3, 48, 192])]
+    if os.path.isfile(resnet):
+        cases.append(("resnet50", "input", [1, 3, 224, 224]))
+    else:
+        print("(ResNet-50 not run: .deps/models/torch/resnet50.onnx is missing; "
+              "scripts/export_models.py makes it)")
+    for model, name, shape in cases:
+        blob = open(os.path.join(work, model + ".bin"), "rb").read()
+        hlen = int(open(os.path.join(work, model + ".bin.hlen")).read())
+        with open(os.path.join(work, model + ".pb"), "wb") as f:
+            f.write(infer_request(model, name, shape, blob[hlen:]))
+
+    p, ports = start(repo, "--grpc-port", "0")
+    print("server: HTTP %s, gRPC %s; %d s per run, %d in flight, %d rounds" %
+          (ports["http"], ports["grpc"], secs, conc, rounds))
+    print("%-10s %5s %12s %12s %7s" % ("model", "round", "HTTP req/s", "gRPC req/s", "ratio"))
+    for model, name, shape in cases:
+        h_all, g_all, r_all = [], [], []
+        for r in range(1, rounds + 1):
+            env = dict(os.environ, EI_BODY=os.path.join(work, model + ".bin"),
+                       EI_CTYPE="application/octet-stream",
+                       EI_HLEN=open(os.path.join(work, model + ".bin.hlen")).read())
+            out = subprocess.run(["wrk", "-t", "2", "-c", str(conc), "-d", "%ds" % secs,
+                                  "--timeout", "30s", "-s",
+                                  os.path.join(top, "bench", "server", "post.lua"),
+                                  "http://127.0.0.1:%s/v2/models/%s/infer" % (ports["http"], model)],
+                                 env=env, capture_output=True, text=True, check=True).stdout
+            h = float([l.split()[1] for l in out.splitlines() if l.startswith("Requests/sec")][0])
+            if "Non-2xx" in out:
+                sys.exit("HTTP errors:\n" + out)
+            g = json.loads(subprocess.run(
+                [load, "127.0.0.1:" + ports["grpc"], "/inference.GRPCInferenceService/ModelInfer",
+                 os.path.join(work, model + ".pb"), str(conc), str(secs)],
+                capture_output=True, text=True, check=True).stdout)
+            if g["errors"]:
+                sys.exit("gRPC errors: %r" % g)
+            h_all.append(h)
+            g_all.append(g["requests_per_s"])
+            r_all.append(g["requests_per_s"] / h)
+            print("%-10s %5d %12.1f %12.1f %7.3f" % (model, r, h, g["requests_per_s"], r_all[-1]))
+        print("%-10s %5s %12.1f %12.1f %7.3f   (medians; ratio min %.3f max %.3f)" %
+              (model, "med", statistics.median(h_all), statistics.median(g_all),
+               statistics.median(r_all), min(r_all), max(r_all)))
+    stop(p)
+
+    mem = {}
+    for label, flag in (("gRPC off", "-1"), ("gRPC on", "0")):
+        vals = []
+        for _ in range(3):
+            p, _ = start(repo, "--grpc-port", flag)
+            time.sleep(1.0)  # settle: the models are loaded before the port file is written
+            vals.append(rss_mb(p))
+            stop(p)
+        mem[label] = statistics.median(vals)
+        print("idle RSS, %-8s: median %.1f MB (%s)" % (label, mem[label],
+                                                        ", ".join("%.1f" % v for v in vals)))
+    print("idle gRPC listener adds %.1f MB" % (mem["gRPC on"] - mem["gRPC off"]))
+finally:
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+    shutil.rmtree(work, ignore_errors=True)

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The gRPC front-end: inference.GRPCInferenceService (KServe v2 / Triton) on gRPC's C core API
+ * (Debian libgrpc-dev), with messages from protoc-c (grpc_service.proto). Like the HTTP front-end
+ * it only translates: every method drives the protocol-neutral core (../v2/v2_core.h), so both
+ * protocols share one repository, one batcher per model, one set of statistics and one drain gate.
+ *
+ * Files: grpc_frontend.c (server, completion-queue threads, call lifecycle), grpc_util.c
+ * (protobuf-c allocator, arenas, status codes), grpc_methods.c (health, metadata, statistics,
+ * repository, shared memory, settings, the method table), grpc_config.c (ModelConfig), grpc_infer.c
+ * (ModelInfer and ModelStreamInfer), grpc_service.proto (the protocol).
+ */
+#ifndef EI_SERVER_GRPC_FRONTEND_H
+#define EI_SERVER_GRPC_FRONTEND_H
+
+#include "v2_core.h"
+
+#include <edgeinfer/server.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/** Counters of the gRPC front-end (for /metrics). */
+typedef struct ei__grpc_stats {
+    _Atomic uint64_t calls;      /**< calls finished */
+    _Atomic uint64_t status[17]; /**< by gRPC status code */
+    _Atomic uint64_t bytes_in, bytes_out;
+} ei__grpc_stats_t;
+
+typedef struct ei__grpc {
+    ei__v2_core_t *core;
+    const ei_server_opts_t *o;
+    struct grpc_server *server;
+    struct grpc_completion_queue *cq;
+    pthread_t *threads;
+    int n_threads;
+    int port; /**< bound port, -1 when off */
+    bool inited, started, shut_down;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t live;      /**< call objects not yet freed (also those waiting to accept) */
+    int shutdown_tag;   /**< its address is the tag of grpc_server_shutdown_and_notify() */
+    bool shutdown_done; /**< that tag completed */
+    ei__grpc_stats_t stats;
+} ei__grpc_t;
+
+/** Initialises the front-end (nothing listens yet). */
+void ei__grpc_init(ei__grpc_t *g, ei__v2_core_t *core, const ei_server_opts_t *o);
+/** Binds the gRPC port (o->grpc_port; -1: stays off) and starts the completion-queue threads. */
+ei_code_t ei__grpc_start(ei__grpc_t *g, ei_error_t *err);
+/** Stops accepting calls (calls in progress continue). */
+void ei__grpc_quiesce(ei__grpc_t *g);
+/** Cancels what is left, joins the threads and frees the gRPC server. */
+void ei__grpc_stop(ei__grpc_t *g);
+/** Frees what ei__grpc_init() set up (after ei__grpc_stop()). */
+void ei__grpc_dispose(ei__grpc_t *g);
+
+#endif
