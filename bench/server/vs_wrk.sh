@@ -7,6 +7,9 @@
 # every round) for SECONDS each on the same body: wrk with N connections, bench with
 # --concurrency N (both closed loops). Prints req/s, p50 and p99 of both and their ratio.
 # Usage: bench/server/vs_wrk.sh [BUILD_DIR] [SECONDS] [ROUNDS]   (needs wrk: scripts/setup.sh full)
+#        EPS="binary" CONNS="8" bench/server/vs_wrk.sh ...   (a subset of the rows)
+#        WRK_THREADS=1 ...   (wrk on one thread, as bench --url: on a busy machine a client's share
+#                             of the CPU grows with its thread count)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-build}
@@ -60,7 +63,7 @@ run_wrk() { # model endpoint conns -> "rps p50 p99 errors"
         classify) body=$photo; ctype=image/jpeg; path=classify ;;
     esac
     local out
-    out=$(EI_BODY=$body EI_CTYPE=$ctype EI_HLEN=$hlen wrk -t $(($3 < 2 ? 1 : 2)) -c "$3" -d "${secs}s" \
+    out=$(EI_BODY=$body EI_CTYPE=$ctype EI_HLEN=$hlen wrk -t "${WRK_THREADS:-$(($3 < 2 ? 1 : 2))}" -c "$3" -d "${secs}s" \
         --timeout 30s --latency -s "$top/bench/server/post.lua" "$url/v2/models/$1/$path")
     echo "$(echo "$out" | awk '/Requests\/sec/ { print $2 }') $(tom "$(echo "$out" | awk '$1 == "50%" { print $2 }')")" \
         "$(tom "$(echo "$out" | awk '$1 == "99%" { print $2 }')") $(echo "$out" | awk '/Non-2xx/ { print $NF }' | grep . || echo 0)"
@@ -81,8 +84,8 @@ run_bench() { # model endpoint conns -> "rps p50 p99 errors"
 printf '%-9s %-8s %5s %5s | %10s %8s %8s %4s | %10s %8s %8s %4s | %6s\n' model endpoint conns round \
     "wrk req/s" "p50 ms" "p99 ms" err "bench req/s" "p50 ms" "p99 ms" err ratio
 for m in $list; do
-    for ep in binary json classify; do
-        for c in 1 8 32; do
+    for ep in ${EPS:-binary json classify}; do
+        for c in ${CONNS:-1 8 32}; do
             for r in $(seq "$rounds"); do
                 if [ $((r % 2)) = 1 ]; then
                     w=$(run_wrk $m $ep $c); b=$(run_bench $m $ep $c)
