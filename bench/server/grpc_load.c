@@ -19,6 +19,7 @@
 
 typedef struct slot {
     grpc_call *call;
+    grpc_byte_buffer *send; /* a copy per call: a sent buffer's contents are consumed */
     grpc_metadata_array md_in, trailers;
     grpc_byte_buffer *recv;
     grpc_status_code status;
@@ -56,7 +57,8 @@ static int start(slot_t *s)
     memset(ops, 0, sizeof ops);
     ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
     ops[1].op = GRPC_OP_SEND_MESSAGE;
-    ops[1].data.send_message.send_message = body;
+    s->send = grpc_byte_buffer_copy(body);
+    ops[1].data.send_message.send_message = s->send;
     ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
     ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
     ops[3].data.recv_initial_metadata.recv_initial_metadata = &s->md_in;
@@ -73,6 +75,7 @@ static void finish(slot_t *s)
 {
     if (s->recv)
         grpc_byte_buffer_destroy(s->recv);
+    grpc_byte_buffer_destroy(s->send);
     grpc_slice_unref(s->details);
     grpc_metadata_array_destroy(&s->md_in);
     grpc_metadata_array_destroy(&s->trailers);
@@ -127,8 +130,12 @@ int main(int argc, char **argv)
             break;
         slot_t *s = ev.tag;
         double t = now_s();
-        if (!ev.success || s->status != GRPC_STATUS_OK)
-            errors++;
+        if (!ev.success || s->status != GRPC_STATUS_OK) {
+            if (errors++ == 0)
+                fprintf(stderr, "grpc_load: first error: status %d: %.*s\n", (int)s->status,
+                        (int)GRPC_SLICE_LENGTH(s->details),
+                        (const char *)GRPC_SLICE_START_PTR(s->details));
+        }
         done++;
         if (nlat < cap)
             lat[nlat++] = (t - s->t0) * 1000.0;
