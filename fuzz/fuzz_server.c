@@ -5,11 +5,15 @@
  * (ei__base64_decode), KServe v2 inference requests (ei__v2_parse_request, JSON and binary forms)
  * against a fixed config with several datatypes, and the gzip/deflate request-body inflater
  * (ei__inflate, 64 KiB limit). The first byte picks the parser (0xff config, 0xfe gzip, 0xfd
- * deflate, 0xfc config JSON, 0xfb base64) and, for requests, the binary header length.
+ * deflate, 0xfc config JSON, 0xfb base64, 0xfa a gRPC ModelInferRequest) and, for requests, the
+ * binary header length.
  */
 #include "http.h"
 #include "model_config.h"
 #include "v2_json.h"
+#ifdef EI_HAVE_GRPC
+#include "grpc_parse.h"
+#endif
 
 #include <stddef.h>
 #include <stdint.h>
@@ -62,6 +66,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ei__free(out);
         return 0;
     }
+#ifdef EI_HAVE_GRPC
+    if (data[0] == 0xfa) {
+        /* A gRPC ModelInferRequest (protobuf-c unpack, then the request object). */
+        ei__v2_request_t grq;
+        (void)!ei__grpc_parse_infer((const uint8_t *)body, len, 1u << 20, NULL, &grq, &err);
+        ei__v2_request_dispose(&grq);
+        return 0;
+    }
+#endif
     if (data[0] == 0xff) {
         ei__model_config_t *c = NULL;
         if (ei__model_config_parse(body, len, "fuzz.pbtxt", &c, &err) == EI_OK)

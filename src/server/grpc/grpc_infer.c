@@ -12,6 +12,7 @@
  * once the client has half-closed and every request has been answered.
  */
 #include "grpc_internal.h"
+#include "grpc_parse.h"
 #include "model_config.h"
 
 #include <stdio.h>
@@ -377,6 +378,17 @@ static ei_code_t parse(Inference__ModelInferRequest *m, size_t max_elements, ei_
         rq->n_outputs = i + 1;
     }
     return EI_OK;
+}
+
+ei_code_t ei__grpc_parse_infer(const uint8_t *msg, size_t len, size_t max_elements, ei__shm_t *shm,
+                               ei__v2_request_t *out, ei_error_t *err)
+{
+    memset(out, 0, sizeof *out);
+    Inference__ModelInferRequest *m =
+        inference__model_infer_request__unpack(&ei__grpc_pb_alloc, len, msg);
+    if (!m)
+        return ei__fail(err, EI_EINVAL, "cannot parse the ModelInferRequest message");
+    return parse(m, max_elements, shm, out, err);
 }
 
 /* Results -> packed ModelInferResponse (ei__malloc'd). */
