@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+static void error_line(ei_code_t code, const char *fmt, va_list ap) EI_CLI_PRINTF(2, 0);
+
 static void error_line(ei_code_t code, const char *fmt, va_list ap)
 {
     fputs("edgeinfer: error: ", stderr);
