@@ -317,6 +317,10 @@ fail:
 static void decode_and_submit(cls_ctx_t *c)
 {
     ei__http_req_t *r = c->http;
+    /* Once an answer is queued the connection resumes and its I/O thread may free r at once:
+     * what the failure path needs after answering is read here, never from r afterwards. */
+    ei__http_t *h = r->http;
+    const uint64_t start_ns = r->start_ns;
     ei_error_t e = {0};
     ei_image_pipeline_t *pipe = NULL;
     ei_image_t *img = NULL;
@@ -362,7 +366,6 @@ static void decode_and_submit(cls_ctx_t *c)
     c->req.done = cls_done;
     c->req.user = c;
     ei__model_t *m = c->model;
-    uint64_t start_ns = r->start_ns;
     if (ei__model_submit(m, &c->req, &e) != EI_OK) {
         ei__v2_count_failure(m, start_ns);
         ei__http_respond_error(r, ei__http_status_for(e.code), "%s", e.msg);
@@ -370,9 +373,9 @@ static void decode_and_submit(cls_ctx_t *c)
     }
     return; /* accepted: cls_done() answers (and may already have: neither c nor r is ours) */
 fail:
-    ei__v2_count_failure(c->model, r->start_ns);
+    ei__v2_count_failure(c->model, start_ns);
     ei_image_destroy(img);
-    pipe_put(r->http, pipe);
+    pipe_put(h, pipe);
     cls_free(c);
 }
 
