@@ -67,11 +67,15 @@ static void usage(void)
         "  --cors-allow-origin ORIGIN   let web pages from ORIGIN call the server (CORS);\n"
         "                               repeatable; '*' = any (default: CORS off)\n"
         "  --allowed-host NAME          also accept Host: NAME on POST requests (by default a\n"
-        "                               loopback listener accepts only loopback names)\n"
+        "                               loopback listener accepts only loopback names)\n");
+    /* Two strings: C99 compilers need not take one longer than 4095 characters. */
+    printf(
         "  --image-workers N            threads that decode /classify images (default: the\n"
         "                               number of CPUs, at most 8)\n"
         "  --image-queue N              images that may wait for a worker before /classify\n"
         "                               answers 503 (default 16)\n"
+        "  --max-memory N               bytes of request bodies and replies held at once;\n"
+        "                               more is answered 503 (default 1073741824; 0 = none)\n"
         "  --max-image-pixels N         largest image /classify decodes, width x height\n"
         "                               (default 100000000)\n"
         "  --port-file F                once the models are loaded (ready), write\n"
@@ -294,6 +298,9 @@ static int run_serve(int argc, char **argv)
         } else if (strcmp(a, "--image-queue") == 0) {
             INT_VALUE(0, 1000000);
             o.image_queue = (unsigned)v;
+        } else if (strcmp(a, "--max-memory") == 0) {
+            INT_VALUE(0, 1LL << 50);
+            o.max_memory_bytes = (size_t)v;
         } else if (strcmp(a, "--max-image-pixels") == 0) {
             INT_VALUE(1, 1000000000000LL);
             o.max_image_pixels = (uint64_t)v;

@@ -167,6 +167,11 @@ typedef struct ei_server_opts {
     /** gRPC response compression: 0 none (default), 1 low, 2 medium, 3 high; the algorithm
      * (gzip/deflate) is one the client accepts. Compressed requests are always accepted. */
     int grpc_compression_level;
+    /**
+     * Budget for the request bodies (as received and inflated) and the replies the HTTP port holds
+     * at once; a request that would go over it is answered 503 at once. Default 1 GiB; 0 = none.
+     */
+    size_t max_memory_bytes;
 } ei_server_opts_t;
 
 typedef struct ei_server ei_server_t;

@@ -44,6 +44,7 @@ void ei_server_opts_init(ei_server_opts_t *o)
     o->max_image_pixels = EI_IMAGE_DEFAULT_MAX_PIXELS;
     o->grpc_port = 8001;
     o->grpc_threads = 2;
+    o->max_memory_bytes = (size_t)1 << 30;
 }
 
 static void free_strings(ei_server_t *s)

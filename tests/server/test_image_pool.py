@@ -5,7 +5,7 @@ thread and one image worker, a decode is held through the server's test hook (EI
 the worker opens a FIFO and reads a byte before decoding, so opening the FIFO for writing returns
 exactly when a decode is being held) while health, metadata and metrics are answered; a second
 image finds the pool full and gets 503 at once; releasing the decode completes the first one. Also
---max-image-pixels. No sleeps decide anything: an alarm only bounds a test that would hang (as it
+--max-image-pixels and --max-memory. No sleeps decide anything: an alarm only bounds a test that would hang (as it
 did when decoding ran on the I/O thread)."""
 import json
 import os
@@ -82,8 +82,28 @@ try:
     c.eq("an image over --max-image-pixels: 413", big[0][0] if big else None, 413)
     c.true("naming the limit", big and b"above the limit of 1000 pixels" in big[0][2],
            big[0][2] if big else "")
-    signal.alarm(0)
     c.eq("exit 0", s.stop(), 0)
+
+    # --max-memory: a request held in the pool holds its body's share of the budget, so a body
+    # that would go over it is answered 503 (its bytes are read and dropped, nothing kept).
+    s2 = E.Server(repo, "--image-workers", "1", "--max-memory", "2500000", env=env)
+    held = []
+    t = threading.Thread(target=lambda: held.append(
+        s2.request("POST", "/v2/models/cls/classify", b"\x89PNG" + b"z" * 700000,
+                   {"Content-Type": "image/png"})))
+    t.start()
+    w = open(fifo, "wb")  # the 700 KB body (1 MiB of buffer) is held by the worker
+    st, h, body = s2.request("POST", "/v2/models/add/infer", b"[" * 1500000)
+    c.eq("a body over the memory budget left: 503", st, 503)
+    c.true("naming --max-memory", b"--max-memory" in body, body)
+    c.eq("small requests still served", s2.request("GET", "/v2/health/live")[0], 200)
+    w.write(b"x")
+    w.close()
+    t.join(120)
+    c.eq("the held image is answered (not an image: 400)", held[0][0] if held else None, 400)
+    signal.alarm(0)
+    c.eq("exit 0 (budget)", s2.stop(), 0)
+    s2.close()
 except TimeoutError as e:
     c.true(str(e), False)
 finally:

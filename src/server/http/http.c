@@ -73,10 +73,29 @@ const char *ei__http_query(ei__http_req_t *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* The memory budget (max_memory_bytes) for bodies and replies: take `n` bytes of it, or fail. */
+static bool mem_take(ei__http_t *h, size_t n)
+{
+    size_t budget = h->o->max_memory_bytes;
+    size_t used = atomic_load(&h->mem_used);
+    do {
+        if (budget && (used + n > budget || used + n < used))
+            return false;
+    } while (!atomic_compare_exchange_weak(&h->mem_used, &used, used + n));
+    return true;
+}
+
+static void mem_give(ei__http_t *h, size_t n)
+{
+    if (n)
+        atomic_fetch_sub(&h->mem_used, n);
+}
+
 static void req_free(ei__http_req_t *r)
 {
     if (!r)
         return;
+    mem_give(r->http, r->mem_held);
     ei__free(r->body);
     ei__free(r->resp);
     pthread_mutex_destroy(&r->mu);
@@ -126,7 +145,7 @@ static enum MHD_Result queue_response(ei__http_req_t *r)
     }
     if (r->status == 503)
         MHD_add_response_header(resp, "Retry-After", "1");
-    if (r->rejected || r->too_large || r->over_limit || r->auth_refused)
+    if (r->rejected || r->too_large || r->over_limit || r->auth_refused || r->over_budget)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     if (r->ui_page) {
         /* Revalidate (a new binary brings new files); scripts only from here; not framed. */
@@ -186,6 +205,25 @@ void ei__http_respond(ei__http_req_t *r, unsigned status, const char *ctype, cha
         body = ei__malloc(1);
         if (body)
             body[0] = '\0';
+    }
+    if (body && len > 4096) {
+        /* A large reply counts against the memory budget until the request is freed. */
+        if (mem_take(r->http, len)) {
+            r->mem_held += len;
+        } else {
+            static const char busy[] = "{\"error\":\"the reply does not fit the server's memory "
+                                       "budget now (--max-memory); retry later\"}";
+            ei__free(body);
+            atomic_fetch_add_explicit(&r->http->mem_refused, 1, memory_order_relaxed);
+            body = ei__malloc(sizeof busy);
+            status = 503;
+            ctype = "application/json";
+            enc = EI__ENC_IDENTITY;
+            len = body ? sizeof busy - 1 : 0;
+            r->has_infer_header = false;
+            if (body)
+                memcpy(body, busy, sizeof busy);
+        }
     }
     if (!body) {
         /* Out of memory building the body: answer 500 with a static message. */
@@ -308,6 +346,11 @@ static bool body_append(ei__http_req_t *r, const char *data, size_t n)
             cap *= 2;
         if (cap > limit + 1)
             cap = limit + 1;
+        if (!mem_take(r->http, cap - r->body_cap)) {
+            r->over_budget = true;
+            return false;
+        }
+        r->mem_held += cap - r->body_cap;
         char *p = ei__realloc(r->body, cap);
         if (!p)
             return false;
@@ -349,6 +392,18 @@ static bool decode_body(ei__http_req_t *r)
         ei__http_respond_error(r, rc == EI_ELIMIT ? 413 : rc == EI_ENOMEM ? 500 : 400, "%s", e.msg);
         return false;
     }
+    if (!mem_take(r->http, plain_len + 1)) {
+        ei__free(plain);
+        r->over_budget = true;
+        atomic_fetch_add_explicit(&r->http->mem_refused, 1, memory_order_relaxed);
+        ei__http_respond_error(r, 503,
+                               "the inflated body (%zu bytes) does not fit the server's memory "
+                               "budget for requests now (--max-memory %zu); retry later",
+                               plain_len, r->http->o->max_memory_bytes);
+        return false;
+    }
+    mem_give(r->http, r->body_cap);
+    r->mem_held = r->mem_held - r->body_cap + plain_len + 1;
     ei__free(r->body);
     r->body = plain;
     r->body_len = plain_len;
@@ -475,6 +530,15 @@ static void dispatch(ei__http_req_t *r)
     }
     if (!r->metrics_port && !browser_checks(r))
         return;
+    if (r->over_budget) {
+        atomic_fetch_add_explicit(&r->http->mem_refused, 1, memory_order_relaxed);
+        ei__http_respond_error(r, 503,
+                               "the request body does not fit the server's memory budget for "
+                               "requests now (--max-memory %zu bytes, held by other requests); "
+                               "retry later",
+                               r->http->o->max_memory_bytes);
+        return;
+    }
     if (r->too_large) {
         ei__http_respond_error(r, 413, "request body larger than the limit of %zu bytes",
                                r->http->o->limits.max_body_bytes);
@@ -639,8 +703,9 @@ static enum MHD_Result on_request(ei__http_t *h, bool metrics, struct MHD_Connec
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (!r->dispatched && !r->too_large && !body_append(r, upload_data, *upload_data_size)) {
-            if (!r->too_large) {
+        if (!r->dispatched && !r->too_large && !r->over_budget &&
+            !body_append(r, upload_data, *upload_data_size)) {
+            if (!r->too_large && !r->over_budget) {
                 /* Out of memory: drop the connection rather than answer half a body. */
                 return MHD_NO;
             }

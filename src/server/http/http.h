@@ -115,8 +115,10 @@ typedef struct ei__http {
     ei__http_stats_t stats;
     ei__pipe_cache_t pipes;
     ei__conns_t conns;
-    struct ei__img_pool *images; /**< /classify decode workers (rest_classify.c) */
-    bool loopback_only;          /**< the HTTP port listens on a loopback address */
+    struct ei__img_pool *images;  /**< /classify decode workers (rest_classify.c) */
+    bool loopback_only;           /**< the HTTP port listens on a loopback address */
+    _Atomic size_t mem_used;      /**< bytes of bodies and replies held (max_memory_bytes) */
+    _Atomic uint64_t mem_refused; /**< requests answered 503 for the memory budget */
     /* Requests past the gate, for the shutdown deadline (ei__http_cancel_pending()). */
     pthread_mutex_t live_mu;
     ei__http_req_t *live;
@@ -139,6 +141,8 @@ struct ei__http_req {
     bool metrics_port; /* arrived on the metrics daemon */
     bool too_large, rejected, gated, dispatched, queued, auth_refused;
     bool over_limit;         /* its connection is above max_connections: 503 + Retry-After */
+    bool over_budget;        /* its body would not fit the memory budget: 503 */
+    size_t mem_held;         /* bytes of the memory budget it holds (body, reply) */
     const char *cors_origin; /* the request's Origin when CORS allows it (MHD's string) */
     bool preflight;          /* an allowed CORS preflight */
     ei__conn_t *tcp;         /* its connection's record (HTTP port only) */
