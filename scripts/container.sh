@@ -69,7 +69,7 @@ say "image size: $((size / 1000000)) MB uncompressed"
 chmod 0777 "$ctx"
 smoke=edgeinfer-smoke-$$
 pm run -d --name "$smoke" --network=host -v "$ctx:/run/ei" "$image" \
-    --http-address 127.0.0.1 --http-port 0 --metrics-port 0 --port-file /run/ei/ports >/dev/null
+    --http-address 127.0.0.1 --http-port 0 --grpc-port 0 --metrics-port 0 --port-file /run/ei/ports >/dev/null
 python3 - "$ctx/ports" "$top/examples/images/line_upside_down.png" <<'EOF' || { pm logs "$smoke" >&2; die "smoke test failed"; }
 import http.client, json, os, sys, time
 ports_file, png = sys.argv[1], sys.argv[2]

@@ -195,8 +195,11 @@ def check_container(where, c, pod_spec, flags, want_probes):
     grpc_declared = 8001 in ports or any(p.get("name", "").startswith("grpc") for p in c.get("ports", []))
     if grpc_declared and "--grpc-port" not in flags:
         fail(f"{where}: declares a gRPC port, but `edgeinfer serve` takes no --grpc-port")
-    if "--grpc-port" in flags and not grpc_declared:
-        print(f"NOTE: {where}: the server now takes --grpc-port: declare port 8001 in the manifest")
+    gport = arg_value(args, "--grpc-port")
+    if gport is not None and int(gport) > 0 and int(gport) not in ports:
+        fail(f"{where}: --grpc-port {gport} is not a declared container port {sorted(ports)}")
+    if "--grpc-port" in flags and not grpc_declared and gport != "-1":
+        fail(f"{where}: the server serves gRPC (8001 by default): declare the port or pass --grpc-port -1")
 
 
 def run_container(where, c, mounts, repo):
@@ -226,6 +229,13 @@ def run_container(where, c, mounts, repo):
                 fail(f"{where}: GET :{mport}/metrics -> {st}")
             else:
                 ok(f"{where}: GET :{mport}/metrics -> 200")
+        # Every declared container port (gRPC included) accepts connections, as a tcpSocket probe.
+        for p in c.get("ports", []):
+            try:
+                socket.create_connection(("127.0.0.1", p["containerPort"]), timeout=10).close()
+                ok(f"{where}: port {p.get('name')} ({p['containerPort']}) accepts connections")
+            except OSError as e:
+                fail(f"{where}: port {p.get('name')} ({p['containerPort']}): {e}")
         http_port = int(arg_value(args, "--http-port") or 8000)
         st = kubelet_get(http_port, "/v2/models/add/ready")
         if st != 200:

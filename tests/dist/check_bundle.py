@@ -183,7 +183,8 @@ def check_runs(root, arch, version):
         os.unlink(ports)
     log = tempfile.TemporaryFile(mode="w+")
     srv = root.popen([exe, "serve", "--model-repository", b + "/share/edgeinfer/repo",
-                      "--http-port", "0", "--metrics-port", "0", "--port-file", "/tmp/ports"],
+                      "--http-port", "0", "--grpc-port", "0", "--metrics-port", "0",
+                      "--port-file", "/tmp/ports"],
                      stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 300
