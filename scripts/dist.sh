@@ -184,7 +184,7 @@ gccs=$(grep '^GCC_[0-9]' <<<"$vers" | sed 's/GCC_//' | maxver || true)
     echo "Everything else is in lib/. Measured with: readelf -VW on every ELF file in the bundle."
     echo "Per file (newest GLIBC_ version):"
     for f in "${elves[@]}"; do
-        v=$(readelf -VW "$f" | grep -o 'Name: GLIBC_[0-9.]*' | sed 's/Name: GLIBC_//' | maxver)
+        v=$(readelf -VW "$f" | grep -o 'Name: GLIBC_[0-9.]*' | sed 's/Name: GLIBC_//' | maxver || true)
         printf '  %-40s %s\n' "${f#"$stage/"}" "${v:-none}"
     done
 } >"$doc/REQUIREMENTS"
