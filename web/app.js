@@ -441,10 +441,9 @@ function isImageModel(meta, cfg) {
   return (meta.inputs || []).some((i) => (i.shape || []).length === 4 && (i.shape[1] === 3 || i.shape[3] === 3));
 }
 
-function looksOcr(name, cfg) {
-  const p = (cfg && cfg.parameters) || {};
-  const s = JSON.stringify(p).toLowerCase();
-  return /ocr|det_|text_det|recogni/.test(s) || /ocr|det/.test(name.toLowerCase());
+// An OCR pipeline model names its recogniser in its config (docs/server.md, /ocr).
+function isOcrModel(cfg) {
+  return !!(cfg && cfg.parameters && cfg.parameters.ocr_rec_model);
 }
 
 async function viewModel(name) {
@@ -471,15 +470,14 @@ async function viewModel(name) {
   const tryPanel = el("section", { class: "panel", "aria-labelledby": "try-h" }, el("h2", { id: "try-h", text: "Try it" }));
   const modes = [];
   if (image) modes.push(["classify", "Classify an image"]);
-  // The /ocr route may exist for every model: offer it for image or OCR-looking models only.
-  if (ocrRoute && (image || looksOcr(name, cfg))) modes.push(["ocr", "Read text (OCR)"]);
+  // The /ocr route exists for every model: offer it for OCR pipelines only.
+  const ocr = ocrRoute && isOcrModel(cfg);
+  if (ocr) modes.unshift(["ocr", "Read text (OCR)"]);
   modes.push(["json", "JSON request"]);
-  let pick = modes[0][0];
-  if (modes.some((x) => x[0] === "ocr") && looksOcr(name, cfg)) pick = "ocr";
+  const pick = modes[0][0];
   const body = el("div", {});
   const tabs = el("div", { class: "tabs", role: "tablist", "aria-label": "Ways to try the model" });
   const select = (m) => {
-    pick = m;
     for (const b of tabs.children) b.setAttribute("aria-selected", String(b.dataset.mode === m));
     body.replaceChildren(m === "json" ? jsonEditor(name, meta) : imageTry(name, m));
   };

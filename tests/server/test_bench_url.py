@@ -42,6 +42,23 @@ def npy_f32(path, shape, values):
         f.write(struct.pack("<%df" % len(values), *values))
 
 
+def pb_f32(path, name, shape, values):
+    """An ONNX TensorProto (dims, data_type FLOAT, name, raw_data), encoded by hand."""
+    def varint(n):
+        out = b""
+        while True:
+            b = n & 0x7F
+            n >>= 7
+            out += bytes([b | (0x80 if n else 0)])
+            if not n:
+                return out
+    raw = struct.pack("<%df" % len(values), *values)
+    msg = b"".join(b"\x08" + varint(d) for d in shape) + b"\x10\x01"
+    msg += b"\x42" + varint(len(name)) + name.encode() + b"\x4a" + varint(len(raw)) + raw
+    with open(path, "wb") as f:
+        f.write(msg)
+
+
 def check_report(c, what, rc, out, err, steps, mode="concurrency"):
     c.eq(what + ": exit status", rc, 0)
     if rc != 0:
@@ -102,6 +119,20 @@ def main():
                    rows[0]["errors"] == "0" and float(rows[0]["p99_ms"]) >= float(rows[0]["p50_ms"]),
                    str(rows[0]))
             c.true("csv: server columns", rows[0]["server_requests"] not in ("", "0"), str(rows[0]))
+
+        # A .pb input (TensorProto) for 'b', the other generated.
+        pb = os.path.join(work, "b.pb")
+        pb_f32(pb, "b", (3,), [1, 1, 1])
+        rc, out, err = bench("--url", url, "--model", "add", "-i", "b=" + pb, "--json", *SHORT)
+        r = check_report(c, "add .pb input", rc, out, err, [1])
+        if r:
+            c.true(".pb input described", "b FP32 [3] (%s)" % pb in r["settings"]["bodies"][0]["describe"],
+                   r["settings"]["bodies"][0]["describe"])
+        bad = os.path.join(work, "bad.pb")
+        with open(bad, "wb") as f:
+            f.write(b"\x08\x03\x10\x01\x4a\xff\xff")  # raw_data longer than the file
+        rc, out, err = bench("--url", url, "--model", "add", "-i", "b=" + bad, *SHORT)
+        c.true("a corrupt .pb: exit 1 naming the file", rc == 1 and "bad.pb" in err, err[-300:])
 
         # Fixed rate (open loop).
         rc, out, err = bench("--url", url, "--model", "add", "--rate", "40:80:x2", "--json",

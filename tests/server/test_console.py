@@ -161,38 +161,6 @@ def browser_checks(c, repo, shots):
                 c.true("dark theme: dark background", dark_bg())
                 shot("model-cls-dark.png")
 
-        # 2b. OCR: the page offers it when GET .../ocr answers 405 (a POST route exists) and draws
-        # {lines: [{polygon, text, score}]} over the image. The server does not serve /ocr yet,
-        # so here the page's fetch answers for that one path (405, then a fixed reply): this
-        # checks the console's half (tab, request, boxes, text), not an OCR model.
-        if "cls" in names:
-            theme("light")
-            js("""const real = window.fetch;
-                  window.fetch = (url, opt) => !String(url).endsWith('/ocr') ? real(url, opt)
-                    : Promise.resolve(new Response(opt && opt.method === 'POST'
-                        ? JSON.stringify({model_name: 'cls', width: 308, height: 44, lines: [
-                            {polygon: [[8, 6], [300, 6], [300, 38], [8, 38]], text: 'Total due: 42.50 EUR', score: 0.97}]})
-                        : '{"error":"method GET not allowed"}',
-                      {status: opt && opt.method === 'POST' ? 200 : 405, headers: {'Content-Type': 'application/json'}}));
-                  route();""")
-            tab = until("an OCR tab", lambda: (drv.find_elements(By.CSS_SELECTOR, "button[data-mode=ocr]") or [None])[0])
-            if tab is not None:
-                tab.click()
-                until("OCR drop zone", lambda: drv.find_elements(By.ID, "try-file"))
-                drv.find_element(By.ID, "try-file").send_keys(
-                    os.path.join(eiserver.EI_SOURCE_DIR, "examples", "images", "line.jpg"))
-                text = until("OCR lines listed", lambda: js(
-                    "const e = document.querySelector('#try-result .ocrtext'); return e && e.textContent"))
-                c.eq("OCR: the line's text shown", text, "Total due: 42.50 EUR")
-                drawn = until("OCR box drawn over the image", lambda: js(
-                    "const c = document.querySelector('.preview canvas'); if (!c || !c.width) return null;"
-                    "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
-                    "let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0; return n || null"))
-                c.true("OCR: the polygon is drawn", bool(drawn), str(drawn))
-                js("document.getElementById('try-h').scrollIntoView()")
-                shot("model-ocr-light.png")
-            drv.refresh()  # the page's own fetch again
-
         # 3. The JSON editor on the tensor model.
         drv.get(base + "#/models/add")
         send = until("JSON editor", lambda: (drv.find_elements(By.ID, "json-send") or [None])[0])
@@ -279,6 +247,10 @@ def browser_checks(c, repo, shots):
         # dialog is sent and the models appear.
         keyed(c, drv, until, js, shot, repo)
 
+        # 9. OCR on the bundled repository: the pipeline model's page opens on its OCR tab; the
+        # sample line's text comes back and its box is drawn over the image.
+        ocr_check(c, drv, until, js, shot)
+
         # Failed fetches are expected (the OCR probe's 404, a model not ready): script errors not.
         errors = [e for e in drv.get_log("browser") if e.get("level") == "SEVERE"
                   and "Failed to load resource" not in e.get("message", "")]
@@ -291,6 +263,47 @@ def browser_checks(c, repo, shots):
         c.eq("server exit status", rc, 0)
         s.close()
     return True
+
+
+def ocr_check(c, drv, until, js, shot):
+    import subprocess
+    from selenium.webdriver.common.by import By
+    if not os.path.isfile(os.path.join(eiserver.EI_MODELS, "ppocr", "det.onnx")):
+        print("SKIP OCR part: the bundled PP-OCR models are not set up")
+        return
+    root = tempfile.mkdtemp(prefix="ei-ocr-repo-")
+    repo = os.path.join(root, "repo")
+    subprocess.run([os.path.join(eiserver.EI_SOURCE_DIR, "scripts", "make_default_repo.sh"), repo],
+                   check=True, stdout=subprocess.DEVNULL)
+    s = eiserver.Server(repo)
+    try:
+        drv.set_window_size(1280, 900)
+        drv.get("http://127.0.0.1:%d/#/models/ppocr_det" % s.port)
+        tab = until("the OCR tab, selected", lambda: js(
+            "const b = document.querySelector('button[data-mode=ocr]');"
+            "return b && b.getAttribute('aria-selected') === 'true' && document.getElementById('try-file')"))
+        if tab is None:
+            return
+        drv.find_element(By.ID, "try-file").send_keys(
+            os.path.join(eiserver.EI_SOURCE_DIR, "examples", "images", "line.jpg"))
+        text = until("OCR lines listed", lambda: js(
+            "const e = document.querySelector('#try-result .ocrtext'); return e && e.textContent"))
+        c.eq("OCR: the line's text shown", text, "Total due: 42.50 EUR")
+        drawn = until("OCR box drawn over the image", lambda: js(
+            "const c = document.querySelector('.preview canvas'); if (!c || !c.width) return null;"
+            "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+            "let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0; return n || null"))
+        c.true("OCR: the polygon is drawn", bool(drawn), str(drawn))
+        js("document.getElementById('try-h').scrollIntoView()")
+        shot("model-ocr-light.png")
+        drv.get("http://127.0.0.1:%d/#/models/ppocr_cls" % s.port)
+        until("the classifier's page", lambda: drv.find_elements(By.ID, "try-file"))
+        c.eq("OCR: not offered for a model that is not a pipeline",
+             js("return document.querySelectorAll('button[data-mode=ocr]').length"), 0)
+    finally:
+        s.stop()
+        s.close()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def keyed(c, drv, until, js, shot, repo):
