@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 secs=${1:-60}
 shift || true
-targets=${*:-fuzz_tensor_files fuzz_image fuzz_server fuzz_model_crypto}
+targets=${*:-fuzz_tensor_files fuzz_image fuzz_server fuzz_model_crypto fuzz_ocr}
 out=${FUZZ_BUILD:-$top/build-fuzz}
 
 command -v clang >/dev/null || { echo "fuzz: needs clang (apt-get install clang)"; exit 1; }
