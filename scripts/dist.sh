@@ -122,9 +122,7 @@ doc=$stage/share/doc/edgeinfer
 lic=$doc/licenses
 mkdir -p "$lic"
 cp "$top/README.md" "$doc/README.md"
-cat >"$lic/edgeinfer" <<'EOF'
-edgeinfer is distributed under the MIT licence (SPDX-License-Identifier: MIT in every source file).
-EOF
+cp "$top/LICENSE" "$lic/edgeinfer"
 ort_lic=$ort
 [ -f "$ort_lic/LICENSE" ] || ort_lic=$top/.deps/onnxruntime-arm64
 if [ -f "$ort_lic/LICENSE" ]; then
