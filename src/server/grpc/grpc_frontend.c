@@ -118,6 +118,7 @@ void ei__grpc_call_unref(ei__grpc_call_t *c)
 static bool start_locked(ei__grpc_call_t *c, const grpc_op *ops, size_t n, ei__grpc_tag_t *tag)
 {
     ei__grpc_call_ref(c);
+    EI__GRPC_HANDOFF(tag);
     if (grpc_call_start_batch(c->call, ops, n, tag, NULL) != GRPC_CALL_OK) {
         /* No completion will come; the reference cannot be the last (the caller holds one). */
         atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel);
@@ -524,6 +525,7 @@ static void request_next(ei__grpc_t *g)
     c->t_close = (ei__grpc_tag_t){on_close, c};
     c->t_send = (ei__grpc_tag_t){on_send, c};
     live_add(g, 1);
+    EI__GRPC_HANDOFF(&c->t_new);
     if (grpc_server_request_call(g->server, &c->call, &c->details, &c->md, g->cq, g->cq,
                                  &c->t_new) != GRPC_CALL_OK) {
         c->call = NULL;
@@ -541,6 +543,7 @@ static bool dispatch(ei__grpc_t *g)
         return false;
     if (ev.type != GRPC_OP_COMPLETE)
         return true;
+    EI__GRPC_TAKEN(ev.tag);
     if (ev.tag == &g->shutdown_tag) {
         pthread_mutex_lock(&g->mu);
         g->shutdown_done = true;
@@ -694,6 +697,7 @@ void ei__grpc_quiesce(ei__grpc_t *g)
         return;
     g->shut_down = true;
     /* New calls are refused from here on; the ones in progress continue. */
+    EI__GRPC_HANDOFF(&g->shutdown_tag);
     grpc_server_shutdown_and_notify(g->server, g->cq, &g->shutdown_tag);
 }
 

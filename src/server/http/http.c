@@ -248,6 +248,16 @@ void ei__http_respond(ei__http_req_t *r, unsigned status, const char *ctype, cha
     pthread_mutex_unlock(&r->mu);
 }
 
+void ei__http_note_timings(ei__http_req_t *r, uint64_t queue_ns, uint64_t compute_ns)
+{
+    pthread_mutex_lock(&r->mu);
+    if (!r->cancelled) {
+        r->queue_ns = queue_ns;
+        r->compute_ns = compute_ns;
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
 void ei__http_respond_error(ei__http_req_t *r, unsigned status, const char *fmt, ...)
 {
     pthread_mutex_lock(&r->mu);

@@ -200,6 +200,11 @@ const char *ei__http_query(ei__http_req_t *r, const char *name);
  */
 void ei__http_respond(ei__http_req_t *r, unsigned status, const char *ctype, char *body,
                       size_t len);
+/** Records a request's queue and compute time for its access line, from any thread. A request
+ * cancelled at the shutdown deadline was already answered (and may be logging): then nothing is
+ * written. */
+void ei__http_note_timings(ei__http_req_t *r, uint64_t queue_ns, uint64_t compute_ns);
+
 /** Responds {"error": "<message>"} with `status` and records the message for the logs. */
 void ei__http_respond_error(ei__http_req_t *r, unsigned status, const char *fmt, ...)
     EI__PRINTF(3, 4);

@@ -74,8 +74,8 @@ static void cls_done(ei__infer_req_t *req)
 {
     cls_ctx_t *c = req->user;
     ei__http_req_t *r = c->http;
-    r->queue_ns = req->queue_ns;
-    r->compute_ns = req->compute_input_ns + req->compute_infer_ns + req->compute_output_ns;
+    ei__http_note_timings(r, req->queue_ns,
+                          req->compute_input_ns + req->compute_infer_ns + req->compute_output_ns);
     if (req->code != EI_OK || req->n_results < 1) {
         ei_error_t e = req->err;
         e.code = req->code != EI_OK ? req->code : EI_ERUNTIME;

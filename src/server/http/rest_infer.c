@@ -13,8 +13,8 @@ static void infer_done(ei__v2_call_t *call)
 {
     ei__http_req_t *r = call->user;
     ei__infer_req_t *req = &call->req;
-    r->queue_ns = req->queue_ns;
-    r->compute_ns = req->compute_input_ns + req->compute_infer_ns + req->compute_output_ns;
+    ei__http_note_timings(r, req->queue_ns,
+                          req->compute_input_ns + req->compute_infer_ns + req->compute_output_ns);
     if (req->code != EI_OK) {
         ei_error_t e;
         ei__v2_call_error(call, &e);
