@@ -876,40 +876,60 @@ static ei_code_t check_one(const value_slot_t *decl, const ei_tensor_t *t, ei_er
     return EI_OK;
 }
 
-ei_code_t ei_session_check_inputs(const ei_session_t *s, const char *const *input_names,
-                                  ei_tensor_t *const *inputs, size_t n_inputs, ei_error_t *err)
+/* An error naming the first declared input that input_names does not give. */
+static ei_code_t all_given(const ei_session_t *s, const char *const *input_names, size_t n_inputs,
+                           ei_error_t *err)
 {
-    char names[400];
-    if (n_inputs > 0 && (input_names == NULL || inputs == NULL))
-        return ei__fail(err, EI_EINVAL, "input names or tensors are NULL");
-    for (size_t i = 0; i < n_inputs; i++) {
-        if (input_names[i] == NULL || inputs[i] == NULL)
-            return ei__fail(err, EI_EINVAL, "input %zu has no name or no tensor", i);
-        int idx = ei_session_input_index(s, input_names[i]);
-        if (idx < 0) {
-            name_list(s->in, s->n_in, names, sizeof(names));
-            return ei__fail(err, EI_ENOTFOUND, "unknown input '%s' (the model's inputs: %s)",
-                            input_names[i], names);
-        }
-        for (size_t j = 0; j < i; j++) {
-            if (strcmp(input_names[j], input_names[i]) == 0)
-                return ei__fail(err, EI_EINVAL, "input '%s' is given twice", input_names[i]);
-        }
-        ei_code_t rc = check_one(&s->in[idx], inputs[i], err);
-        if (rc != EI_OK)
-            return rc;
-    }
     for (size_t m = 0; m < s->n_in; m++) {
         bool given = false;
         for (size_t i = 0; i < n_inputs && !given; i++)
             given = strcmp(input_names[i], s->in[m].name) == 0;
         if (!given) {
+            char names[400];
             name_list(s->in, s->n_in, names, sizeof(names));
             return ei__fail(err, EI_EINVAL, "missing input '%s' (the model's inputs: %s)",
                             s->in[m].name, names);
         }
     }
     return EI_OK;
+}
+
+/* The declared input that names[i] refers to, in *idx; an error when the model has no such input
+ * or an earlier entry already named it. */
+static ei_code_t find_input(const ei_session_t *s, const char *const *names, size_t i, int *idx,
+                            ei_error_t *err)
+{
+    *idx = ei_session_input_index(s, names[i]);
+    if (*idx < 0) {
+        char list[400];
+        name_list(s->in, s->n_in, list, sizeof(list));
+        return ei__fail(err, EI_ENOTFOUND, "unknown input '%s' (the model's inputs: %s)", names[i],
+                        list);
+    }
+    for (size_t j = 0; j < i; j++) {
+        if (strcmp(names[j], names[i]) == 0)
+            return ei__fail(err, EI_EINVAL, "input '%s' is given twice", names[i]);
+    }
+    return EI_OK;
+}
+
+ei_code_t ei_session_check_inputs(const ei_session_t *s, const char *const *input_names,
+                                  ei_tensor_t *const *inputs, size_t n_inputs, ei_error_t *err)
+{
+    if (n_inputs > 0 && (input_names == NULL || inputs == NULL))
+        return ei__fail(err, EI_EINVAL, "input names or tensors are NULL");
+    for (size_t i = 0; i < n_inputs; i++) {
+        if (input_names[i] == NULL || inputs[i] == NULL)
+            return ei__fail(err, EI_EINVAL, "input %zu has no name or no tensor", i);
+        int idx;
+        ei_code_t rc = find_input(s, input_names, i, &idx, err);
+        if (rc != EI_OK)
+            return rc;
+        rc = check_one(&s->in[idx], inputs[i], err);
+        if (rc != EI_OK)
+            return rc;
+    }
+    return all_given(s, input_names, n_inputs, err);
 }
 
 /* Case-insensitive substring search. */
@@ -1177,37 +1197,20 @@ static ei_code_t check_value(const value_slot_t *decl, const ei_value_t *v, bool
 static ei_code_t check_values(const ei_session_t *s, const char *const *input_names,
                               ei_value_t *const *inputs, size_t n_inputs, ei_error_t *err)
 {
-    char names[400];
     if (n_inputs > 0 && (input_names == NULL || inputs == NULL))
         return ei__fail(err, EI_EINVAL, "input names or values are NULL");
     for (size_t i = 0; i < n_inputs; i++) {
         if (input_names[i] == NULL || inputs[i] == NULL)
             return ei__fail(err, EI_EINVAL, "input %zu has no name or no value", i);
-        int idx = ei_session_input_index(s, input_names[i]);
-        if (idx < 0) {
-            name_list(s->in, s->n_in, names, sizeof(names));
-            return ei__fail(err, EI_ENOTFOUND, "unknown input '%s' (the model's inputs: %s)",
-                            input_names[i], names);
-        }
-        for (size_t j = 0; j < i; j++) {
-            if (strcmp(input_names[j], input_names[i]) == 0)
-                return ei__fail(err, EI_EINVAL, "input '%s' is given twice", input_names[i]);
-        }
-        ei_code_t rc = check_value(&s->in[idx], inputs[i], false, err);
+        int idx;
+        ei_code_t rc = find_input(s, input_names, i, &idx, err);
+        if (rc != EI_OK)
+            return rc;
+        rc = check_value(&s->in[idx], inputs[i], false, err);
         if (rc != EI_OK)
             return rc;
     }
-    for (size_t m = 0; m < s->n_in; m++) {
-        bool given = false;
-        for (size_t i = 0; i < n_inputs && !given; i++)
-            given = strcmp(input_names[i], s->in[m].name) == 0;
-        if (!given) {
-            name_list(s->in, s->n_in, names, sizeof(names));
-            return ei__fail(err, EI_EINVAL, "missing input '%s' (the model's inputs: %s)",
-                            s->in[m].name, names);
-        }
-    }
-    return EI_OK;
+    return all_given(s, input_names, n_inputs, err);
 }
 
 ei_code_t ei_session_run_values(ei_session_t *s, const char *const *input_names,
