@@ -98,7 +98,7 @@ install: build
 # tested under qemu-user. test-arm64 runs a representative subset (ARM64_TESTS, see docs/deploy.md)
 # plus arm64_vs_host, which compares the ARM64 CLI's results with the host build's.
 ARM64_BUILD ?= build-arm64
-ARM64_TESTS ?= ^(test_(core|pb|npy|pbtxt|kserve_v2|model_info|conformance|classify|cli_args|bench_stats)|cli_info_cls_json|cli_run_(cls_npy|silero_npy|types)|classify_cli_(json|corrupt_image)|server_sigterm|arm64_.*)$$
+ARM64_TESTS ?= ^(test_(core|pb|npy|pbtxt|kserve_v2|model_info|conformance|classify|cli_args|bench_stats)|cli_info_cls_json|cli_run_(cls_npy|silero_npy|types)|classify_cli_(json|corrupt_image)|server_(sigterm|endpoints)|arm64_.*)$$
 setup-arm64:
 	@scripts/setup.sh test arm64
 cross-arm64: setup-arm64
