@@ -4,8 +4,10 @@
 # the models that scripts/setup.sh unpacked into .deps/models:
 #   ppocr_cls   PP-OCR text orientation classifier; labels 0/180; image preset "ppocr"; batching
 #   ppocr_rec   PP-OCR recogniser; labels = the CTC alphabet (blank, the dictionary, space)
-#   ppocr_det   PP-OCR text detection, and the OCR pipeline: POST /v2/models/ppocr_det/ocr runs it,
-#               then ppocr_cls and ppocr_rec (named in its parameters), each batched on its own
+#   ppocr_det   PP-OCR text detection
+#   ocr         the OCR pipeline, a config-only model (platform "edgeinfer_ocr") naming ppocr_det,
+#               ppocr_cls and ppocr_rec as its stages, each batched on its own: POST
+#               /v2/models/ocr/ocr with an image, or /infer with a BYTES input "image"
 #   silero_vad  no config.pbtxt: the server completes it from the model
 # Models are symlinked (relative), configs and labels written. Idempotent: the repository is built
 # in a temporary directory and swapped in, so running it again gives the same tree.
@@ -59,16 +61,32 @@ PBTXT
 
 cat >"$tmp/ppocr_det/config.pbtxt" <<'PBTXT'
 # PP-OCRv4 text detection: [N,3,H,W] (H, W multiples of 32) -> [N,1,H,W] text probability map.
-# Also the OCR pipeline (POST /v2/models/ppocr_det/ocr, docs/ocr.md): detection here, then the
-# two stage models named below, each an ordinary model of this repository.
+# The first stage of the OCR pipeline model "ocr".
 name: "ppocr_det"
 platform: "onnxruntime_onnx"
 max_batch_size: 4
 input [ { name: "x" data_type: TYPE_FP32 dims: [ 3, -1, -1 ] } ]
 output [ { name: "sigmoid_0.tmp_0" data_type: TYPE_FP32 dims: [ 1, -1, -1 ] } ]
 dynamic_batching { }
-parameters { key: "ocr_cls_model" value: { string_value: "ppocr_cls" } }
-parameters { key: "ocr_rec_model" value: { string_value: "ppocr_rec" } }
+PBTXT
+
+# The OCR pipeline (docs/ocr.md): a config-only model whose stages are the three models above.
+mkdir -p "$tmp/ocr/1"
+cat >"$tmp/ocr/config.pbtxt" <<'PBTXT'
+# OCR pipeline: input "image" (BYTES, encoded images) -> outputs "text", "score", "polygon",
+# "angle", "image_index" (one row per line); also POST /v2/models/ocr/ocr with an image body.
+name: "ocr"
+platform: "edgeinfer_ocr"
+parameters { key: "detection_model" value: { string_value: "ppocr_det" } }
+parameters { key: "classification_model" value: { string_value: "ppocr_cls" } }
+parameters { key: "recognition_model" value: { string_value: "ppocr_rec" } }
+# PaddleOCR's option names; these are its defaults.
+parameters { key: "det_db_thresh" value: { string_value: "0.3" } }
+parameters { key: "det_db_box_thresh" value: { string_value: "0.6" } }
+parameters { key: "det_db_unclip_ratio" value: { string_value: "1.5" } }
+parameters { key: "det_limit_side_len" value: { string_value: "960" } }
+parameters { key: "cls_thresh" value: { string_value: "0.9" } }
+parameters { key: "drop_score" value: { string_value: "0.5" } }
 PBTXT
 
 # CTC alphabet: index 0 is the blank, then the dictionary, then the space character.
@@ -100,4 +118,4 @@ if [ -e "$repo" ]; then mv "$repo" "$repo.old"; fi
 mv "$tmp" "$repo"
 rm -rf "$repo.old"
 trap - EXIT
-echo "model repository ready: $repo (ppocr_det + OCR pipeline, ppocr_cls, ppocr_rec, silero_vad)"
+echo "model repository ready: $repo (ocr pipeline, ppocr_det, ppocr_cls, ppocr_rec, silero_vad)"

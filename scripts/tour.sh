@@ -42,7 +42,7 @@ if grep -q '^  serve ' <<<"$("$ei" help)"; then
     img="$top/examples/images/line_upside_down.png"
     cat <<EOF2
 
-edgeinfer is serving .deps/repo (ppocr_det, ppocr_cls, ppocr_rec, silero_vad), KServe v2 / Triton HTTP:
+edgeinfer is serving .deps/repo (ocr: the OCR pipeline of ppocr_det, ppocr_cls, ppocr_rec; silero_vad), KServe v2 / Triton HTTP:
   http://127.0.0.1:$http/v2                     server metadata
   http://127.0.0.1:$http/v2/models/ppocr_cls    model metadata (also /config, /stats, /ready)
   http://127.0.0.1:$metrics/metrics                Prometheus metrics
@@ -51,7 +51,7 @@ Try:
   curl -s -H 'Content-Type: image/png' --data-binary @$img \\
        http://127.0.0.1:$http/v2/models/ppocr_cls/classify
   curl -s -H 'Content-Type: image/png' --data-binary @$img \\
-       http://127.0.0.1:$http/v2/models/ppocr_det/ocr
+       http://127.0.0.1:$http/v2/models/ocr/ocr
 Stop it with Ctrl-C (or: kill -TERM $pid); requests in flight are answered first.
 EOF2
     wait "$pid" || true

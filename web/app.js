@@ -441,9 +441,9 @@ function isImageModel(meta, cfg) {
   return (meta.inputs || []).some((i) => (i.shape || []).length === 4 && (i.shape[1] === 3 || i.shape[3] === 3));
 }
 
-// An OCR pipeline model names its recogniser in its config (docs/server.md, /ocr).
+// An OCR pipeline is a config-only model with platform "edgeinfer_ocr" (docs/ocr.md, /ocr).
 function isOcrModel(cfg) {
-  return !!(cfg && cfg.parameters && cfg.parameters.ocr_rec_model);
+  return !!(cfg && cfg.platform === "edgeinfer_ocr");
 }
 
 async function viewModel(name) {

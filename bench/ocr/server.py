@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""POST /v2/models/ppocr_det/ocr throughput with 1 and with N concurrent clients (Python stdlib
+"""POST /v2/models/ocr/ocr throughput with 1 and with N concurrent clients (Python stdlib
 HTTP clients, keep-alive), on a running `edgeinfer serve` of the bundled repository, and how much
 the recogniser batched across requests (its /stats executions vs inferences over each run).
 
@@ -30,7 +30,7 @@ def run(port, pages, clients, seconds):
         while time.monotonic() < stop:
             body = pages[i % len(pages)]
             i += 1
-            c.request("POST", "/v2/models/ppocr_det/ocr", body, {"Content-Type": "image/png"})
+            c.request("POST", "/v2/models/ocr/ocr", body, {"Content-Type": "image/png"})
             r = c.getresponse()
             r.read()
             if r.status == 200:

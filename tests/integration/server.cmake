@@ -5,7 +5,7 @@
 # ASan+UBSan pass too: the server is a child process there, so a memory error or leak makes it
 # exit non-zero and the test fail.
 set(EI_SERVER_TESTS endpoints batching reload sigterm burst encoding shm bench_url sequence rest_details
-    custom_ops browser slow_clients limits image_pool startup ocr)
+    custom_ops browser slow_clients limits image_pool startup ocr ocr_model)
 if(EI_GRPC)
   # gRPC (python3-grpcio, stubs generated from src/server/grpc/grpc_service.proto at test time).
   list(APPEND EI_SERVER_TESTS grpc grpc_queue grpc_parity)

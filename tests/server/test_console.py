@@ -278,7 +278,7 @@ def ocr_check(c, drv, until, js, shot):
     s = eiserver.Server(repo)
     try:
         drv.set_window_size(1280, 900)
-        drv.get("http://127.0.0.1:%d/#/models/ppocr_det" % s.port)
+        drv.get("http://127.0.0.1:%d/#/models/ocr" % s.port)
         tab = until("the OCR tab, selected", lambda: js(
             "const b = document.querySelector('button[data-mode=ocr]');"
             "return b && b.getAttribute('aria-selected') === 'true' && document.getElementById('try-file')"))

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """POST /v2/models/{m}/ocr on the bundled repository (scripts/make_default_repo.sh): the pipeline
-model ppocr_det names its stage models ppocr_cls and ppocr_rec. Checks the text of the sample
+model "ocr" (platform edgeinfer_ocr) names its stage models ppocr_det, ppocr_cls and ppocr_rec. Checks the text of the sample
 lines (one upside down), concurrent requests each getting their own answer, per-stage statistics
 (each stage is a model with its own /stats), and bad input: not an image, empty body, wrong
 Content-Type, a model that is not a pipeline, an unknown model."""
@@ -29,7 +29,7 @@ c = E.Checker()
 WANT = "Total due: 42.50 EUR"
 
 
-def ocr(path, model="ppocr_det", ctype="image/png", body=None):
+def ocr(path, model="ocr", ctype="image/png", body=None):
     if body is None:
         with open(path, "rb") as f:
             body = f.read()

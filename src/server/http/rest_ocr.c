@@ -2,12 +2,9 @@
 /*
  * POST /v2/models/{m}[/versions/{v}]/ocr: the text lines of an encoded image, through three
  * ordinary repository models, each loaded, versioned, batched and reloaded on its own (Triton's
- * ensemble idea). {m} is the detection model; its config names the other two:
- *
- *     parameters { key: "ocr_cls_model" value: { string_value: "ppocr_cls" } }   (optional)
- *     parameters { key: "ocr_rec_model" value: { string_value: "ppocr_rec" } }
- *
- * and the recogniser's output labels are its CTC alphabet (blank, the dictionary, space). A request
+ * ensemble idea). {m} is an OCR pipeline model (platform "edgeinfer_ocr", ../model/pipeline.h):
+ * its config names the stage models and the options; the recogniser's output labels are its CTC
+ * alphabet (blank, the dictionary, space). A request
  * lives as a small state machine driven by the models' done() callbacks:
  *
  *   HTTP thread: decode, detection input, submit to {m}
@@ -54,7 +51,7 @@ enum phase { PHASE_DET, PHASE_CLS, PHASE_REC };
 
 typedef struct ocr_job {
     ei__http_req_t *http;
-    ei__model_t *det, *cls, *rec;
+    ei__model_t *pipe, *det, *cls, *rec;
     const char *det_in, *det_out;
     ei_ocr_opts_t o;
     ei_ocr_keys_t *keys;
@@ -107,13 +104,25 @@ static void job_free(ocr_job_t *j)
         ei__model_release(j->rec);
     if (j->det)
         ei__model_release(j->det);
+    if (j->pipe)
+        ei__model_release(j->pipe);
     pthread_mutex_destroy(&j->mu);
     ei__free(j);
+}
+
+/* Counts the request in the pipeline model's own statistics (its stages count their runs). */
+static void record(ocr_job_t *j, ei_code_t code)
+{
+    ei__infer_req_t q = {0};
+    q.code = code;
+    q.received_ns = j->t0;
+    ei__model_record(j->pipe, &q);
 }
 
 static void fail_job(ocr_job_t *j, const ei_error_t *e)
 {
     ei__http_req_t *r = j->http;
+    record(j, e->code != EI_OK ? e->code : EI_ERUNTIME);
     ei__log_event(r->http->core, EI_LOG_WARN, r->id, r->model, r->version, "ocr failed: %s",
                   e->msg);
     ei__http_respond_error(r, ei__http_status_for(e->code), "%s", e->msg);
@@ -151,9 +160,9 @@ static void respond(ocr_job_t *j)
     }
     ei__sbuf_t b = {0};
     ei__sbuf_adds(&b, "{\"model_name\":");
-    ei__sbuf_json_str(&b, ei__model_name(j->det), strlen(ei__model_name(j->det)));
+    ei__sbuf_json_str(&b, ei__model_name(j->pipe), strlen(ei__model_name(j->pipe)));
     ei__sbuf_printf(&b, ",\"model_version\":\"%lld\",\"image\":{\"width\":%d,\"height\":%d},",
-                    (long long)ei__model_version(j->det), (int)ei_image_width(j->img),
+                    (long long)ei__model_version(j->pipe), (int)ei_image_width(j->img),
                     (int)ei_image_height(j->img));
     ei__sbuf_adds(&b, "\"lines\":[");
     size_t k = 0;
@@ -177,6 +186,7 @@ static void respond(ocr_job_t *j)
                     (double)j->t_det / 1e6, (double)j->t_cls / 1e6, (double)j->t_rec / 1e6,
                     (double)(ei__now_ns() - j->t0) / 1e6);
     ei__free(order);
+    record(j, EI_OK);
     size_t len = 0;
     char *body = ei__sbuf_take(&b, &len);
     if (body == NULL)
@@ -514,25 +524,33 @@ static void ocr(ei__http_req_t *r, ei__repo_t *repo, const char *name, int64_t v
         ei__fail(&e, EI_EINVAL, "ocr: empty body, expected an encoded image");
         goto fail;
     }
-    if (ei__repo_acquire(repo, name, version, &j->det, &e) != EI_OK) {
+    if (ei__repo_acquire(repo, name, version, &j->pipe, &e) != EI_OK) {
         status = ei__http_status_for(e.code);
         goto fail;
     }
-    ei__rest_note_model(r, name, ei__model_version(j->det));
-    const ei__model_config_t *cfg = ei__model_config(j->det);
-    const char *cls = ei__model_config_param(cfg, "ocr_cls_model");
-    const char *rec = ei__model_config_param(cfg, "ocr_rec_model");
-    if (rec == NULL || cfg->n_inputs != 1 || cfg->n_outputs < 1) {
+    ei__rest_note_model(r, name, ei__model_version(j->pipe));
+    const ei__pipeline_t *pl = ei__model_pipeline(j->pipe);
+    if (pl == NULL) {
         ei__fail(&e, EI_EINVAL,
-                 "model '%s' is not an OCR pipeline: its config needs parameters ocr_rec_model "
-                 "(and optionally ocr_cls_model) naming the stage models",
+                 "model '%s' is not an OCR pipeline (a config-only model with platform "
+                 "\"edgeinfer_ocr\" naming its stage models; see docs/ocr.md)",
                  name);
         goto fail;
     }
-    if (ei__repo_acquire(repo, rec, -1, &j->rec, &e) != EI_OK ||
+    j->o = pl->ocr;
+    const char *cls = pl->stage[EI__STAGE_CLS];
+    if (ei__repo_acquire(repo, pl->stage[EI__STAGE_DET], -1, &j->det, &e) != EI_OK ||
+        ei__repo_acquire(repo, pl->stage[EI__STAGE_REC], -1, &j->rec, &e) != EI_OK ||
         (cls != NULL && ei__repo_acquire(repo, cls, -1, &j->cls, &e) != EI_OK)) {
         ei__error_prefix(&e, "ocr pipeline '%s': stage model", name);
         status = 503;
+        goto fail;
+    }
+    const ei__model_config_t *cfg = ei__model_config(j->det);
+    if (cfg->n_inputs != 1 || cfg->n_outputs < 1) {
+        ei__fail(&e, EI_EINVAL,
+                 "ocr pipeline '%s': detection model '%s' needs one input and an output", name,
+                 ei__model_name(j->det));
         goto fail;
     }
     if (keys_from_labels(ei__model_config(j->rec), &j->keys, &e) != EI_OK) {
@@ -577,8 +595,8 @@ static void ocr(ei__http_req_t *r, ei__repo_t *repo, const char *name, int64_t v
     return;
 fail:
     ei__http_respond_error(r, status, "%s", e.msg);
-    if (j->det)
-        ei__v2_count_failure(j->det, r->start_ns);
+    if (j->pipe)
+        ei__v2_count_failure(j->pipe, r->start_ns);
     job_free(j);
 }
 

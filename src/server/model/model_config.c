@@ -758,14 +758,19 @@ ei_code_t ei__model_config_load_from(const char *model_dir, const char *name, co
         if (c->name == NULL)
             rc = ei__fail(err, EI_ENOMEM, "out of memory");
     }
+    /* "edgeinfer_ocr": a pipeline model (pipeline.h). */
     if (rc == EI_OK && c->platform != NULL && strcmp(c->platform, "onnxruntime_onnx") != 0 &&
-        strcmp(c->platform, "onnx_onnxv1") != 0)
+        strcmp(c->platform, "onnx_onnxv1") != 0 && strcmp(c->platform, "edgeinfer_ocr") != 0)
         rc = ei__fail(err, EI_EUNSUPPORTED,
-                      "%s: platform '%s' is not supported (expected onnxruntime_onnx)", path,
-                      c->platform);
-    if (rc == EI_OK && c->backend != NULL && strcmp(c->backend, "onnxruntime") != 0)
+                      "%s: platform '%s' is not supported (expected onnxruntime_onnx, or "
+                      "edgeinfer_ocr for an OCR pipeline)",
+                      path, c->platform);
+    if (rc == EI_OK && c->backend != NULL && strcmp(c->backend, "onnxruntime") != 0 &&
+        strcmp(c->backend, "edgeinfer_ocr") != 0)
         rc = ei__fail(err, EI_EUNSUPPORTED,
-                      "%s: backend '%s' is not supported (expected onnxruntime)", path, c->backend);
+                      "%s: backend '%s' is not supported (expected onnxruntime, or edgeinfer_ocr "
+                      "for an OCR pipeline)",
+                      path, c->backend);
     ei__free(text);
     if (rc != EI_OK) {
         ei__model_config_destroy(c);

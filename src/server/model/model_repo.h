@@ -13,6 +13,7 @@
 #define EI_SERVER_MODEL_REPO_H
 
 #include "model_config.h"
+#include "pipeline.h"
 
 #include <edgeinfer/session.h>
 #include <edgeinfer/status.h>
@@ -26,6 +27,8 @@
 typedef struct ei__repo ei__repo_t;
 /** ONE loaded version of one model; refcounted. */
 typedef struct ei__model ei__model_t;
+/** One inference request (below). */
+typedef struct ei__infer_req ei__infer_req_t;
 
 /** Model control mode, as Triton's --model-control-mode. */
 typedef enum { EI__CONTROL_NONE, EI__CONTROL_POLL, EI__CONTROL_EXPLICIT } ei__control_mode_t;
@@ -46,6 +49,12 @@ typedef struct ei__repo_opts {
     bool require_signed;
     /** Key for encrypted versions (model.onnx.enc); NULL: they are UNAVAILABLE, saying why. */
     const ei_model_key_t *model_key;
+    /**
+     * Runs a request on a pipeline model (pipeline.h), with ei__model_submit()'s contract; the
+     * server's runner (v2/) sets it. NULL: pipeline models load and list, but refuse requests.
+     */
+    ei_code_t (*pipeline_submit)(ei__repo_t *r, ei__model_t *m, ei__infer_req_t *req,
+                                 ei_error_t *err);
 } ei__repo_opts_t;
 
 /* Statistics --------------------------------------------------------------------------------- */
@@ -112,7 +121,8 @@ bool ei__repo_ready(const ei__repo_t *r);
 
 /**
  * Lookup. version -1 = the newest READY version allowed by the policy. EI_ENOTFOUND: unknown model
- * or version (HTTP 404); EI_EBUSY: known but not ready (503). The caller releases.
+ * or version (HTTP 404); EI_EBUSY: known but not ready (503), which for a pipeline model includes
+ * a stage model that is not ready now (the message names it). The caller releases.
  */
 ei_code_t ei__repo_acquire(ei__repo_t *r, const char *name, int64_t version, ei__model_t **out,
                            ei_error_t *err);
@@ -124,7 +134,15 @@ const char *ei__model_name(const ei__model_t *m);
 int64_t ei__model_version(const ei__model_t *m);
 /** The complete (auto-completed) config; see model_config.h. Valid while the model is held. */
 const struct ei__model_config *ei__model_config(const ei__model_t *m);
+/** The session; NULL for a pipeline model. */
 ei_session_t *ei__model_session(const ei__model_t *m);
+/** A pipeline model's description (pipeline.h); NULL for an ordinary model. */
+const ei__pipeline_t *ei__model_pipeline(const ei__model_t *m);
+/**
+ * Records a finished request in the model's statistics (what the batcher does for an ordinary
+ * model; a pipeline runner calls it for the pipeline's own requests before done()).
+ */
+void ei__model_record(ei__model_t *m, const ei__infer_req_t *req);
 ei__model_stats_t *ei__model_stats(ei__model_t *m);
 
 /** One row of the repository index. Strings are valid during the callback only. */
@@ -191,7 +209,6 @@ long ei__model_live_count(void);
 
 /* Inference ---------------------------------------------------------------------------------- */
 
-typedef struct ei__infer_req ei__infer_req_t;
 /** One inference request. Zero-initialise it, then set the caller's fields. */
 struct ei__infer_req {
     /* Set by the caller (W), owned by the caller: */

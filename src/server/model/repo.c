@@ -40,6 +40,10 @@ struct ei__model {
     ei__batcher_t *batcher;
     ei__model_stats_t stats;
     bool counted; /* included in live_models */
+    /* A pipeline model (pipeline.h): no session, no batcher; requests go to the repository's
+     * pipeline runner, and it is ready only while its stage models are. */
+    ei__pipeline_t *pipe;
+    ei__repo_t *repo; /* for the runner; requests only arrive while the repository lives */
 };
 
 typedef struct vslot {
@@ -110,6 +114,7 @@ static void model_free(ei__model_t *m)
         return;
     ei__batcher_destroy(m->batcher);
     ei_session_destroy(m->session);
+    ei__pipeline_destroy(m->pipe);
     ei__model_config_destroy(m->config);
     if (m->counted) {
         atomic_fetch_sub(&live_models, 1);
@@ -156,6 +161,16 @@ ei__model_stats_t *ei__model_stats(ei__model_t *m)
     return &m->stats;
 }
 
+const ei__pipeline_t *ei__model_pipeline(const ei__model_t *m)
+{
+    return m->pipe;
+}
+
+void ei__model_record(ei__model_t *m, const ei__infer_req_t *req)
+{
+    ei__stats_record_request(&m->stats, req, ei__now_ns());
+}
+
 long ei__model_live_count(void)
 {
     return atomic_load(&live_models);
@@ -163,7 +178,12 @@ long ei__model_live_count(void)
 
 ei_code_t ei__model_submit(ei__model_t *m, ei__infer_req_t *req, ei_error_t *err)
 {
-    return ei__batcher_submit(m->batcher, req, err);
+    if (m->pipe == NULL)
+        return ei__batcher_submit(m->batcher, req, err);
+    if (m->repo->o.pipeline_submit == NULL)
+        return ei__fail(err, EI_EUNSUPPORTED, "model '%s': pipeline models cannot run here",
+                        m->name);
+    return m->repo->o.pipeline_submit(m->repo, m, req, err);
 }
 
 /* Formats a path; false when it does not fit (the caller skips or fails that entry). */
@@ -412,6 +432,12 @@ static ei_code_t load_version(ei__repo_t *r, const char *name, const char *model
     rc = ei__model_config_load_from(model_dir, name, ov_json, true, &m->config, err);
     if (rc != EI_OK)
         goto out;
+    if (ei__pipeline_config_is(m->config)) {
+        /* Config only: the stages are models of their own, checked at each request. */
+        m->repo = r;
+        rc = ei__pipeline_create(m->config, &m->pipe, err);
+        goto out;
+    }
     const char *file = m->config->default_model_filename != NULL ? m->config->default_model_filename
                                                                  : "model.onnx";
     if (strchr(file, '/') != NULL || strcmp(file, "..") == 0) {
@@ -469,10 +495,16 @@ out:
     }
     m->counted = true;
     atomic_fetch_add(&live_models, 1);
-    EI_LOG(EI_LOG_INFO, "server",
-           "model %s loaded: max_batch_size=%lld dynamic_batching=%d instances=%d", m->log_id,
-           (long long)m->config->max_batch_size, m->config->dynamic_batching ? 1 : 0,
-           m->config->instance_count);
+    if (m->pipe != NULL)
+        EI_LOG(EI_LOG_INFO, "server", "model %s loaded: %s pipeline of %s, %s, %s", m->log_id,
+               m->config->platform, m->pipe->stage[EI__STAGE_DET],
+               m->pipe->stage[EI__STAGE_CLS] != NULL ? m->pipe->stage[EI__STAGE_CLS] : "(none)",
+               m->pipe->stage[EI__STAGE_REC]);
+    else
+        EI_LOG(EI_LOG_INFO, "server",
+               "model %s loaded: max_batch_size=%lld dynamic_batching=%d instances=%d", m->log_id,
+               (long long)m->config->max_batch_size, m->config->dynamic_batching ? 1 : 0,
+               m->config->instance_count);
     *out = m;
     return EI_OK;
 }
@@ -488,6 +520,48 @@ static entry_t *find_entry(ei__repo_t *r, const char *name)
             return r->e[i];
     }
     return NULL;
+}
+
+/* Under r->lock: the newest ready version of an entry, or NULL. */
+static ei__model_t *newest_ready(const entry_t *e)
+{
+    for (size_t i = e->n; i-- > 0;) {
+        if (e->v[i].model != NULL)
+            return e->v[i].model;
+    }
+    return NULL;
+}
+
+/*
+ * Under r->lock: whether pipeline model `m` can run now, i.e. each of its stage models has a
+ * ready version and is an ordinary model; if not, why (naming the stage) in `why`.
+ */
+static bool stages_ready(ei__repo_t *r, const ei__model_t *m, char *why, size_t size)
+{
+    for (int i = 0; m->pipe != NULL && i < EI__N_STAGES; i++) {
+        const char *name = m->pipe->stage[i];
+        if (name == NULL)
+            continue;
+        const entry_t *e = find_entry(r, name);
+        const ei__model_t *s = e != NULL && !e->gone ? newest_ready(e) : NULL;
+        if (e == NULL || e->gone) {
+            snprintf(why, size, "stage model '%.200s' is not in the repository", name);
+            return false;
+        }
+        if (s == NULL) {
+            const char *r2 = e->reason;
+            for (size_t k = e->n; k-- > 0 && r2[0] == '\0';)
+                r2 = e->v[k].reason;
+            snprintf(why, size, "stage model '%.200s' is not ready%s%.240s", name,
+                     r2[0] != '\0' ? ": " : "", r2);
+            return false;
+        }
+        if (s->pipe != NULL) {
+            snprintf(why, size, "stage model '%.200s' is a pipeline itself", name);
+            return false;
+        }
+    }
+    return true;
 }
 
 /* Under r->lock: finds or adds the entry (entries are never freed before the repository). */
@@ -673,6 +747,17 @@ static ei_code_t load_model(ei__repo_t *r, const char *name, bool force, ei_erro
         EI_LOG(EI_LOG_ERROR, "server", "%s", err != NULL ? err->msg : "model config error");
         goto out;
     }
+    if (nv == 0 && ei__pipeline_config_is(cfg)) {
+        /* A pipeline is its config alone: without version directories it is version 1. */
+        ei__free(vers);
+        vers = ei__calloc(1, sizeof(*vers));
+        if (vers == NULL) {
+            rc = ei__fail(err, EI_ENOMEM, "out of memory");
+            goto out;
+        }
+        vers[0] = 1;
+        nv = 1;
+    }
     nwant = apply_policy(cfg, vers, nv);
     att = ei__calloc(nwant + 1, sizeof(*att));
     if (att == NULL) {
@@ -819,6 +904,33 @@ out:
     return rc;
 }
 
+/*
+ * In EXPLICIT mode, loading a pipeline model loads its stage models that are not ready yet, as
+ * Triton's loading of an ensemble loads its composing models. A stage that fails keeps its own
+ * reason, which the pipeline then shows. (Unloading a pipeline leaves its stages alone.)
+ */
+static void load_stages(ei__repo_t *r, const char *name)
+{
+    char stage[EI__N_STAGES][512];
+    int n = 0;
+    pthread_mutex_lock(&r->lock);
+    entry_t *e = r->o.mode == EI__CONTROL_EXPLICIT ? find_entry(r, name) : NULL;
+    const ei__model_t *m = e != NULL ? newest_ready(e) : NULL;
+    for (int i = 0; m != NULL && m->pipe != NULL && i < EI__N_STAGES; i++) {
+        const char *sn = m->pipe->stage[i];
+        const entry_t *se = sn != NULL ? find_entry(r, sn) : NULL;
+        if (sn != NULL && (se == NULL || se->gone || newest_ready(se) == NULL))
+            snprintf(stage[n++], sizeof stage[0], "%s", sn);
+    }
+    pthread_mutex_unlock(&r->lock);
+    for (int i = 0; i < n; i++) {
+        ei_error_t err = {0};
+        EI_LOG(EI_LOG_INFO, "server", "model '%s': loading its stage model '%s'", name, stage[i]);
+        if (load_model(r, stage[i], false, &err) != EI_OK)
+            EI_LOG(EI_LOG_ERROR, "server", "model '%s': stage model: %s", name, err.msg);
+    }
+}
+
 /* Repository ------------------------------------------------------------------------------------
  */
 
@@ -881,6 +993,7 @@ typedef struct {
     char **names;
     size_t n;
     _Atomic size_t next;
+    bool stages; /* load the stage models of pipelines too (EXPLICIT mode, a list of models) */
 } startup_t;
 
 static void *startup_main(void *arg)
@@ -895,14 +1008,16 @@ static void *startup_main(void *arg)
          * repository (a typo in --load-model) has no entry to show, so say it here. */
         if (load_model(s->r, s->names[i], true, &err) == EI_ENOTFOUND)
             EI_LOG(EI_LOG_ERROR, "server", "%s", err.msg);
+        if (s->stages)
+            load_stages(s->r, s->names[i]);
     }
     return NULL;
 }
 
 /* Loads models with up to 4 threads (ONNX Runtime session creation is mostly single-threaded). */
-static void load_all(ei__repo_t *r, char **names, size_t n)
+static void load_all(ei__repo_t *r, char **names, size_t n, bool stages)
 {
-    startup_t s = {r, names, n, 0};
+    startup_t s = {r, names, n, 0, stages};
     pthread_t th[3];
     size_t extra = n > 1 ? (n - 1 < 3 ? n - 1 : 3) : 0, started = 0;
     for (size_t i = 0; i < extra; i++) {
@@ -978,6 +1093,7 @@ ei_code_t ei__repo_create(const ei__repo_opts_t *o, ei__repo_t **out, ei_error_t
     ei_code_t rc = EI_OK;
     char **names = NULL;
     size_t n = 0;
+    bool stages = false;
     ei__repo_t *r = ei__calloc(1, sizeof(*r));
     if (r == NULL)
         return ei__fail(err, EI_ENOMEM, "out of memory");
@@ -1009,6 +1125,7 @@ ei_code_t ei__repo_create(const ei__repo_opts_t *o, ei__repo_t **out, ei_error_t
                 e->gone = false; /* listed as unloaded */
         }
         pthread_mutex_unlock(&r->lock);
+        stages = !all;
         if (!all) {
             free_names(names, n);
             names = NULL;
@@ -1028,7 +1145,7 @@ ei_code_t ei__repo_create(const ei__repo_opts_t *o, ei__repo_t **out, ei_error_t
             }
         }
     }
-    load_all(r, names, n);
+    load_all(r, names, n, stages);
     r->started = true;
     if (o->mode == EI__CONTROL_POLL) {
         if (pthread_create(&r->poller, NULL, poll_main, r) != 0) {
@@ -1130,13 +1247,19 @@ ei_code_t ei__repo_acquire(ei__repo_t *r, const char *name, int64_t version, ei_
         else
             *out = s->model;
     }
+    char why[EI_ERROR_MSG_SIZE];
+    if (*out != NULL && !stages_ready(r, *out, why, sizeof why)) {
+        rc = ei__fail(err, EI_EBUSY, "model '%s' is not ready: %s", name, why);
+        *out = NULL;
+    }
     if (*out != NULL)
         atomic_fetch_add(&(*out)->refs, 1);
     pthread_mutex_unlock(&r->lock);
     return rc;
 }
 
-static void report_entry(const entry_t *e, bool ready_only,
+/* Under r->lock. A pipeline version is READY only while its stage models are. */
+static void report_entry(ei__repo_t *r, const entry_t *e, bool ready_only,
                          void (*fn)(const ei__repo_entry_t *e, void *user), void *user)
 {
     if (e->n == 0 && !ready_only) {
@@ -1146,9 +1269,15 @@ static void report_entry(const entry_t *e, bool ready_only,
     for (size_t k = 0; k < e->n; k++) {
         const vslot_t *s = &e->v[k];
         const char *state = s->model != NULL ? ST_READY : s->state;
-        if (ready_only && s->model == NULL)
+        const char *reason = s->reason;
+        char why[EI_ERROR_MSG_SIZE];
+        if (s->model != NULL && !stages_ready(r, s->model, why, sizeof why)) {
+            state = ST_UNAVAILABLE;
+            reason = why;
+        }
+        if (ready_only && state != ST_READY)
             continue;
-        ei__repo_entry_t row = {e->name, s->version, state, s->reason};
+        ei__repo_entry_t row = {e->name, s->version, state, reason};
         fn(&row, user);
     }
 }
@@ -1161,7 +1290,7 @@ ei_code_t ei__repo_index(ei__repo_t *r, bool ready_only,
     pthread_mutex_lock(&r->lock);
     for (size_t i = 0; i < r->n; i++) {
         if (!r->e[i]->gone)
-            report_entry(r->e[i], ready_only, fn, user);
+            report_entry(r, r->e[i], ready_only, fn, user);
     }
     pthread_mutex_unlock(&r->lock);
     return EI_OK;
@@ -1179,7 +1308,7 @@ ei_code_t ei__repo_versions(ei__repo_t *r, const char *name,
     if (e == NULL || e->gone)
         rc = ei__fail(err, EI_ENOTFOUND, "Request for unknown model: '%s' is not found", name);
     else
-        report_entry(e, false, fn, user);
+        report_entry(r, e, false, fn, user);
     pthread_mutex_unlock(&r->lock);
     return rc;
 }
@@ -1322,6 +1451,8 @@ ei_code_t ei__repo_load_with(ei__repo_t *r, const char *name, const char *config
     pthread_mutex_unlock(&r->lock);
     pthread_mutex_unlock(&e->load_lock);
     rc = load_model(r, name, true, err);
+    if (rc == EI_OK)
+        load_stages(r, name);
     pthread_mutex_lock(&e->load_lock);
     if (rc != EI_OK && e->ov_json == json && e->ov_dir == dir && (json != NULL || dir != NULL)) {
         /* The failed overrides go; what was serving keeps its own. */

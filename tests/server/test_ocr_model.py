@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The OCR pipeline as a config-only repository model (platform "edgeinfer_ocr", docs/ocr.md):
+its lifecycle in EXPLICIT mode (listed in the index; loading it loads its stages; READY only while
+its stage models are; UNAVAILABLE naming the missing stage; unload and reload), its metadata and
+config, bad pipeline configs, and requests on it: POST /ocr, and /infer with a BYTES input "image"
+over REST JSON, REST binary and gRPC (one image, a batch of two, an image without text, a corrupt
+image)."""
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import eiserver as E  # noqa: E402
+
+E.check_env()
+src = os.environ.get("EI_SOURCE_DIR", ".")
+if not os.path.isfile(os.path.join(E.EI_MODELS, "ppocr", "det.onnx")):
+    E.skip("the bundled PP-OCR models are not set up")
+root = tempfile.mkdtemp(prefix="ei-ocrm-")
+repo = os.path.join(root, "repo")
+subprocess.run([os.path.join(src, "scripts", "make_default_repo.sh"), repo], check=True,
+               stdout=subprocess.DEVNULL)
+shutil.rmtree(os.path.join(repo, "silero_vad"))
+# Config-only pipelines: no version directory at all (version 1), a missing stage, bad configs.
+CFG = ('name: "%s"\nplatform: "edgeinfer_ocr"\n'
+       'parameters { key: "detection_model" value: { string_value: "ppocr_det" } }\n'
+       'parameters { key: "recognition_model" value: { string_value: "%s" } }\n%s')
+PIPES = {
+    "ocr_nocls": CFG % ("ocr_nocls", "ppocr_rec", ""),
+    "ocr_missing": CFG % ("ocr_missing", "no_such_rec", ""),
+    "ocr_badthresh": CFG % ("ocr_badthresh", "ppocr_rec",
+                            'parameters { key: "det_db_thresh" value: { string_value: "2" } }\n'),
+    "ocr_norec": ('name: "ocr_norec"\nplatform: "edgeinfer_ocr"\n'
+                  'parameters { key: "detection_model" value: { string_value: "ppocr_det" } }\n'),
+    "ocr_badio": CFG % ("ocr_badio", "ppocr_rec",
+                        'input [ { name: "pixels" data_type: TYPE_FP32 dims: [ 3 ] } ]\n'),
+}
+for name, text in PIPES.items():
+    os.makedirs(os.path.join(repo, name))
+    with open(os.path.join(repo, name, "config.pbtxt"), "w") as f:
+        f.write(text)
+
+s = E.Server(repo, "--model-control-mode", "explicit", "--load-model", "ocr")
+c = E.Checker()
+WANT = "Total due: 42.50 EUR"
+up = os.path.join(src, "examples", "images", "line.jpg")
+down = os.path.join(src, "examples", "images", "line_upside_down.png")
+with open(up, "rb") as f:
+    UP = f.read()
+with open(down, "rb") as f:
+    DOWN = f.read()
+
+
+def index():
+    st, doc = s.post_json("/v2/repository/index", {})
+    assert st == 200, (st, doc)
+    return {(e["name"]): e for e in doc}
+
+
+def ready(name):
+    st, _, _ = s.request("GET", "/v2/models/%s/ready" % name)
+    return st
+
+
+def ctl(name, what):
+    st, _, body = s.request("POST", "/v2/repository/models/%s/%s" % (name, what), b"{}")
+    return st, (json.loads(body) if body else None)
+
+
+try:
+    # Loading the pipeline loaded its three stages (Triton loads an ensemble's composing models).
+    ix = index()
+    for m in ("ocr", "ppocr_det", "ppocr_cls", "ppocr_rec"):
+        c.eq("%s READY after --load-model ocr" % m, ix.get(m, {}).get("state"), "READY")
+    c.eq("pipeline listed with version 1", ix["ocr"].get("version"), "1")
+    c.eq("ocr ready: 200", ready("ocr"), 200)
+
+    # Metadata and config through the normal endpoints.
+    st, meta = s.get_json("/v2/models/ocr")
+    c.eq("metadata: 200", st, 200)
+    c.eq("metadata: platform", meta.get("platform"), "edgeinfer_ocr")
+    c.eq("metadata: inputs", meta.get("inputs"),
+         [{"name": "image", "datatype": "BYTES", "shape": [-1]}])
+    c.eq("metadata: outputs", [(o["name"], o["datatype"], o["shape"]) for o in meta["outputs"]],
+         [("text", "BYTES", [-1]), ("score", "FP32", [-1]), ("polygon", "FP32", [-1, 4, 2]),
+          ("angle", "INT32", [-1]), ("image_index", "INT32", [-1])])
+    st, cfg = s.get_json("/v2/models/ocr/config")
+    c.eq("config: platform", (st, cfg.get("platform")), (200, "edgeinfer_ocr"))
+    c.eq("config: stage parameters", cfg["parameters"]["recognition_model"],
+         {"string_value": "ppocr_rec"})
+
+    # /ocr on the pipeline model; /ocr on a model that is not a pipeline names what it needs.
+    st, _, rb = s.request("POST", "/v2/models/ocr/ocr", UP, {"Content-Type": "image/jpeg"})
+    doc = json.loads(rb)
+    c.eq("/ocr on the pipeline", (st, [l["text"] for l in doc.get("lines", [])]), (200, [WANT]))
+    c.eq("/ocr answer names the pipeline", doc.get("model_name"), "ocr")
+    st, _, rb = s.request("POST", "/v2/models/ppocr_det/ocr", UP, {"Content-Type": "image/jpeg"})
+    c.true("/ocr on the detector: 400, not a pipeline",
+           st == 400 and "not an OCR pipeline" in json.loads(rb)["error"], rb)
+
+    # A stage unloaded: the pipeline turns UNAVAILABLE naming it, requests get 503; loading the
+    # stage again makes it READY again.
+    c.eq("unload ppocr_rec", ctl("ppocr_rec", "unload")[0], 200)
+    ix = index()
+    c.eq("stage unloaded: ocr UNAVAILABLE", ix["ocr"]["state"], "UNAVAILABLE")
+    c.true("the reason names the stage", "stage model 'ppocr_rec' is not ready" in
+           ix["ocr"].get("reason", ""), repr(ix["ocr"]))
+    c.eq("stage unloaded: ocr not ready (400)", ready("ocr"), 400)
+    st, _, rb = s.request("POST", "/v2/models/ocr/ocr", UP, {"Content-Type": "image/jpeg"})
+    c.true("stage unloaded: /ocr 503 naming it",
+           st == 503 and "ppocr_rec" in json.loads(rb)["error"], (st, rb))
+    c.eq("load ppocr_rec again", ctl("ppocr_rec", "load")[0], 200)
+    c.eq("stage back: ocr READY", index()["ocr"]["state"], "READY")
+
+    # Unload and reload the pipeline itself; its stages stay.
+    c.eq("unload ocr", ctl("ocr", "unload")[0], 200)
+    ix = index()
+    c.eq("ocr unloaded", (ix["ocr"]["state"], ix["ppocr_rec"]["state"]), ("UNAVAILABLE", "READY"))
+    c.eq("load ocr again", ctl("ocr", "load")[0], 200)
+    c.eq("ocr READY again", index()["ocr"]["state"], "READY")
+
+    # A pipeline without a classification stage, and no version directory: version 1.
+    c.eq("load ocr_nocls", ctl("ocr_nocls", "load")[0], 200)
+    st, _, rb = s.request("POST", "/v2/models/ocr_nocls/ocr", UP, {"Content-Type": "image/jpeg"})
+    c.eq("ocr_nocls reads the upright line",
+         (st, [l["text"] for l in json.loads(rb).get("lines", [])]), (200, [WANT]))
+
+    # A missing stage: the load succeeds (the config is fine) but the model is UNAVAILABLE, saying
+    # which stage; bad configs fail to load with the reason.
+    st, doc = ctl("ocr_missing", "load")
+    ix = index()
+    c.true("missing stage: UNAVAILABLE naming it",
+           ix["ocr_missing"]["state"] == "UNAVAILABLE" and
+           "no_such_rec" in ix["ocr_missing"].get("reason", ""), repr((st, doc, ix["ocr_missing"])))
+    for name, want in (("ocr_badthresh", "det_db_thresh"), ("ocr_norec", "recognition_model"),
+                       ("ocr_badio", "pixels")):
+        st, doc = ctl(name, "load")
+        c.true("%s: load 400 naming %s" % (name, want),
+               st == 400 and want in (doc or {}).get("error", ""), repr((st, doc)))
+        c.true("%s: UNAVAILABLE with the reason" % name,
+               want in index()[name].get("reason", ""), repr(index()[name]))
+    c.eq("SIGTERM: exit 0", s.stop(), 0)
+finally:
+    rc = c.done(s)
+    s.close()
+    shutil.rmtree(root, ignore_errors=True)
+sys.exit(rc)
