@@ -5,7 +5,11 @@
  *     random or zero values, or read from .npy / .pb files (-i NAME=FILE), or an image run
  *     through the image pipeline into the model's image input; encoded as a JSON `data` array or
  *     with Triton's binary tensor extension (JSON header + raw bytes, binary outputs asked for);
- *   - /classify: the encoded image itself (one body per image, sent round-robin).
+ *   - /classify: the encoded image itself (one body per image, sent round-robin);
+ *   - gRPC: the same tensors as one serialized ModelInferRequest (raw_input_contents), made by
+ *     bench_grpc.c.
+ * An image for /infer or gRPC goes into the model's pixel input through the image pipeline, or,
+ * when the model has none but takes BYTES, as the encoded file itself (one element per batch row).
  * Every error names what was wrong: the input, the file, the variable dim and the option that
  * fixes it.
  */
@@ -264,6 +268,28 @@ static ei_code_t image_tensor(in_t *in, const char *path, const ei_bl_body_opts_
     return rc;
 }
 
+static ei_code_t read_file(const char *path, ei_bl_body_t *out, ei_error_t *err);
+
+/* The encoded image file as every element of a BYTES input. */
+static ei_code_t image_bytes(in_t *in, const char *path, const ei_bl_body_opts_t *o,
+                             ei_error_t *err)
+{
+    int64_t shape[EI_MAX_RANK];
+    ei_bl_body_t file;
+    memset(&file, 0, sizeof(file));
+    ei_code_t rc = resolve_shape(in, o, shape, err);
+    if (rc == EI_OK)
+        rc = read_file(path, &file, err);
+    if (rc == EI_OK)
+        rc = ei_tensor_create(EI_DTYPE_STRING, shape, in->rank, &in->t, err);
+    for (size_t i = 0; rc == EI_OK && i < ei_tensor_count(in->t); i++)
+        rc = ei_tensor_set_string(in->t, i, file.data, file.size, err);
+    if (rc == EI_OK)
+        snprintf(in->how, sizeof(in->how), "%.159s", file.describe);
+    free(file.data);
+    return rc;
+}
+
 static bool json_number(buf_t *b, const ei_tensor_t *t, size_t i)
 {
     const void *d = ei_tensor_data(t);
@@ -343,6 +369,39 @@ static void binary_data(buf_t *b, const ei_tensor_t *t)
         buf_add(b, l4, 4);
         buf_add(b, s ? s : "", s ? len : 0);
     }
+}
+
+/* Encodes the tensors as one gRPC ModelInferRequest (raw_input_contents). */
+static ei_code_t encode_grpc(const in_t *ins, size_t n, const ei_bl_body_opts_t *o,
+                             ei_bl_body_t *out, ei_error_t *err)
+{
+    ei_bl_tensor_in_t *ts = calloc(n, sizeof(*ts));
+    buf_t *raw = calloc(n, sizeof(*raw));
+    ei_code_t rc = EI_OK;
+    if (ts == NULL || raw == NULL) {
+        rc = fail(err, EI_ENOMEM, "out of memory encoding the request");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        ts[i].name = ins[i].name;
+        ts[i].datatype = v2_name(ins[i].dt);
+        ts[i].t = ins[i].t;
+        buf_room(&raw[i], 1);
+        binary_data(&raw[i], ins[i].t);
+        if (raw[i].bad) {
+            rc = fail(err, EI_ENOMEM, "out of memory encoding the request");
+            goto out;
+        }
+        ts[i].raw = raw[i].p;
+        ts[i].raw_size = raw[i].n;
+    }
+    rc = ei_bg_encode(o->model, o->version, ts, n, out, err);
+out:
+    for (size_t i = 0; raw != NULL && i < n; i++)
+        free(raw[i].p);
+    free(raw);
+    free(ts);
+    return rc;
 }
 
 /* Encodes the tensors as one /infer request. */
@@ -584,10 +643,15 @@ ei_code_t ei_bl_make_bodies(const char *metadata, const char *config, const ei_b
             if (ins[i].t == NULL && is_image_input(&ins[i]))
                 img_in = i;
         }
+        /* No pixel input: a BYTES input takes the encoded image (a pipeline model's). */
+        for (size_t i = 0; i < n_ins && img_in == n_ins; i++) {
+            if (ins[i].t == NULL && ins[i].dt == EI_DTYPE_STRING)
+                img_in = i;
+        }
         if (img_in == n_ins) {
             rc = fail(err, EI_EINVAL,
                       "--image: the model has no image input for /infer (FP32, FP16 or UINT8, "
-                      "[N,3,H,W] or [N,H,W,3])");
+                      "[N,3,H,W] or [N,H,W,3], or BYTES)");
             goto out;
         }
     }
@@ -601,7 +665,9 @@ ei_code_t ei_bl_make_bodies(const char *metadata, const char *config, const ei_b
         if (o->n_images > 0) {
             ei_tensor_destroy(ins[img_in].t);
             ins[img_in].t = NULL;
-            rc = image_tensor(&ins[img_in], o->images[s], o, preset, err);
+            rc = ins[img_in].dt == EI_DTYPE_STRING
+                     ? image_bytes(&ins[img_in], o->images[s], o, err)
+                     : image_tensor(&ins[img_in], o->images[s], o, preset, err);
             if (rc != EI_OK) {
                 char msg[EI_ERROR_MSG_SIZE];
                 snprintf(msg, sizeof(msg), "%s", err->msg);
@@ -611,7 +677,8 @@ ei_code_t ei_bl_make_bodies(const char *metadata, const char *config, const ei_b
         }
         rc = fill_rest(ins, n_ins, o, &seed, err);
         if (rc == EI_OK)
-            rc = encode(ins, n_ins, o->binary, &bodies[s], err);
+            rc = o->grpc ? encode_grpc(ins, n_ins, o, &bodies[s], err)
+                         : encode(ins, n_ins, o->binary, &bodies[s], err);
         if (rc != EI_OK)
             goto out;
         describe(ins, n_ins, &bodies[s]);

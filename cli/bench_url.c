@@ -102,6 +102,8 @@ typedef struct args {
     double window_s, warmup_s, stability, timeout_s;
     int max_windows;
     long long min_requests;
+    bool grpc;
+    const char *target; /* gRPC: HOST:PORT */
     const char *headers[MAX_LIST + 1];
     size_t n_headers;
     char auth[1024];
@@ -113,22 +115,28 @@ void ei_cli_bench_url_help(void)
 {
     printf(
         "usage: edgeinfer bench --url URL --model M [--concurrency SPEC | --rate SPEC]\n"
-        "                       [--endpoint infer|classify] [--format binary|json]\n"
+        "                       [--protocol http|grpc] [--endpoint infer|classify]\n"
+        "                       [--format binary|json]\n"
         "                       [-i NAME=FILE]... [--image FILE]... [--shape NAME=D,D,...]...\n"
         "                       [--duration S] [--warmup S] [--json | --csv] [options]\n\n"
-        "Load-tests a KServe v2 server (edgeinfer serve, Triton, others) over HTTP, like\n"
+        "Load-tests a KServe v2 server (edgeinfer serve, Triton, others) over HTTP or gRPC, like\n"
         "perf_analyzer: for each step of a concurrency (closed loop) or request-rate (open\n"
         "loop) sweep, a warm-up, then measurement windows until the last three agree; per step\n"
         "throughput, latency p50/p90/p95/p99/max of the successful requests, errors by HTTP\n"
-        "status or transport failure (counted, never fatal), and the server's own queue and\n"
-        "compute time per request from the deltas of its statistics endpoint.\n\n"
+        "or gRPC status or transport failure (counted, never fatal), and the server's own queue\n"
+        "and compute time per request from the deltas of its statistics (HTTP: GET .../stats;\n"
+        "gRPC: the ModelStatistics call).\n\n"
         "target:\n"
-        "  --url URL              the server, e.g. http://127.0.0.1:8000\n"
+        "  --url URL              the server, e.g. http://127.0.0.1:8000; with gRPC HOST:PORT or\n"
+        "                         grpc://HOST:PORT (implies --protocol grpc)\n"
         "  --model M              the model; --model-version V pins a version\n"
-        "  --protocol http        (grpc: not yet; edgeinfer serve speaks HTTP only)\n"
-        "  -H, --header 'K: V'    an extra request header (repeatable)\n"
+        "  --protocol P           http (default) or grpc: unary ModelInfer calls on one channel\n"
+        "                         (plaintext), tensors as raw_input_contents; metadata, config\n"
+        "                         and statistics over gRPC too\n"
+        "  -H, --header 'K: V'    an extra request header (repeatable; gRPC: call metadata)\n"
         "  --api-key KEY          send 'Authorization: Bearer KEY' (also $EDGEINFER_API_KEY)\n"
-        "  --timeout S            per-request timeout (default 30); a timeout is an error\n\n"
+        "  --timeout S            per-request timeout (default 30); a timeout is an error\n"
+        "                         (gRPC: the call's deadline, counted as DEADLINE_EXCEEDED)\n\n"
         "load:\n"
         "  --concurrency SPEC     requests kept in flight: N, A:B (step 1), A:B:S or A:B:xF\n"
         "                         (e.g. 1:32:x2 = 1 2 4 8 16 32); default 1\n"
@@ -147,7 +155,8 @@ void ei_cli_bench_url_help(void)
         "  --format F             binary (Triton's binary tensor extension, default) or json\n"
         "  -i, --input NAME=FILE  input NAME from a .npy or .pb file (others are generated)\n"
         "  --image FILE           an image (repeatable, sent round-robin): raw to /classify,\n"
-        "                         or preprocessed into the model's image input for /infer\n"
+        "                         or for /infer and gRPC preprocessed into the model's image\n"
+        "                         input, or sent as is into its BYTES input when it has one\n"
         "  --preset P             image preset for /infer (default: the model config's\n"
         "                         image_preset parameter, else imagenet)\n"
         "  --shape NAME=D,D,...   the whole shape of input NAME (needed for variable dims\n"
@@ -391,14 +400,10 @@ static int parse_args(int argc, char **argv, args_t *a)
             key = optarg;
             break;
         case OPT_PROTOCOL:
-            if (strcmp(optarg, "grpc") == 0) {
-                ei_cli_errorc(
-                    EI_EUNSUPPORTED,
-                    "--protocol grpc: not supported yet (only HTTP); use --protocol http");
-                return EI_EXIT_FAILURE;
-            }
-            if (strcmp(optarg, "http") != 0)
-                return ei_cli_usage_error(CMD, "--protocol: expected http, got '%s'", optarg);
+            if (strcmp(optarg, "http") != 0 && strcmp(optarg, "grpc") != 0)
+                return ei_cli_usage_error(CMD, "--protocol: expected http or grpc, got '%s'",
+                                          optarg);
+            a->grpc = strcmp(optarg, "grpc") == 0;
             break;
         case OPT_JSON:
             a->json = true;
@@ -422,8 +427,24 @@ static int parse_args(int argc, char **argv, args_t *a)
                                   argv[optind]);
     if (a->url == NULL || a->url[0] == '\0')
         return ei_cli_usage_error(CMD, "--url: expected the server's URL");
-    if (strncmp(a->url, "http://", 7) != 0 && strncmp(a->url, "https://", 8) != 0)
+    if (strncmp(a->url, "grpc://", 7) == 0)
+        a->grpc = true;
+    if (a->grpc) {
+        a->target = strncmp(a->url, "grpc://", 7) == 0 ? a->url + 7 : a->url;
+        if (a->target[0] == '\0' || strchr(a->target, '/') != NULL)
+            return ei_cli_usage_error(CMD,
+                                      "--url: expected HOST:PORT or grpc://HOST:PORT with "
+                                      "--protocol grpc, got '%s'",
+                                      a->url);
+        if (a->classify)
+            return ei_cli_usage_error(CMD, "--endpoint classify is REST-only; over gRPC images "
+                                           "go through ModelInfer (--endpoint infer)");
+        if (!a->binary)
+            return ei_cli_usage_error(CMD, "--format json is HTTP-only; gRPC sends "
+                                           "raw_input_contents");
+    } else if (strncmp(a->url, "http://", 7) != 0 && strncmp(a->url, "https://", 8) != 0) {
         return ei_cli_usage_error(CMD, "--url: expected http://HOST:PORT, got '%s'", a->url);
+    }
     if (a->model == NULL || a->model[0] == '\0')
         return ei_cli_usage_error(CMD, "missing --model M");
     if (have_conc && have_rate)
@@ -432,7 +453,7 @@ static int parse_args(int argc, char **argv, args_t *a)
         return ei_cli_usage_error(CMD, "--json and --csv exclude each other: give one");
     a->by_rate = have_rate;
     if (!a->endpoint_given)
-        a->classify = a->n_images > 0;
+        a->classify = a->n_images > 0 && !a->grpc;
     if (a->classify && a->n_images == 0)
         return ei_cli_usage_error(CMD, "--endpoint classify needs at least one --image FILE");
     if (a->classify && (a->n_files > 0 || a->n_shapes > 0))
@@ -478,6 +499,11 @@ static void errors_text(const ei_bl_errors_t *e, char *out, size_t size, const c
             used += (size_t)snprintf(out + used, size - used, "%s%zu:%llu", used ? sep : "", i,
                                      (unsigned long long)e->status[i]);
     }
+    for (size_t i = 0; i < EI_BL_N_GRPC && used < size; i++) {
+        if (e->grpc[i])
+            used += (size_t)snprintf(out + used, size - used, "%s%s:%llu", used ? sep : "",
+                                     ei_bl_grpc_status_name(i), (unsigned long long)e->grpc[i]);
+    }
     for (size_t i = 0; i < EI_BL_N_TRANSPORT && used < size; i++) {
         if (e->transport[i])
             used += (size_t)snprintf(out + used, size - used, "%s%s:%llu", used ? sep : "",
@@ -520,10 +546,13 @@ static void print_text(const args_t *a, const char *infer_url, const ei_bl_body_
 {
     printf("target:   %s, model %s%s%s\n", a->url, a->model, a->version ? " version " : "",
            a->version ? a->version : "");
-    printf("request:  POST %s (%s)\n", infer_url,
-           a->classify ? "image"
-           : a->binary ? "binary tensors"
-                       : "JSON tensors");
+    if (a->grpc)
+        printf("request:  %s (raw_input_contents)\n", infer_url);
+    else
+        printf("request:  POST %s (%s)\n", infer_url,
+               a->classify ? "image"
+               : a->binary ? "binary tensors"
+                           : "JSON tensors");
     for (size_t i = 0; i < n_bodies && i < 4; i++)
         printf("body:     %zu bytes: %s\n", bodies[i].size, bodies[i].describe);
     if (n_bodies > 4)
@@ -602,11 +631,13 @@ static int print_json(const args_t *a, const char *infer_url, const ei_bl_body_t
         json_array_append_new(bl, json_pack("{s:I, s:s}", "bytes", (json_int_t)bodies[i].size,
                                             "describe", bodies[i].describe));
     json_object_set_new(settings, "mode", json_string(a->by_rate ? "rate" : "concurrency"));
+    json_object_set_new(settings, "protocol", json_string(a->grpc ? "grpc" : "http"));
     json_object_set_new(settings, "endpoint", json_string(a->classify ? "classify" : "infer"));
     json_object_set_new(settings, "format",
-                        json_string(a->classify ? "image"
-                                    : a->binary ? "binary"
-                                                : "json"));
+                        json_string(a->grpc       ? "raw"
+                                    : a->classify ? "image"
+                                    : a->binary   ? "binary"
+                                                  : "json"));
     json_object_set_new(settings, "window_s", json_real(a->window_s));
     json_object_set_new(settings, "warmup_s", json_real(a->warmup_s));
     json_object_set_new(settings, "stability", json_real(a->stability));
@@ -625,6 +656,11 @@ static int print_json(const args_t *a, const char *infer_url, const ei_bl_body_t
                 snprintf(key, sizeof(key), "%zu", k);
                 json_object_set_new(errs, key, json_integer((json_int_t)s->errors.status[k]));
             }
+        }
+        for (size_t k = 0; k < EI_BL_N_GRPC; k++) {
+            if (s->errors.grpc[k])
+                json_object_set_new(errs, ei_bl_grpc_status_name(k),
+                                    json_integer((json_int_t)s->errors.grpc[k]));
         }
         for (size_t k = 0; k < EI_BL_N_TRANSPORT; k++) {
             if (s->errors.transport[k])
@@ -721,6 +757,7 @@ int ei_cli_bench_url(int argc, char **argv)
     ei_bl_body_t *bodies = NULL;
     size_t n_bodies = 0;
     ei_bl_t *bl = NULL;
+    ei_bg_t *grpc = NULL;
     ei_bl_step_t *steps = NULL;
     ei_error_t err = {0};
     bool curl_up = false;
@@ -738,20 +775,43 @@ int ei_cli_bench_url(int argc, char **argv)
         goto out;
     }
     curl_up = true;
-    meta = get_model_doc(a, "", true, &rc);
-    if (meta == NULL)
-        goto out;
-    config = get_model_doc(a, "/config", false, &rc);
-    infer_url = model_url(a, a->classify ? "/classify" : "/infer");
-    stats_url = model_url(a, "/stats");
-    if (infer_url == NULL || stats_url == NULL) {
-        ei_cli_errorc(EI_ENOMEM, "bench: out of memory");
-        goto out;
+    if (a->grpc) {
+        if (!ei_bg_available()) {
+            ei_cli_errorc(EI_EUNSUPPORTED, "bench: --protocol grpc: this edgeinfer was built "
+                                           "without gRPC (-DEI_GRPC=OFF)");
+            goto out;
+        }
+        if (ei_bg_open(a->target, a->headers, a->n_headers, a->timeout_s, &grpc, &err) != EI_OK ||
+            ei_bg_model_docs(grpc, a->model, a->version, &meta, &config, &err) != EI_OK) {
+            rc = ei_cli_fail(&err, "reading model '%s' from %s", a->model, a->url);
+            goto out;
+        }
+        size_t len = strlen(a->target) + 64;
+        infer_url = malloc(len);
+        if (infer_url == NULL) {
+            ei_cli_errorc(EI_ENOMEM, "bench: out of memory");
+            goto out;
+        }
+        snprintf(infer_url, len, "grpc://%s/inference.GRPCInferenceService/ModelInfer", a->target);
+    } else {
+        meta = get_model_doc(a, "", true, &rc);
+        if (meta == NULL)
+            goto out;
+        config = get_model_doc(a, "/config", false, &rc);
+        infer_url = model_url(a, a->classify ? "/classify" : "/infer");
+        stats_url = model_url(a, "/stats");
+        if (infer_url == NULL || stats_url == NULL) {
+            ei_cli_errorc(EI_ENOMEM, "bench: out of memory");
+            goto out;
+        }
     }
     ei_bl_body_opts_t bo;
     memset(&bo, 0, sizeof(bo));
     bo.classify = a->classify;
     bo.binary = a->binary;
+    bo.grpc = a->grpc;
+    bo.model = a->model;
+    bo.version = a->version;
     bo.fill = a->zeros ? EI_BL_FILL_ZEROS : EI_BL_FILL_RANDOM;
     bo.seed = a->seed;
     bo.batch = a->batch;
@@ -766,14 +826,18 @@ int ei_cli_bench_url(int argc, char **argv)
         rc = ei_cli_fail(&err, "preparing requests for model '%s'", a->model);
         goto out;
     }
-    for (size_t i = 0; i < n_bodies; i++) {
+    for (size_t i = 0; i < n_bodies && !a->grpc; i++) {
         if (ei_bl_body_headers(&bodies[i], a->headers, a->n_headers, &err) != EI_OK) {
             rc = ei_cli_fail(&err, "preparing requests");
             goto out;
         }
     }
-    if (ei_bl_create(infer_url, stats_url, a->model, bodies, n_bodies, a->timeout_s, a->headers,
-                     a->n_headers, &bl, &err) != EI_OK) {
+    const ei_bl_transport_t *tr = NULL;
+    void *t = NULL;
+    ei_code_t trc = a->grpc ? ei_bg_transport(grpc, a->model, a->version, &tr, &t, &err)
+                            : ei_bl_http_transport(infer_url, stats_url, a->model, a->timeout_s,
+                                                   a->headers, a->n_headers, &tr, &t, &err);
+    if (trc != EI_OK || ei_bl_create(tr, t, bodies, n_bodies, &bl, &err) != EI_OK) {
         rc = ei_cli_fail(&err, "bench");
         goto out;
     }
@@ -821,6 +885,7 @@ int ei_cli_bench_url(int argc, char **argv)
     }
 out:
     ei_bl_destroy(bl);
+    ei_bg_close(grpc);
     ei_bl_free_bodies(bodies, n_bodies);
     free(steps);
     free(meta);

@@ -5,11 +5,14 @@
  *   bench_url.c   options, the model's metadata, the steps and the reports (text, --json, --csv);
  *   bench_body.c  request bodies: random / .npy / .pb tensors or images, encoded as JSON or
  *                 Triton's binary tensor extension, or raw images for /classify;
- *   bench_load.c  the load itself: one thread driving libcurl's multi interface, a closed loop at
- *                 a fixed concurrency or an open loop at a fixed rate, measured in windows, with
- *                 the server's statistics fetched at every window boundary.
- * Only HTTP/1.1 for now (gRPC once the server speaks it). Not for in-process benchmarks of a
- * model file: that is `edgeinfer bench MODEL` (cmd_bench.c).
+ *   bench_load.c  the load itself, whatever the protocol: a closed loop at a fixed concurrency or
+ *                 an open loop at a fixed rate, measured in windows, with the server's statistics
+ *                 read at every window boundary; it drives one transport (ei_bl_transport_t):
+ *   bench_http.c  HTTP/1.1: one thread driving libcurl's multi interface (statistics: GET /stats);
+ *   bench_grpc.c  gRPC: one channel and one completion queue of gRPC's C core, N unary ModelInfer
+ *                 calls in flight (statistics: the ModelStatistics call); the metadata, config and
+ *                 request messages over protoc-c's code for src/server/grpc/grpc_service.proto.
+ * Not for in-process benchmarks of a model file: that is `edgeinfer bench MODEL` (cmd_bench.c).
  */
 #ifndef EI_CLI_BENCH_URL_H
 #define EI_CLI_BENCH_URL_H
@@ -53,6 +56,8 @@ typedef struct ei_bl_shape_arg {
 typedef struct ei_bl_body_opts {
     bool classify; /**< POST raw images to /classify (else tensors to /infer) */
     bool binary;   /**< Triton's binary tensor extension (else JSON `data` arrays) */
+    bool grpc;     /**< serialized ModelInferRequest messages instead (ei_bg_encode) */
+    const char *model, *version; /**< for the gRPC messages (version may be NULL) */
     ei_bl_fill_t fill;
     uint64_t seed;
     int64_t batch; /**< the batch dim when the model batches (max_batch_size > 0) */
@@ -90,15 +95,19 @@ typedef struct ei_bl_srv_stats {
     uint64_t compute_input_ns, compute_infer_ns, compute_output_ns;
 } ei_bl_srv_stats_t;
 
-/** Error counts by kind: HTTP status, or a transport failure. */
+/** Error counts by kind: HTTP status, gRPC status, or a transport failure. */
 #define EI_BL_N_TRANSPORT 6
+#define EI_BL_N_GRPC 17
 typedef struct ei_bl_errors {
     uint64_t status[600];                  /**< by HTTP status (non-2xx) */
+    uint64_t grpc[EI_BL_N_GRPC];           /**< by gRPC status (non-OK) */
     uint64_t transport[EI_BL_N_TRANSPORT]; /**< see ei_bl_transport_name() */
 } ei_bl_errors_t;
 
 /** "timeout", "refused", "closed", "send", "recv", "other". */
 const char *ei_bl_transport_name(size_t i);
+/** gRPC's status names: "CANCELLED", "DEADLINE_EXCEEDED", ... ("OK" for 0). */
+const char *ei_bl_grpc_status_name(size_t i);
 uint64_t ei_bl_errors_total(const ei_bl_errors_t *e);
 
 /** How one step is driven and measured. */
@@ -136,15 +145,39 @@ typedef struct ei_bl ei_bl_t;
 typedef void (*ei_bl_progress_fn)(const ei_bl_step_opts_t *o, int window, const ei_bl_step_t *w,
                                   void *user);
 
+/** How one request ended, as a transport tells the load (ei_bl_done()). */
+typedef enum { EI_BL_OK = 0, EI_BL_HTTP, EI_BL_GRPC, EI_BL_TRANSPORT } ei_bl_kind_t;
+typedef struct ei_bl_outcome {
+    ei_bl_kind_t kind;
+    int code;          /**< the HTTP status, gRPC status or transport kind (ei_bl_transport_name) */
+    uint64_t bytes_in; /**< what came back */
+    const char
+        *error; /**< for the first error's hint: the reply's start or the failure; may be NULL */
+} ei_bl_outcome_t;
+
 /**
- * Creates the load generator: requests go to `infer_url` with the bodies (round-robin; they
- * must outlive it), `stats_url` (may be NULL) is read at every window boundary and parsed for
- * `model`. `timeout_s` bounds each request.
+ * One protocol under the load: requests in flight in slots, completions read by pump(), which
+ * calls ei_bl_done() for each with the start time given to start(). The statistics fetch is
+ * asynchronous: stats_start() lands a snapshot in *dest later (dest->ok = false when it failed).
  */
-ei_code_t ei_bl_create(const char *infer_url, const char *stats_url, const char *model,
-                       const ei_bl_body_t *bodies, size_t n_bodies, double timeout_s,
-                       const char *const *extra_headers, size_t n_extra, ei_bl_t **out,
-                       ei_error_t *err);
+typedef struct ei_bl_transport {
+    bool (*grow)(void *t, size_t n); /**< room for n requests in flight */
+    bool (*start)(void *t, const ei_bl_body_t *b, uint64_t start_ns);
+    void (*pump)(void *t, ei_bl_t *bl, uint64_t wake_ns);  /**< wait at most until wake_ns */
+    bool (*stats_start)(void *t, ei_bl_srv_stats_t *dest); /**< false: none can start */
+    bool (*stats_busy)(void *t);
+    void (*destroy)(void *t); /**< abandons what is in flight */
+} ei_bl_transport_t;
+
+/** A transport reports one finished request. */
+void ei_bl_done(ei_bl_t *bl, uint64_t start_ns, const ei_bl_outcome_t *o);
+
+/**
+ * Creates the load generator over transport `t` (owned from then on, destroyed with it), sending
+ * the bodies round-robin (they must outlive it).
+ */
+ei_code_t ei_bl_create(const ei_bl_transport_t *tr, void *t, const ei_bl_body_t *bodies,
+                       size_t n_bodies, ei_bl_t **out, ei_error_t *err);
 
 /** Runs one step (warm-up, then windows until stable or max_windows) and fills `out`. */
 ei_code_t ei_bl_run_step(ei_bl_t *bl, const ei_bl_step_opts_t *o, ei_bl_progress_fn progress,
@@ -156,6 +189,16 @@ const char *ei_bl_first_error(const ei_bl_t *bl);
 /** Abandons the requests in flight (closing their connections) and frees everything. */
 void ei_bl_destroy(ei_bl_t *bl);
 
+/* HTTP (bench_http.c) ------------------------------------------------------------------------- */
+
+/**
+ * The HTTP transport: requests POSTed to `infer_url`, `stats_url` (may be NULL) read at every
+ * window boundary and parsed for `model`. `timeout_s` bounds each request.
+ */
+ei_code_t ei_bl_http_transport(const char *infer_url, const char *stats_url, const char *model,
+                               double timeout_s, const char *const *extra_headers, size_t n_extra,
+                               const ei_bl_transport_t **tr, void **t, ei_error_t *err);
+
 /**
  * Parses Triton's statistics JSON for `model` (all its versions summed); ok = false when the
  * text is not that.
@@ -165,5 +208,51 @@ void ei_bl_parse_stats(const char *text, size_t len, const char *model, ei_bl_sr
 /** GET `url` into a malloc'd NUL-terminated string; `*status` gets the HTTP status. */
 ei_code_t ei_bl_http_get(const char *url, const char *const *extra, size_t n_extra,
                          double timeout_s, char **body, long *status, ei_error_t *err);
+
+/* gRPC (bench_grpc.c) ------------------------------------------------------------------------- */
+
+/** The gRPC side of a run: one channel to the server (NULL-safe to free). */
+typedef struct ei_bg ei_bg_t;
+
+/** false when this build has no gRPC (-DEI_GRPC=OFF). */
+bool ei_bg_available(void);
+
+/**
+ * Opens a channel to `target` (HOST:PORT; insecure). `headers` ("Name: value") go with every
+ * call as metadata (lower-cased names), `timeout_s` is every call's deadline.
+ */
+ei_code_t ei_bg_open(const char *target, const char *const *headers, size_t n_headers,
+                     double timeout_s, ei_bg_t **out, ei_error_t *err);
+
+/**
+ * The model's metadata and config over ModelMetadata / ModelConfig, as the JSON texts that
+ * ei_bl_make_bodies() reads (the REST shapes: name, inputs[name, datatype, shape];
+ * max_batch_size, parameters). `*config` is NULL when the server has no ModelConfig.
+ */
+ei_code_t ei_bg_model_docs(ei_bg_t *g, const char *model, const char *version, char **metadata,
+                           char **config, ei_error_t *err);
+
+/**
+ * The transport: ModelInfer calls with the bodies (serialized ModelInferRequest messages from
+ * ei_bl_make_bodies() with o->grpc), ModelStatistics for `model` at every window boundary.
+ * The channel stays with `g`, which must outlive the transport.
+ */
+ei_code_t ei_bg_transport(ei_bg_t *g, const char *model, const char *version,
+                          const ei_bl_transport_t **tr, void **t, ei_error_t *err);
+
+void ei_bg_close(ei_bg_t *g);
+
+/**
+ * Encodes tensors as one serialized ModelInferRequest (raw_input_contents); for bench_body.c.
+ */
+typedef struct ei_bl_tensor_in {
+    const char *name;
+    const char *datatype; /**< KServe v2 name */
+    const ei_tensor_t *t; /**< its shape */
+    const void *raw;      /**< its bytes (BYTES: each element a 4-byte length, then the bytes) */
+    size_t raw_size;
+} ei_bl_tensor_in_t;
+ei_code_t ei_bg_encode(const char *model, const char *version, const ei_bl_tensor_in_t *ins,
+                       size_t n, ei_bl_body_t *out, ei_error_t *err);
 
 #endif

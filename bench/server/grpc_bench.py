@@ -20,7 +20,6 @@ import os
 import shutil
 import signal
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
@@ -39,30 +38,6 @@ for p, why in ((ei, "build first"), (load, "build with gRPC (EI_GRPC=ON)")):
         sys.exit("bench/server/grpc_bench.py: %s (%s)" % (why, p))
 if not shutil.which("wrk"):
     sys.exit("bench/server/grpc_bench.py: wrk is missing (scripts/setup.sh full)")
-
-
-def varint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def field(num, wire, payload):
-    key = varint((num << 3) | wire)
-    if wire == 2:
-        return key + varint(len(payload)) + payload
-    return key + payload
-
-
-def infer_request(model, name, shape, raw):
-    """A ModelInferRequest (grpc_service.proto field numbers), encoded by hand."""
-    packed = b"".join(varint(d) for d in shape)
-    tensor = field(1, 2, name.encode()) + field(2, 2, b"FP32") + field(3, 2, packed)
-    return field(1, 2, model.encode()) + field(5, 2, tensor) + field(7, 2, raw)
 
 
 work = tempfile.mkdtemp(prefix="ei-grpc-bench-")
@@ -118,12 +93,6 @@ try:
     else:
         print("(ResNet-50 not run: .deps/models/torch/resnet50.onnx is missing; "
               "scripts/export_models.py makes it)")
-    for model, name, shape in cases:
-        blob = open(os.path.join(work, model + ".bin"), "rb").read()
-        hlen = int(open(os.path.join(work, model + ".bin.hlen")).read())
-        with open(os.path.join(work, model + ".pb"), "wb") as f:
-            f.write(infer_request(model, name, shape, blob[hlen:]))
-
     p, ports = start(repo, "--grpc-port", "0")
     print("server: HTTP %s, gRPC %s; %d s per run, %d in flight, %d rounds" %
           (ports["http"], ports["grpc"], secs, conc, rounds))

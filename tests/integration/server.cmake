@@ -8,7 +8,7 @@ set(EI_SERVER_TESTS endpoints batching reload sigterm burst encoding shm bench_u
     custom_ops browser slow_clients limits image_pool startup ocr ocr_model)
 if(EI_GRPC)
   # gRPC (python3-grpcio, stubs generated from src/server/grpc/grpc_service.proto at test time).
-  list(APPEND EI_SERVER_TESTS grpc grpc_queue grpc_parity)
+  list(APPEND EI_SERVER_TESTS grpc grpc_queue grpc_parity bench_grpc)
 endif()
 foreach(t ${EI_SERVER_TESTS})
   add_test(NAME server_${t}
