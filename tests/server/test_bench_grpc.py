@@ -3,13 +3,14 @@
 `edgeinfer serve --grpc-port 0` (a concurrency sweep and a fixed rate, a .npy input, an image
 preprocessed into the tensor, the server-side split from ModelStatistics), an unknown model (exit 1
 naming NOT_FOUND), a stub gRPC server whose ModelInfer answers OK, NOT_FOUND or never in turn
-(errors counted by gRPC status, DEADLINE_EXCEEDED for the silent ones, not fatal), and a listener
-that never speaks HTTP/2 (the metadata call hits its deadline: exit 1, no hang). Runs are tiny;
-nothing asserts on a speed."""
+(errors counted by gRPC status, DEADLINE_EXCEEDED for the silent ones, not fatal; an image sent
+as is into a BYTES input), and a listener that never speaks HTTP/2 (the metadata call hits its
+deadline: exit 1, no hang). Runs are tiny; nothing asserts on a speed."""
 import json
 import os
 import re
 import socket
+import struct
 import sys
 import tempfile
 import threading
@@ -89,14 +90,21 @@ def real_server(c, work):
 
 
 def stub_server(c):
-    """ModelMetadata for 'm'; ModelInfer answers OK, NOT_FOUND, or never (in turn)."""
+    """ModelMetadata for 'm'; ModelInfer answers OK, NOT_FOUND, or never (in turn). Model 'img'
+    takes a BYTES input: an --image goes into it as is (checked byte for byte)."""
     grpc, pb, pbg = grpcstubs.load()
+    jpg_path = os.path.join(eiserver.EI_SOURCE_DIR, "examples", "images", "line.jpg")
+    jpg = open(jpg_path, "rb").read()
     release = threading.Event()
     lock = threading.Lock()
     count = [0]
 
     class Servicer(pbg.GRPCInferenceServiceServicer):
         def ModelMetadata(self, request, context):
+            if request.name == "img":
+                r = pb.ModelMetadataResponse(name="img", platform="stub")
+                r.inputs.add(name="image", datatype="BYTES", shape=[-1])
+                return r
             if request.name != "m":
                 context.abort(grpc.StatusCode.NOT_FOUND, "unknown model '%s'" % request.name)
             r = pb.ModelMetadataResponse(name="m", platform="stub")
@@ -104,6 +112,11 @@ def stub_server(c):
             return r
 
         def ModelInfer(self, request, context):
+            if request.model_name == "img":
+                if (list(request.inputs[0].shape) != [1] or request.inputs[0].datatype != "BYTES"
+                        or request.raw_input_contents[0] != struct.pack("<I", len(jpg)) + jpg):
+                    context.abort(grpc.StatusCode.INVALID_ARGUMENT, "not the image sent")
+                return pb.ModelInferResponse(model_name="img")
             ok = (request.model_name == "m" and len(request.raw_input_contents) == 1 and
                   len(request.raw_input_contents[0]) == 16 and request.inputs[0].name == "in")
             with lock:
@@ -143,6 +156,13 @@ def stub_server(c):
                 doc["first_error"] or "") is not None, str(doc["first_error"]))
         else:
             print(out, err)
+        rc, out, err = bench("--url", "grpc://127.0.0.1:%d" % port, "--model", "img", "--image",
+                             jpg_path, "--json", *SHORT)
+        ok = rc == 0 and json.loads(out)["steps"][0]["errors_total"] == 0
+        c.true("grpc stub: an image into a BYTES input, byte for byte", ok and
+               json.loads(out)["steps"][0]["ok"] > 0 and "image BYTES [1] (%s (image/jpeg" %
+               jpg_path in json.loads(out)["settings"]["bodies"][0]["describe"],
+               "rc %d: %s %s" % (rc, out[-600:], err[-300:]))
     finally:
         release.set()
         srv.stop(None)
