@@ -55,8 +55,7 @@ static const char *v2_name(ei_dtype_t dt)
     return "?";
 }
 
-static ei_code_t fail(ei_error_t *err, ei_code_t code, const char *fmt, ...) EI_CLI_PRINTF(3, 4);
-static ei_code_t fail(ei_error_t *err, ei_code_t code, const char *fmt, ...)
+ei_code_t ei_bl_fail(ei_error_t *err, ei_code_t code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -174,14 +173,14 @@ static ei_code_t resolve_shape(in_t *in, const ei_bl_body_opts_t *o, int64_t *sh
     const ei_bl_shape_arg_t *sa = find_shape(o, in->name);
     if (sa != NULL) {
         if (sa->rank != in->rank)
-            return fail(err, EI_EINVAL, "--shape %s: %zu dims given, the input has %zu %s",
-                        in->name, sa->rank, in->rank, decl);
+            return ei_bl_fail(err, EI_EINVAL, "--shape %s: %zu dims given, the input has %zu %s",
+                              in->name, sa->rank, in->rank, decl);
         for (size_t d = 0; d < in->rank; d++) {
             if (in->shape[d] >= 0 && sa->dims[d] != in->shape[d])
-                return fail(err, EI_EINVAL,
-                            "--shape %s: dim %zu is %" PRId64 ", the input fixes it at %" PRId64
-                            " %s",
-                            in->name, d, sa->dims[d], in->shape[d], decl);
+                return ei_bl_fail(err, EI_EINVAL,
+                                  "--shape %s: dim %zu is %" PRId64
+                                  ", the input fixes it at %" PRId64 " %s",
+                                  in->name, d, sa->dims[d], in->shape[d], decl);
             shape[d] = sa->dims[d];
         }
         return EI_OK;
@@ -192,10 +191,11 @@ static ei_code_t resolve_shape(in_t *in, const ei_bl_body_opts_t *o, int64_t *sh
         else if (d == 0)
             shape[d] = o->batch; /* a variable first dim is the batch, batching or not */
         else
-            return fail(err, EI_EINVAL,
-                        "input '%s' %s: dim %zu is variable; give the whole shape with --shape "
-                        "%s=D0,D1,...",
-                        in->name, decl, d, in->name);
+            return ei_bl_fail(
+                err, EI_EINVAL,
+                "input '%s' %s: dim %zu is variable; give the whole shape with --shape "
+                "%s=D0,D1,...",
+                in->name, decl, d, in->name);
     }
     return EI_OK;
 }
@@ -217,14 +217,14 @@ static ei_code_t load_file(in_t *in, const char *path, ei_error_t *err)
     shape_str(in->shape, in->rank, want, sizeof(want));
     shape_str(ei_tensor_shape(in->t), ei_tensor_rank(in->t), got, sizeof(got));
     if (ei_tensor_dtype(in->t) != in->dt)
-        return fail(err, EI_EINVAL, "%s: input '%s' is %s, the file holds %s", path, in->name,
-                    v2_name(in->dt), ei_dtype_name(ei_tensor_dtype(in->t)));
+        return ei_bl_fail(err, EI_EINVAL, "%s: input '%s' is %s, the file holds %s", path, in->name,
+                          v2_name(in->dt), ei_dtype_name(ei_tensor_dtype(in->t)));
     bool fits = ei_tensor_rank(in->t) == in->rank;
     for (size_t d = 0; fits && d < in->rank; d++)
         fits = in->shape[d] < 0 || in->shape[d] == ei_tensor_shape(in->t)[d];
     if (!fits)
-        return fail(err, EI_EINVAL, "%s: input '%s' is %s, the file's shape is %s", path, in->name,
-                    want, got);
+        return ei_bl_fail(err, EI_EINVAL, "%s: input '%s' is %s, the file's shape is %s", path,
+                          in->name, want, got);
     snprintf(in->how, sizeof(in->how), "%s", path);
     return EI_OK;
 }
@@ -379,7 +379,7 @@ static ei_code_t encode_grpc(const in_t *ins, size_t n, const ei_bl_body_opts_t 
     buf_t *raw = calloc(n, sizeof(*raw));
     ei_code_t rc = EI_OK;
     if (ts == NULL || raw == NULL) {
-        rc = fail(err, EI_ENOMEM, "out of memory encoding the request");
+        rc = ei_bl_fail(err, EI_ENOMEM, "out of memory encoding the request");
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
@@ -389,7 +389,7 @@ static ei_code_t encode_grpc(const in_t *ins, size_t n, const ei_bl_body_opts_t 
         buf_room(&raw[i], 1);
         binary_data(&raw[i], ins[i].t);
         if (raw[i].bad) {
-            rc = fail(err, EI_ENOMEM, "out of memory encoding the request");
+            rc = ei_bl_fail(err, EI_ENOMEM, "out of memory encoding the request");
             goto out;
         }
         ts[i].raw = raw[i].p;
@@ -426,10 +426,10 @@ static ei_code_t encode(const in_t *ins, size_t n, bool binary, ei_bl_body_t *ou
                 buf_str(&b, ",");
             if (!json_number(&b, t, k)) {
                 free(b.p);
-                return fail(err, EI_EINVAL,
-                            "input '%s': element %zu is not finite, which JSON cannot carry "
-                            "(use --format binary)",
-                            ins[i].name, k);
+                return ei_bl_fail(err, EI_EINVAL,
+                                  "input '%s': element %zu is not finite, which JSON cannot carry "
+                                  "(use --format binary)",
+                                  ins[i].name, k);
             }
         }
         buf_str(&b, "]}");
@@ -443,7 +443,7 @@ static ei_code_t encode(const in_t *ins, size_t n, bool binary, ei_bl_body_t *ou
         binary_data(&b, ins[i].t);
     if (b.bad) {
         free(b.p);
-        return fail(err, EI_ENOMEM, "out of memory encoding the request");
+        return ei_bl_fail(err, EI_ENOMEM, "out of memory encoding the request");
     }
     out->data = b.p;
     out->size = b.n;
@@ -467,7 +467,7 @@ static ei_code_t read_file(const char *path, ei_bl_body_t *out, ei_error_t *err)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL)
-        return fail(err, EI_ENOENT, "%s: cannot open: %s", path, strerror(errno));
+        return ei_bl_fail(err, EI_ENOENT, "%s: cannot open: %s", path, strerror(errno));
     buf_t b = {0};
     char chunk[65536];
     size_t got;
@@ -477,14 +477,14 @@ static ei_code_t read_file(const char *path, ei_bl_body_t *out, ei_error_t *err)
     fclose(f);
     if (rerr || b.bad || b.n == 0) {
         free(b.p);
-        return fail(err,
-                    rerr    ? EI_EIO
-                    : b.bad ? EI_ENOMEM
-                            : EI_EFORMAT,
-                    "%s: %s", path,
-                    rerr    ? "read error"
-                    : b.bad ? "out of memory"
-                            : "empty file");
+        return ei_bl_fail(err,
+                          rerr    ? EI_EIO
+                          : b.bad ? EI_ENOMEM
+                                  : EI_EFORMAT,
+                          "%s: %s", path,
+                          rerr    ? "read error"
+                          : b.bad ? "out of memory"
+                                  : "empty file");
     }
     out->data = b.p;
     out->size = b.n;
@@ -499,11 +499,11 @@ static ei_code_t parse_inputs(json_t *meta, in_t **ins_out, size_t *n_out, ei_er
 {
     json_t *arr = json_object_get(meta, "inputs");
     if (!json_is_array(arr) || json_array_size(arr) == 0)
-        return fail(err, EI_EFORMAT, "the model metadata has no \"inputs\" list");
+        return ei_bl_fail(err, EI_EFORMAT, "the model metadata has no \"inputs\" list");
     size_t n = json_array_size(arr);
     in_t *ins = calloc(n, sizeof(*ins));
     if (ins == NULL)
-        return fail(err, EI_ENOMEM, "out of memory");
+        return ei_bl_fail(err, EI_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         json_t *x = json_array_get(arr, i);
         json_t *shape = json_object_get(x, "shape");
@@ -512,11 +512,12 @@ static ei_code_t parse_inputs(json_t *meta, in_t **ins_out, size_t *n_out, ei_er
         ins[i].dt = v2_dtype(dts);
         if (ins[i].name == NULL || !json_is_array(shape) || json_array_size(shape) > EI_MAX_RANK) {
             free(ins);
-            return fail(err, EI_EFORMAT, "the model metadata's input %zu lacks a name or shape", i);
+            return ei_bl_fail(err, EI_EFORMAT,
+                              "the model metadata's input %zu lacks a name or shape", i);
         }
         if (ins[i].dt == EI_DTYPE_UNDEFINED) {
-            fail(err, EI_EUNSUPPORTED, "input '%s': unknown datatype '%s'", ins[i].name,
-                 dts ? dts : "(none)");
+            ei_bl_fail(err, EI_EUNSUPPORTED, "input '%s': unknown datatype '%s'", ins[i].name,
+                       dts ? dts : "(none)");
             free(ins);
             return EI_EUNSUPPORTED;
         }
@@ -589,7 +590,7 @@ ei_code_t ei_bl_make_bodies(const char *metadata, const char *config, const ei_b
     ei_code_t rc = EI_OK;
     const char *preset = o->preset;
     if (meta == NULL) {
-        rc = fail(err, EI_EFORMAT, "the model metadata is not JSON: %s", je.text);
+        rc = ei_bl_fail(err, EI_EFORMAT, "the model metadata is not JSON: %s", je.text);
         goto out;
     }
     if (json_is_object(cfg)) {
@@ -604,7 +605,7 @@ ei_code_t ei_bl_make_bodies(const char *metadata, const char *config, const ei_b
     if (o->classify) {
         bodies = calloc(o->n_images, sizeof(*bodies));
         if (bodies == NULL) {
-            rc = fail(err, EI_ENOMEM, "out of memory");
+            rc = ei_bl_fail(err, EI_ENOMEM, "out of memory");
             goto out;
         }
         for (size_t i = 0; i < o->n_images; i++) {
@@ -624,12 +625,12 @@ ei_code_t ei_bl_make_bodies(const char *metadata, const char *config, const ei_b
         while (i < n_ins && strcmp(ins[i].name, o->files[f].name) != 0)
             i++;
         if (i == n_ins) {
-            rc = fail(err, EI_ENOTFOUND, "-i %s=%s: the model has no input '%s'", o->files[f].name,
-                      o->files[f].path, o->files[f].name);
+            rc = ei_bl_fail(err, EI_ENOTFOUND, "-i %s=%s: the model has no input '%s'",
+                            o->files[f].name, o->files[f].path, o->files[f].name);
             goto out;
         }
         if (ins[i].t != NULL) {
-            rc = fail(err, EI_EINVAL, "-i %s: given twice", o->files[f].name);
+            rc = ei_bl_fail(err, EI_EINVAL, "-i %s: given twice", o->files[f].name);
             goto out;
         }
         rc = load_file(&ins[i], o->files[f].path, err);
@@ -649,15 +650,16 @@ ei_code_t ei_bl_make_bodies(const char *metadata, const char *config, const ei_b
                 img_in = i;
         }
         if (img_in == n_ins) {
-            rc = fail(err, EI_EINVAL,
-                      "--image: the model has no image input for /infer (FP32, FP16 or UINT8, "
-                      "[N,3,H,W] or [N,H,W,3], or BYTES)");
+            rc =
+                ei_bl_fail(err, EI_EINVAL,
+                           "--image: the model has no image input for /infer (FP32, FP16 or UINT8, "
+                           "[N,3,H,W] or [N,H,W,3], or BYTES)");
             goto out;
         }
     }
     bodies = calloc(n_sets, sizeof(*bodies));
     if (bodies == NULL) {
-        rc = fail(err, EI_ENOMEM, "out of memory");
+        rc = ei_bl_fail(err, EI_ENOMEM, "out of memory");
         goto out;
     }
     uint64_t seed = o->seed;
@@ -671,7 +673,8 @@ ei_code_t ei_bl_make_bodies(const char *metadata, const char *config, const ei_b
             if (rc != EI_OK) {
                 char msg[EI_ERROR_MSG_SIZE];
                 snprintf(msg, sizeof(msg), "%s", err->msg);
-                rc = fail(err, rc, "input '%s' from %s: %s", ins[img_in].name, o->images[s], msg);
+                rc = ei_bl_fail(err, rc, "input '%s' from %s: %s", ins[img_in].name, o->images[s],
+                                msg);
                 goto out;
             }
         }
@@ -718,7 +721,7 @@ ei_code_t ei_bl_body_headers(ei_bl_body_t *b, const char *const *extra, size_t n
     }
     if (t == NULL) {
         curl_slist_free_all(h);
-        return fail(err, EI_ENOMEM, "out of memory");
+        return ei_bl_fail(err, EI_ENOMEM, "out of memory");
     }
     b->headers = h;
     return EI_OK;

@@ -15,7 +15,6 @@
  */
 #include "bench_url.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,17 +44,6 @@ struct ei_bg {
 bool ei_bg_available(void)
 {
     return true;
-}
-
-static ei_code_t fail(ei_error_t *err, ei_code_t code, const char *fmt, ...) EI_CLI_PRINTF(3, 4);
-static ei_code_t fail(ei_error_t *err, ei_code_t code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-    va_end(ap);
-    err->code = code;
-    return code;
 }
 
 static gpr_timespec after_ns(uint64_t ns)
@@ -198,26 +186,26 @@ static ei_code_t unary(ei_bg_t *g, const char *method, const ProtobufCMessage *r
     memset(&c, 0, sizeof(c));
     *out = NULL;
     if (cq == NULL)
-        return fail(err, EI_ENOMEM, "out of memory");
+        return ei_bl_fail(err, EI_ENOMEM, "out of memory");
     grpc_byte_buffer *bb = pack(req);
     if (!call_start(g->ch, cq, method, g, &c, bb)) {
         cq_close(cq);
-        return fail(err, EI_ERUNTIME, "%s: the call could not start", method);
+        return ei_bl_fail(err, EI_ERUNTIME, "%s: the call could not start", method);
     }
     grpc_event ev = grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
     ei_code_t rc = EI_OK;
     *status = c.status;
     if (ev.type != GRPC_OP_COMPLETE || !ev.success) {
-        rc = fail(err, EI_ERUNTIME, "%s: the call failed", method);
+        rc = ei_bl_fail(err, EI_ERUNTIME, "%s: the call failed", method);
     } else if (c.status != GRPC_STATUS_OK) {
         char hint[HINT_MAX];
         call_hint(&c, hint, sizeof(hint));
-        rc = fail(err, c.status == GRPC_STATUS_DEADLINE_EXCEEDED ? EI_ETIMEDOUT : EI_ERUNTIME,
-                  "%s: %s", method, hint);
+        rc = ei_bl_fail(err, c.status == GRPC_STATUS_DEADLINE_EXCEEDED ? EI_ETIMEDOUT : EI_ERUNTIME,
+                        "%s: %s", method, hint);
     } else {
         *out = buffer_bytes(c.recv, out_len);
         if (*out == NULL)
-            rc = fail(err, EI_EFORMAT, "%s: no reply message", method);
+            rc = ei_bl_fail(err, EI_EFORMAT, "%s: no reply message", method);
     }
     call_end(&c);
     cq_close(cq);
@@ -232,19 +220,19 @@ ei_code_t ei_bg_open(const char *target, const char *const *headers, size_t n_he
     ei_bg_t *g = calloc(1, sizeof(*g));
     if (g == NULL) {
         grpc_shutdown();
-        return fail(err, EI_ENOMEM, "out of memory");
+        return ei_bl_fail(err, EI_ENOMEM, "out of memory");
     }
     g->timeout_s = timeout_s;
     *out = g;
     g->md = calloc(n_headers ? n_headers : 1, sizeof(*g->md));
     if (g->md == NULL)
-        return fail(err, EI_ENOMEM, "out of memory");
+        return ei_bl_fail(err, EI_ENOMEM, "out of memory");
     for (size_t i = 0; i < n_headers; i++) {
         const char *colon = strchr(headers[i], ':');
         size_t klen = colon ? (size_t)(colon - headers[i]) : strlen(headers[i]);
         char key[256];
         if (klen == 0 || klen >= sizeof(key))
-            return fail(err, EI_EINVAL, "--header '%s': not a metadata name", headers[i]);
+            return ei_bl_fail(err, EI_EINVAL, "--header '%s': not a metadata name", headers[i]);
         for (size_t k = 0; k < klen; k++)
             key[k] = (char)tolower((unsigned char)headers[i][k]);
         key[klen] = '\0';
@@ -261,7 +249,7 @@ ei_code_t ei_bg_open(const char *target, const char *const *headers, size_t n_he
     g->ch = grpc_channel_create(target, cr, &args);
     grpc_channel_credentials_release(cr);
     if (g->ch == NULL)
-        return fail(err, EI_EINVAL, "cannot open a gRPC channel to '%s'", target);
+        return ei_bl_fail(err, EI_EINVAL, "cannot open a gRPC channel to '%s'", target);
     return EI_OK;
 }
 
@@ -305,7 +293,8 @@ ei_code_t ei_bg_model_docs(ei_bg_t *g, const char *model, const char *version, c
         inference__model_metadata_response__unpack(NULL, len, bytes);
     free(bytes);
     if (mr == NULL)
-        return fail(err, EI_EFORMAT, "ModelMetadata: the reply is not a ModelMetadataResponse");
+        return ei_bl_fail(err, EI_EFORMAT,
+                          "ModelMetadata: the reply is not a ModelMetadataResponse");
     json_t *inputs = json_array();
     for (size_t i = 0; inputs != NULL && i < mr->n_inputs; i++) {
         json_t *shape = json_array();
@@ -318,7 +307,7 @@ ei_code_t ei_bg_model_docs(ei_bg_t *g, const char *model, const char *version, c
     *metadata = dump(json_pack("{s:s, s:o*}", "name", mr->name, "inputs", inputs));
     inference__model_metadata_response__free_unpacked(mr, NULL);
     if (*metadata == NULL)
-        return fail(err, EI_ENOMEM, "out of memory");
+        return ei_bl_fail(err, EI_ENOMEM, "out of memory");
 
     /* The config is optional (not every server has it): without it, none. */
     Inference__ModelConfigRequest creq = INFERENCE__MODEL_CONFIG_REQUEST__INIT;
@@ -356,7 +345,7 @@ ei_code_t ei_bg_encode(const char *model, const char *version, const ei_bl_tenso
     int64_t(*shapes)[EI_MAX_RANK] = calloc(n ? n : 1, sizeof(*shapes));
     ei_code_t rc = EI_OK;
     if (ts == NULL || tp == NULL || raw == NULL || shapes == NULL) {
-        rc = fail(err, EI_ENOMEM, "out of memory encoding the request");
+        rc = ei_bl_fail(err, EI_ENOMEM, "out of memory encoding the request");
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
@@ -381,7 +370,7 @@ ei_code_t ei_bg_encode(const char *model, const char *version, const ei_bl_tenso
     size_t size = inference__model_infer_request__get_packed_size(&req);
     out->data = malloc(size ? size : 1);
     if (out->data == NULL) {
-        rc = fail(err, EI_ENOMEM, "out of memory encoding the request");
+        rc = ei_bl_fail(err, EI_ENOMEM, "out of memory encoding the request");
         goto out;
     }
     out->size = inference__model_infer_request__pack(&req, (uint8_t *)out->data);
@@ -569,7 +558,7 @@ ei_code_t ei_bg_transport(ei_bg_t *g, const char *model, const char *version,
 {
     gt_t *t = calloc(1, sizeof(*t));
     if (t == NULL)
-        return fail(err, EI_ENOMEM, "out of memory setting up the load generator");
+        return ei_bl_fail(err, EI_ENOMEM, "out of memory setting up the load generator");
     t->g = g;
     t->stats.kind = 1;
     t->model = strdup(model);
@@ -580,7 +569,7 @@ ei_code_t ei_bg_transport(ei_bg_t *g, const char *model, const char *version,
     t->stats_req = pack(&sreq.base);
     if (t->model == NULL || t->cq == NULL || t->stats_req == NULL) {
         gt_destroy(t);
-        return fail(err, EI_ENOMEM, "out of memory setting up the load generator");
+        return ei_bl_fail(err, EI_ENOMEM, "out of memory setting up the load generator");
     }
     *tr = &grpc_transport;
     *tp = t;

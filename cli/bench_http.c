@@ -27,6 +27,12 @@ typedef struct slot {
     size_t body_len;
 } slot_t;
 
+/* A reply read into memory, NUL-terminated, up to `max` bytes (a larger one aborts the read). */
+typedef struct getbuf {
+    char *p;
+    size_t n, cap, max;
+} getbuf_t;
+
 typedef struct http {
     CURLM *multi;
     char *infer_url;
@@ -40,8 +46,7 @@ typedef struct http {
 
     CURL *stats_easy;
     bool stats_busy;
-    char *stats_buf;
-    size_t stats_len, stats_cap;
+    getbuf_t stats_buf;
     ei_bl_srv_stats_t *stats_dest; /* where the running fetch will land */
 } http_t;
 
@@ -77,25 +82,25 @@ static size_t discard_cb(char *ptr, size_t size, size_t nmemb, void *user)
     return n;
 }
 
-static size_t stats_cb(char *ptr, size_t size, size_t nmemb, void *user)
+static size_t get_cb(char *ptr, size_t size, size_t nmemb, void *user)
 {
-    http_t *bl = user;
+    getbuf_t *g = user;
     size_t n = size * nmemb;
-    if (bl->stats_len + n + 1 > bl->stats_cap) {
-        if (bl->stats_len + n + 1 > ((size_t)16 << 20))
-            return 0; /* a statistics reply this large is not one: abort it */
-        size_t cap = bl->stats_cap ? bl->stats_cap : 4096;
-        while (cap < bl->stats_len + n + 1)
-            cap *= 2;
-        char *p = realloc(bl->stats_buf, cap);
-        if (p == NULL)
+    if (g->n + n + 1 > g->cap) {
+        if (g->n + n + 1 > g->max)
             return 0;
-        bl->stats_buf = p;
-        bl->stats_cap = cap;
+        size_t cap = g->cap ? g->cap : 4096;
+        while (cap < g->n + n + 1)
+            cap *= 2;
+        char *q = realloc(g->p, cap);
+        if (q == NULL)
+            return 0;
+        g->p = q;
+        g->cap = cap;
     }
-    memcpy(bl->stats_buf + bl->stats_len, ptr, n);
-    bl->stats_len += n;
-    bl->stats_buf[bl->stats_len] = '\0';
+    memcpy(g->p + g->n, ptr, n);
+    g->n += n;
+    g->p[g->n] = '\0';
     return n;
 }
 
@@ -209,7 +214,7 @@ static void finish_stats(http_t *bl, CURLcode cc)
     if (bl->stats_dest == NULL)
         return;
     if (cc == CURLE_OK && status == 200)
-        ei_bl_parse_stats(bl->stats_buf ? bl->stats_buf : "", bl->stats_len, bl->model,
+        ei_bl_parse_stats(bl->stats_buf.p ? bl->stats_buf.p : "", bl->stats_buf.n, bl->model,
                           bl->stats_dest);
     else
         memset(bl->stats_dest, 0, sizeof(*bl->stats_dest));
@@ -281,7 +286,7 @@ static bool http_stats_start(void *tp, ei_bl_srv_stats_t *dest)
     http_t *bl = tp;
     if (bl->stats_easy == NULL || bl->stats_busy)
         return false;
-    bl->stats_len = 0;
+    bl->stats_buf.n = 0;
     bl->stats_dest = dest;
     if (curl_multi_add_handle(bl->multi, bl->stats_easy) != CURLM_OK) {
         bl->stats_dest = NULL;
@@ -317,7 +322,7 @@ static void http_destroy(void *tp)
     curl_slist_free_all(bl->stats_headers);
     if (bl->multi != NULL)
         curl_multi_cleanup(bl->multi);
-    free(bl->stats_buf);
+    free(bl->stats_buf.p);
     free(bl->stats_url);
     free(bl->infer_url);
     free(bl->model);
@@ -356,8 +361,9 @@ ei_code_t ei_bl_http_transport(const char *infer_url, const char *stats_url, con
         set_common(bl->stats_easy, bl->timeout_ms);
         curl_easy_setopt(bl->stats_easy, CURLOPT_URL, bl->stats_url);
         curl_easy_setopt(bl->stats_easy, CURLOPT_HTTPHEADER, bl->stats_headers);
-        curl_easy_setopt(bl->stats_easy, CURLOPT_WRITEFUNCTION, stats_cb);
-        curl_easy_setopt(bl->stats_easy, CURLOPT_WRITEDATA, bl);
+        bl->stats_buf.max = (size_t)16 << 20; /* a statistics reply this large is not one */
+        curl_easy_setopt(bl->stats_easy, CURLOPT_WRITEFUNCTION, get_cb);
+        curl_easy_setopt(bl->stats_easy, CURLOPT_WRITEDATA, &bl->stats_buf);
     }
     *tr = &http_transport;
     *t = bl;
@@ -369,39 +375,12 @@ oom:
     return EI_ENOMEM;
 }
 
-typedef struct getbuf {
-    char *p;
-    size_t n, cap;
-} getbuf_t;
-
-static size_t get_cb(char *ptr, size_t size, size_t nmemb, void *user)
-{
-    getbuf_t *g = user;
-    size_t n = size * nmemb;
-    if (g->n + n + 1 > g->cap) {
-        if (g->n + n + 1 > ((size_t)64 << 20))
-            return 0;
-        size_t cap = g->cap ? g->cap : 4096;
-        while (cap < g->n + n + 1)
-            cap *= 2;
-        char *q = realloc(g->p, cap);
-        if (q == NULL)
-            return 0;
-        g->p = q;
-        g->cap = cap;
-    }
-    memcpy(g->p + g->n, ptr, n);
-    g->n += n;
-    g->p[g->n] = '\0';
-    return n;
-}
-
 ei_code_t ei_bl_http_get(const char *url, const char *const *extra, size_t n_extra,
                          double timeout_s, char **body, long *status, ei_error_t *err)
 {
     *body = NULL;
     *status = 0;
-    getbuf_t g = {0};
+    getbuf_t g = {NULL, 0, 0, (size_t)64 << 20};
     char errbuf[CURL_ERROR_SIZE] = "";
     struct curl_slist *hl = NULL;
     ei_code_t rc = EI_OK;

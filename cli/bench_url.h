@@ -27,6 +27,9 @@
 /** Entry point of the --url mode (argv as given to `edgeinfer bench`). */
 int ei_cli_bench_url(int argc, char **argv);
 
+/** Fills `err` (code and message) and returns the code. */
+ei_code_t ei_bl_fail(ei_error_t *err, ei_code_t code, const char *fmt, ...) EI_CLI_PRINTF(3, 4);
+
 /* Request bodies ------------------------------------------------------------------------------- */
 
 /** One prepared request: the bytes and the headers that go with them. */
