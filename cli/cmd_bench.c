@@ -108,7 +108,7 @@ static void print_help(void)
 /* Returns -1 when parsing went fine and the command should go on, otherwise an exit code. */
 static int parse_args(int argc, char **argv, bench_args_t *a)
 {
-    struct option all[64];
+    ei_cli_opts_t p;
     bool have_iterations = false, have_duration = false;
     long long v = 0;
 
@@ -117,22 +117,9 @@ static int parse_args(int argc, char **argv, bench_args_t *a)
     a->iterations = DEFAULT_ITERATIONS;
     a->warmup = DEFAULT_WARMUP;
     ei_cli_session_args_init(&a->sess);
-    if (!ei_cli_options_concat(own_options, all, sizeof(all) / sizeof(all[0]))) {
-        ei_cli_errorc(EI_ELIMIT, "bench: option table too small");
-        return EI_EXIT_FAILURE;
-    }
-    optind = 1;
-    opterr = 0;
-    for (;;) {
-        int opt = getopt_long(argc, argv, ":h", all, NULL);
-        if (opt == -1)
-            break;
-        /* getopt_long has stepped past the option it returned (argv may have been permuted). */
-        const char *given = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+    int opt, rc = ei_cli_opts_begin(&p, CMD, own_options, ":h", &a->sess, print_help);
+    while ((opt = ei_cli_opts_next(&p, argc, argv, &rc)) != -1) {
         switch (opt) {
-        case 'h':
-            print_help();
-            return EI_EXIT_OK;
         case OPT_BATCH:
             if (!ei_cli_parse_int(optarg, 1, 1000000, &v))
                 return ei_cli_usage_error(CMD,
@@ -184,20 +171,10 @@ static int parse_args(int argc, char **argv, bench_args_t *a)
                                           optarg);
             a->seed = (uint64_t)v;
             break;
-        case ':':
-            return ei_cli_usage_error(CMD, "option '%s' needs a value", given);
-        case '?':
-            return ei_cli_usage_error(CMD, "unknown option '%s'", given);
-        default: {
-            int rc = ei_cli_session_arg(&a->sess, CMD, opt, optarg);
-            if (rc == -1)
-                return ei_cli_usage_error(CMD, "unknown option '%s'", given);
-            if (rc != EI_EXIT_OK)
-                return rc;
-            break;
-        }
         }
     }
+    if (rc != -1)
+        return rc;
     if (have_iterations && have_duration)
         return ei_cli_usage_error(CMD, "--iterations and --duration exclude each other: give one");
     if (a->compare != NULL && have_duration)

@@ -154,28 +154,16 @@ static void print_help(void)
 /* Returns -1 when parsing went fine and the command should go on, otherwise an exit code. */
 static int parse_args(int argc, char **argv, classify_args_t *a)
 {
-    struct option all[64];
+    ei_cli_opts_t p;
     long long v = 0;
 
     memset(a, 0, sizeof(*a));
     a->top_k = 5;
     a->batch = 1;
     ei_cli_session_args_init(&a->sess);
-    if (!ei_cli_options_concat(own_options, all, sizeof(all) / sizeof(all[0]))) {
-        ei_cli_errorc(EI_ELIMIT, "classify: option table too small");
-        return EI_EXIT_FAILURE;
-    }
-    optind = 1;
-    opterr = 0;
-    for (;;) {
-        int opt = getopt_long(argc, argv, ":h", all, NULL);
-        if (opt == -1)
-            break;
-        const char *given = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+    int opt, rc = ei_cli_opts_begin(&p, CMD, own_options, ":h", &a->sess, print_help);
+    while ((opt = ei_cli_opts_next(&p, argc, argv, &rc)) != -1) {
         switch (opt) {
-        case 'h':
-            print_help();
-            return EI_EXIT_OK;
         case OPT_MODEL:
             a->model = optarg;
             break;
@@ -245,20 +233,10 @@ static int parse_args(int argc, char **argv, classify_args_t *a)
             a->pre[a->n_pre].arg = optarg;
             a->n_pre++;
             break;
-        case ':':
-            return ei_cli_usage_error(CMD, "option '%s' needs a value", given);
-        case '?':
-            return ei_cli_usage_error(CMD, "unknown option '%s'", given);
-        default: {
-            int rc = ei_cli_session_arg(&a->sess, CMD, opt, optarg);
-            if (rc == -1)
-                return ei_cli_usage_error(CMD, "unknown option '%s'", given);
-            if (rc != EI_EXIT_OK)
-                return rc;
-            break;
-        }
         }
     }
+    if (rc != -1)
+        return rc;
     if (a->model == NULL)
         return ei_cli_usage_error(CMD, "missing --model MODEL");
     if (optind >= argc)

@@ -127,28 +127,15 @@ static int parse_unit(const char *opt, const char *arg, double max, float *out)
 /* Returns -1 when parsing went fine and the command should go on, otherwise an exit code. */
 static int parse_args(int argc, char **argv, ocr_args_t *a)
 {
-    struct option all[64];
+    ei_cli_opts_t p;
     long long v = 0;
-    int rc = -1;
 
     memset(a, 0, sizeof(*a));
     ei_ocr_opts_init(&a->o);
     ei_cli_session_args_init(&a->sess);
-    if (!ei_cli_options_concat(own_options, all, sizeof(all) / sizeof(all[0]))) {
-        ei_cli_errorc(EI_ELIMIT, "ocr: option table too small");
-        return EI_EXIT_FAILURE;
-    }
-    optind = 1;
-    opterr = 0;
-    for (;;) {
-        int opt = getopt_long(argc, argv, ":h", all, NULL);
-        if (opt == -1)
-            break;
-        const char *given = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+    int opt, rc = ei_cli_opts_begin(&p, CMD, own_options, ":h", &a->sess, print_help);
+    while ((opt = ei_cli_opts_next(&p, argc, argv, &rc)) != -1) {
         switch (opt) {
-        case 'h':
-            print_help();
-            return EI_EXIT_OK;
         case OPT_MODELS:
             a->models = optarg;
             break;
@@ -208,22 +195,10 @@ static int parse_args(int argc, char **argv, ocr_args_t *a)
                 return ei_cli_usage_error(CMD, "--rec-batch: expected 1 to 64, got '%s'", optarg);
             a->o.rec_batch = (size_t)v;
             break;
-        case ':':
-            return ei_cli_usage_error(CMD, "option '%s' needs a value", given);
-        case '?':
-            return ei_cli_usage_error(CMD, "unknown option '%s'", given);
-        default: {
-            int r = ei_cli_session_arg(&a->sess, CMD, opt, optarg);
-            if (r == -1)
-                return ei_cli_usage_error(CMD, "unknown option '%s'", given);
-            if (r != EI_EXIT_OK)
-                return r;
-            break;
         }
-        }
-        if (rc != -1)
-            return rc;
     }
+    if (rc != -1)
+        return rc;
     if (optind >= argc)
         return ei_cli_usage_error(CMD, "missing IMAGE (give image files, a directory or -)");
     a->images = argv + optind;

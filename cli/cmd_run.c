@@ -106,28 +106,15 @@ static void print_help(void)
 /* Returns -1 to go on, or an exit code. */
 static int parse_args(int argc, char **argv, run_args_t *a)
 {
-    struct option all[64];
+    ei_cli_opts_t p;
     long long v = 0;
     bool random = false, zeros = false;
     memset(a, 0, sizeof(*a));
     a->batch = 1;
     ei_cli_session_args_init(&a->sess);
-    if (!ei_cli_options_concat(own_options, all, sizeof(all) / sizeof(all[0]))) {
-        ei_cli_errorc(EI_ELIMIT, "run: option table too small");
-        return EI_EXIT_FAILURE;
-    }
-    optind = 1;
-    opterr = 0;
-    for (;;) {
-        int opt = getopt_long(argc, argv, ":hi:o:", all, NULL);
-        if (opt == -1)
-            break;
-        /* getopt_long has stepped past the option it returned (argv may have been permuted). */
-        const char *given = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+    int opt, rc = ei_cli_opts_begin(&p, CMD, own_options, ":hi:o:", &a->sess, print_help);
+    while ((opt = ei_cli_opts_next(&p, argc, argv, &rc)) != -1) {
         switch (opt) {
-        case 'h':
-            print_help();
-            return EI_EXIT_OK;
         case 'i':
             if (a->n_inputs == MAX_ARGS)
                 return ei_cli_usage_error(CMD, "-i: at most %d inputs", MAX_ARGS);
@@ -166,20 +153,10 @@ static int parse_args(int argc, char **argv, run_args_t *a)
         case OPT_JSON:
             a->json = true;
             break;
-        case ':':
-            return ei_cli_usage_error(CMD, "option '%s' needs a value", given);
-        case '?':
-            return ei_cli_usage_error(CMD, "unknown option '%s'", given);
-        default: {
-            int rc = ei_cli_session_arg(&a->sess, CMD, opt, optarg);
-            if (rc == -1)
-                return ei_cli_usage_error(CMD, "unknown option '%s'", given);
-            if (rc != EI_EXIT_OK)
-                return rc;
-            break;
-        }
         }
     }
+    if (rc != -1)
+        return rc;
     if (random && zeros)
         return ei_cli_usage_error(CMD, "--random and --zeros exclude each other: give one");
     a->have_fill = random || zeros;

@@ -260,3 +260,68 @@ void ei_cli_session_args_dispose(ei_cli_session_args_t *a)
     a->opts.verify_keys = NULL;
     a->opts.model_key = NULL;
 }
+
+int ei_cli_opts_begin(ei_cli_opts_t *p, const char *cmd, const struct option *own,
+                      const char *shortopts, ei_cli_session_args_t *sess, void (*help)(void))
+{
+    memset(p, 0, sizeof(*p));
+    p->cmd = cmd;
+    p->shortopts = shortopts;
+    p->sess = sess;
+    p->help = help;
+    optind = 1;
+    opterr = 0;
+    size_t cap = sizeof(p->all) / sizeof(p->all[0]), n = 0;
+    bool fits = true;
+    if (sess != NULL) {
+        fits = ei_cli_options_concat(own, p->all, cap);
+    } else {
+        for (; own != NULL && own[n].name != NULL && fits; n++) {
+            fits = n + 1 < cap;
+            if (fits)
+                p->all[n] = own[n];
+        }
+        if (fits)
+            memset(&p->all[n], 0, sizeof(p->all[n]));
+    }
+    if (!fits) {
+        ei_cli_errorc(EI_ELIMIT, "%s: option table too small", cmd);
+        return EI_EXIT_FAILURE;
+    }
+    return -1;
+}
+
+int ei_cli_opts_next(ei_cli_opts_t *p, int argc, char **argv, int *rc)
+{
+    while (*rc == -1) {
+        int opt = getopt_long(argc, argv, p->shortopts, p->all, NULL);
+        if (opt == -1)
+            return -1;
+        /* getopt_long has stepped past the option it returned (argv may have been permuted). */
+        const char *given = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+        switch (opt) {
+        case 'h':
+            if (p->help == NULL)
+                return opt;
+            p->help();
+            *rc = EI_EXIT_OK;
+            break;
+        case ':':
+            *rc = ei_cli_usage_error(p->cmd, "option '%s' needs a value", given);
+            break;
+        case '?':
+            *rc = ei_cli_usage_error(p->cmd, "unknown option '%s'", given);
+            break;
+        default:
+            if (opt < EI_CLI_OPT_THREADS || opt >= EI_CLI__OPT_END || p->sess == NULL)
+                return opt;
+            int r = ei_cli_session_arg(p->sess, p->cmd, opt, optarg);
+            if (r == -1)
+                *rc = ei_cli_usage_error(p->cmd, "unknown option '%s'", given);
+            else if (r != EI_EXIT_OK)
+                *rc = r;
+            break;
+        }
+    }
+    return -1;
+}

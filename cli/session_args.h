@@ -141,4 +141,41 @@ bool ei_cli_options_concat(const struct option *own, struct option *out, size_t 
 /** The name of a graph optimisation level as --opt-level takes it ("disable", ...). */
 const char *ei_cli_opt_level_name(ei_graph_opt_t level);
 
+/**
+ * The getopt_long loop every model-running command shares: the command's own options followed by
+ * the session options, -h (the command's help), "needs a value" and "unknown option" errors, and
+ * session options handed to ei_cli_session_arg(). The command's switch sees only its own options:
+ *
+ *     ei_cli_opts_t p;
+ *     int opt, rc = ei_cli_opts_begin(&p, CMD, own_options, ":hi:", &a->sess, print_help);
+ *     while ((opt = ei_cli_opts_next(&p, argc, argv, &rc)) != -1)
+ *         switch (opt) { ... }   (a bad value: return ei_cli_usage_error(...))
+ *     if (rc != -1)
+ *         return rc;               (help printed, usage error, or a bad session option)
+ *     ... positional arguments from argv[optind] on ...
+ *
+ * `shortopts` starts with ':' and names 'h'. `sess` may be NULL (no session options).
+ */
+typedef struct ei_cli_opts {
+    const char *cmd, *shortopts;
+    ei_cli_session_args_t *sess;
+    void (*help)(void);
+    struct option all[64];
+} ei_cli_opts_t;
+
+/**
+ * Prepares the loop (resets getopt). Returns -1 to go on, or EI_EXIT_FAILURE after printing why
+ * (the option table does not fit); ei_cli_opts_next() then ends at once with that code.
+ */
+int ei_cli_opts_begin(ei_cli_opts_t *p, const char *cmd, const struct option *own,
+                      const char *shortopts, ei_cli_session_args_t *sess, void (*help)(void));
+
+/**
+ * The next option of the command's own, with `optarg` set as getopt_long sets it. Returns -1 when
+ * the loop is over: `*rc` is then -1 when every option was fine, or the exit code to return (help
+ * printed: EI_EXIT_OK; usage errors: EI_EXIT_USAGE after printing them). `*rc` must hold the value
+ * ei_cli_opts_begin() returned.
+ */
+int ei_cli_opts_next(ei_cli_opts_t *p, int argc, char **argv, int *rc);
+
 #endif
