@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "commands.h"
+#include "session_args.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -29,35 +30,35 @@ static void print_help(void)
 static int run_sign(int argc, char **argv)
 {
     const char *key = NULL, *out = NULL;
-    const char *models[256];
-    size_t n = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            print_help();
-            return EI_EXIT_OK;
-        } else if (strcmp(a, "--key") == 0 || strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            if (i + 1 >= argc || argv[i + 1][0] == '\0')
-                return ei_cli_usage_error(CMD, "option '%s' needs a value", a);
-            if (strcmp(a, "--key") == 0)
-                key = argv[++i];
-            else
-                out = argv[++i];
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return ei_cli_usage_error(CMD, "unknown option '%s'", a);
-        } else if (n == sizeof(models) / sizeof(models[0])) {
-            return ei_cli_usage_error(CMD, "at most %zu models at once", n);
-        } else {
-            models[n++] = a;
-        }
+    enum { OPT_KEY = 0x100, OPT_SECOND };
+    static const struct option own[] = {
+        {"key", required_argument, NULL, OPT_KEY},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    ei_cli_opts_t p;
+    int opt, rc = ei_cli_opts_begin(&p, CMD, own, ":ho:", NULL, print_help);
+    while ((opt = ei_cli_opts_next(&p, argc, argv, &rc)) != -1) {
+        if (optarg != NULL && optarg[0] == '\0')
+            return ei_cli_usage_error(CMD, "option '%s' needs a value",
+                                      opt == OPT_KEY ? "--key" : "--output");
+        if (opt == OPT_KEY)
+            key = optarg;
+        else
+            out = optarg;
     }
+    if (rc != -1)
+        return rc;
+    const char **models = (const char **)argv + optind;
+    size_t n = (size_t)(argc - optind);
     if (key == NULL)
         return ei_cli_usage_error(CMD, "missing --key (the secret key file)");
     if (n == 0)
         return ei_cli_usage_error(CMD, "missing MODEL");
     if (out != NULL && n > 1)
         return ei_cli_usage_error(CMD, "--output takes one MODEL, got %zu", n);
-    int rc = EI_EXIT_OK;
+    rc = EI_EXIT_OK;
     for (size_t i = 0; i < n; i++) {
         ei_error_t err = {0};
         char id[EI_KEY_ID_SIZE];

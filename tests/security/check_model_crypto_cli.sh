@@ -39,6 +39,8 @@ expect "keygen usage" 2 'missing NAME' "$ei" keygen
 expect "sign" 0 'signed by key' "$ei" sign --key alice.sec m.onnx
 expect "sign with a public key" 1 "expected a 'edgeinfer-ed25519-secret' key" "$ei" sign --key alice.pub m.onnx
 expect "sign without --key" 2 'missing --key' "$ei" sign m.onnx
+expect "sign --key without a value" 2 "option '--key' needs a value" "$ei" sign --key
+expect "verify with an unknown option" 2 "unknown option '--bogus'" "$ei" verify --bogus m.onnx
 expect "verify good" 0 'm.onnx: good signature by key' "$ei" verify --key alice.pub m.onnx
 expect "verify untrusted key" 1 'not one of the 1 trusted keys.*EI_ENOTFOUND' "$ei" verify --key bob.pub m.onnx
 mkdir ring && cp alice.pub bob.pub ring/
