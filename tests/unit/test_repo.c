@@ -442,6 +442,56 @@ TEST(poll_mode)
     drop_root();
 }
 
+/* A config-only pipeline model: loading it (EXPLICIT mode) loads its stages; it is READY only
+ * while they are; without a runner it refuses requests. */
+TEST(pipeline_model)
+{
+    new_root();
+    copy_cls("det/1");
+    copy_cls("rec/1");
+    mkdirs("p");
+    write_file("p/config.pbtxt",
+               "platform: \"edgeinfer_ocr\"\n"
+               "parameters { key: \"detection_model\" value: { string_value: \"det\" } }\n"
+               "parameters { key: \"recognition_model\" value: { string_value: \"rec\" } }\n");
+    ei__repo_opts_t o = {0};
+    o.path = root;
+    o.mode = EI__CONTROL_EXPLICIT;
+    const char *load[] = {"p"};
+    o.load_models = load;
+    o.n_load_models = 1;
+    ei__repo_t *r = NULL;
+    ei_error_t err = {0};
+    ASSERT_OK(ei__repo_create(&o, &r, &err), &err);
+    const char *idx = index_text(r);
+    ASSERT_CONTAINS(idx, "p@1 READY");
+    ASSERT_CONTAINS(idx, "det@1 READY");
+    ASSERT_CONTAINS(idx, "rec@1 READY");
+    ei__model_t *m = NULL;
+    ASSERT_OK(ei__repo_acquire(r, "p", -1, &m, &err), &err);
+    ASSERT_TRUE(ei__model_pipeline(m) != NULL && ei__model_session(m) == NULL);
+    ASSERT_EQ(strcmp(ei__model_pipeline(m)->stage[EI__STAGE_REC], "rec"), 0);
+    ASSERT_TRUE(ei__model_pipeline(m)->stage[EI__STAGE_CLS] == NULL);
+    ASSERT_EQ(ei__model_config(m)->n_outputs, 5);
+    ei__infer_req_t q = {0};
+    ASSERT_EQ(ei__model_submit(m, &q, &err), EI_EUNSUPPORTED);
+    ei__model_release(m);
+
+    ASSERT_OK(ei__repo_unload(r, "rec", &err), &err);
+    ASSERT_CONTAINS(index_text(r), "p@1 UNAVAILABLE stage model 'rec' is not ready: unloaded");
+    ASSERT_EQ(ei__repo_acquire(r, "p", -1, &m, &err), EI_EBUSY);
+    ASSERT_CONTAINS(err.msg, "stage model 'rec'");
+    ASSERT_OK(ei__repo_load(r, "rec", &err), &err);
+    ASSERT_CONTAINS(index_text(r), "p@1 READY");
+    ASSERT_OK(ei__repo_unload(r, "p", &err), &err);
+    idx = index_text(r);
+    ASSERT_CONTAINS(idx, "det@1 READY");
+    ASSERT_CONTAINS(idx, "p@-1 UNAVAILABLE unloaded");
+    ei__repo_destroy(r);
+    ASSERT_EQ(ei__model_live_count(), 0);
+    drop_root();
+}
+
 /* scripts/make_default_repo.sh builds a repository whose three models all load. */
 TEST(default_repository)
 {
@@ -467,6 +517,7 @@ TEST(default_repository)
     ASSERT_CONTAINS(idx, "ppocr_cls@1 READY");
     ASSERT_CONTAINS(idx, "ppocr_rec@1 READY");
     ASSERT_CONTAINS(idx, "silero_vad@1 READY");
+    ASSERT_CONTAINS(idx, "ocr@1 READY");
     ei__model_t *m = NULL;
     ASSERT_OK(ei__repo_acquire(r, "ppocr_cls", -1, &m, &err), &err);
     ASSERT_EQ(ei__model_config(m)->outputs[0].n_labels, 2);
@@ -544,8 +595,8 @@ int main(void)
     if (ei_global_init(&go, NULL) != EI_OK)
         return 1;
     ei_log_set_level(EI_LOG_OFF);
-    int rc = RUN_TESTS(failures_are_isolated, explicit_load_unload, poll_mode, default_repository,
-                       global_thread_pools);
+    int rc = RUN_TESTS(failures_are_isolated, explicit_load_unload, poll_mode, pipeline_model,
+                       default_repository, global_thread_pools);
     ei_global_cleanup();
     return rc;
 }

@@ -53,8 +53,9 @@ typedef struct ei__repo_opts {
      * Runs a request on a pipeline model (pipeline.h), with ei__model_submit()'s contract; the
      * server's runner (v2/) sets it. NULL: pipeline models load and list, but refuse requests.
      */
-    ei_code_t (*pipeline_submit)(ei__repo_t *r, ei__model_t *m, ei__infer_req_t *req,
+    ei_code_t (*pipeline_submit)(void *ctx, ei__repo_t *r, ei__model_t *m, ei__infer_req_t *req,
                                  ei_error_t *err);
+    void *pipeline_ctx; /**< its first argument */
 } ei__repo_opts_t;
 
 /* Statistics --------------------------------------------------------------------------------- */

@@ -183,7 +183,7 @@ ei_code_t ei__model_submit(ei__model_t *m, ei__infer_req_t *req, ei_error_t *err
     if (m->repo->o.pipeline_submit == NULL)
         return ei__fail(err, EI_EUNSUPPORTED, "model '%s': pipeline models cannot run here",
                         m->name);
-    return m->repo->o.pipeline_submit(m->repo, m, req, err);
+    return m->repo->o.pipeline_submit(m->repo->o.pipeline_ctx, m->repo, m, req, err);
 }
 
 /* Formats a path; false when it does not fit (the caller skips or fails that entry). */
