@@ -435,10 +435,18 @@ function statsTable(ms) {
     el("th", { scope: "row", text: r[0] }), el("td", { class: "num", text: r[1] }), el("td", { class: "num", text: r[2] })))));
 }
 
-function isImageModel(meta, cfg) {
-  const p = (cfg && cfg.parameters) || {};
-  if (p.image_preset) return true;
-  return (meta.inputs || []).some((i) => (i.shape || []).length === 4 && (i.shape[1] === 3 || i.shape[3] === 3));
+// Offered "Classify an image" only when the model looks like what /classify serves (the
+// classification head's own checks, src/tasks/classify.c): one image input [N,3,H,W] or
+// [N,H,W,3] of FP32/FP16/UINT8, and a first output of class scores, [N,C] or [N,C,1,1]. A
+// detection model (ppocr_det: [N,1,H,W] maps) has an image input too, and is not one.
+function isClassifier(meta) {
+  const ins = meta.inputs || [], outs = meta.outputs || [];
+  if (ins.length !== 1 || outs.length === 0) return false;
+  const i = ins[0], o = outs[0], is = i.shape || [], os = o.shape || [];
+  const image = is.length === 4 && (is[1] === 3 || is[3] === 3) && ["FP32", "FP16", "UINT8"].includes(i.datatype);
+  const scores = ["FP32", "FP16"].includes(o.datatype) &&
+    (os.length === 2 || (os.length === 4 && os[2] === 1 && os[3] === 1));
+  return image && scores;
 }
 
 // An OCR pipeline is a config-only model with platform "edgeinfer_ocr" (docs/ocr.md, /ocr).
@@ -456,7 +464,7 @@ async function viewModel(name) {
   }
   try { cfg = await getJson("v2/models/" + enc(name) + "/config"); } catch (e) { cfg = null; }
   try { await api("GET", "v2/models/" + enc(name) + "/ocr"); ocrRoute = true; } catch (e) { ocrRoute = e.status === 405; }
-  const image = isImageModel(meta, cfg);
+  const classifier = isClassifier(meta);
   const statsBox = el("div", { class: "tablewrap", id: "stats-box" }, statsTable(null));
   const head = el("section", { class: "panel", "aria-labelledby": "model-h" },
     el("h1", { id: "model-h", text: meta.name }),
@@ -469,7 +477,7 @@ async function viewModel(name) {
     el("div", {}, ioTable("Inputs", meta.inputs), ioTable("Outputs", meta.outputs))));
   const tryPanel = el("section", { class: "panel", "aria-labelledby": "try-h" }, el("h2", { id: "try-h", text: "Try it" }));
   const modes = [];
-  if (image) modes.push(["classify", "Classify an image"]);
+  if (classifier) modes.push(["classify", "Classify an image"]);
   // The /ocr route exists for every model: offer it for OCR pipelines only.
   const ocr = ocrRoute && isOcrModel(cfg);
   if (ocr) modes.unshift(["ocr", "Read text (OCR)"]);

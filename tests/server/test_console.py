@@ -296,10 +296,22 @@ def ocr_check(c, drv, until, js, shot):
         c.true("OCR: the polygon is drawn", bool(drawn), str(drawn))
         js("document.getElementById('try-h').scrollIntoView()")
         shot("model-ocr-light.png")
-        drv.get("http://127.0.0.1:%d/#/models/ppocr_cls" % s.port)
-        until("the classifier's page", lambda: drv.find_elements(By.ID, "try-file"))
-        c.eq("OCR: not offered for a model that is not a pipeline",
-             js("return document.querySelectorAll('button[data-mode=ocr]').length"), 0)
+        c.eq("OCR pipeline: its tabs are OCR and JSON (no classification)",
+             js("return [...document.querySelectorAll('button[role=tab]')].map(b => b.dataset.mode)"),
+             ["ocr", "json"])
+        # Which tabs a model gets follows what it is: the classifier classifies, the detection
+        # model (an image input, [N,1,H,W] maps out) is neither a classifier nor a pipeline.
+        for model, want in (("ppocr_cls", ["classify", "json"]), ("ppocr_det", [])):
+            drv.get("http://127.0.0.1:%d/#/models/%s" % (s.port, model))
+            until(model + "'s page", lambda: js(
+                "const h = document.getElementById('model-h');"
+                "return h && h.textContent === arguments[0] && document.getElementById('try-h')",
+                model))
+            c.eq("tabs offered on %s" % model,
+                 js("return [...document.querySelectorAll('button[role=tab]')].map(b => b.dataset.mode)"),
+                 want)
+        c.true("ppocr_det: the JSON editor is what it offers",
+               js("return !!document.getElementById('json-req') && !document.getElementById('try-file')"))
     finally:
         s.stop()
         s.close()
