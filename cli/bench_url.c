@@ -6,6 +6,8 @@
  */
 #include "bench_url.h"
 
+#include "session_args.h"
+
 #include <curl/curl.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -251,17 +253,10 @@ static int parse_args(int argc, char **argv, args_t *a)
     a->timeout_s = 30.0;
     bool have_conc = false, have_rate = false;
     const char *key = getenv("EDGEINFER_API_KEY");
-    optind = 1;
-    opterr = 0;
-    for (;;) {
-        int opt = getopt_long(argc, argv, ":hi:H:", options, NULL);
-        if (opt == -1)
-            break;
-        const char *given = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+    ei_cli_opts_t p;
+    int opt, rc = ei_cli_opts_begin(&p, CMD, options, ":hi:H:", NULL, ei_cli_bench_url_help);
+    while ((opt = ei_cli_opts_next(&p, argc, argv, &rc)) != -1) {
         switch (opt) {
-        case 'h':
-            ei_cli_bench_url_help();
-            return EI_EXIT_OK;
         case OPT_URL:
             a->url = optarg;
             break;
@@ -414,12 +409,10 @@ static int parse_args(int argc, char **argv, args_t *a)
         case OPT_QUIET:
             a->quiet = true;
             break;
-        case ':':
-            return ei_cli_usage_error(CMD, "option '%s' needs a value", given);
-        default:
-            return ei_cli_usage_error(CMD, "unknown option '%s' (with --url)", given);
         }
     }
+    if (rc != -1)
+        return rc;
     if (optind < argc)
         return ei_cli_usage_error(CMD,
                                   "unexpected argument '%s' (with --url, the model is "
