@@ -102,6 +102,14 @@ typedef struct ei_ocr_opts {
 /** Sets the defaults listed with each field (no paths). */
 EI_API void ei_ocr_opts_init(ei_ocr_opts_t *o);
 
+/**
+ * Sets one option by PaddleOCR's name from text: det_db_thresh, det_db_box_thresh, cls_thresh,
+ * drop_score (0..1), det_db_unclip_ratio (0..10), det_limit_side_len (32..8192). EI_EINVAL naming
+ * the option and its range for a bad value; EI_ENOTFOUND for a name that is not one of these.
+ */
+EI_API EI_NODISCARD ei_code_t ei_ocr_opts_set(ei_ocr_opts_t *o, const char *key, const char *value,
+                                              ei_error_t *err);
+
 /** One recognised line. */
 typedef struct ei_ocr_line {
     /** Corners in source-image pixels: top-left, top-right, bottom-right, bottom-left (x, y). */

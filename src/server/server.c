@@ -10,6 +10,7 @@
  */
 #include "rest.h"
 #include "server_internal.h"
+#include "task_call.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -319,11 +320,11 @@ ei_code_t ei_server_start(ei_server_t *s, ei_error_t *err)
         return ei__fail(err, EI_EINVAL, "ei_server_start: no server");
     if (s->started)
         return ei__fail(err, EI_EINVAL, "server already started");
-    ei_code_t rc = ei__rest_images_start(&s->http, err);
+    ei_code_t rc = ei__v2_images_start(&s->core, err);
     if (rc == EI_OK) {
         rc = ei__http_start(&s->http, err);
         if (rc != EI_OK)
-            ei__rest_images_stop(&s->http);
+            ei__v2_images_stop(&s->core);
     }
     if (rc != EI_OK)
         return rc;
@@ -332,7 +333,7 @@ ei_code_t ei_server_start(ei_server_t *s, ei_error_t *err)
     if (rc != EI_OK) {
         ei__http_quiesce(&s->http);
         ei__http_stop(&s->http);
-        ei__rest_images_stop(&s->http);
+        ei__v2_images_stop(&s->core);
         return rc;
     }
 #endif
@@ -416,7 +417,7 @@ void ei_server_stop(ei_server_t *s)
                               "closed");
         }
         ei__http_stop(&s->http);
-        ei__rest_images_stop(&s->http); /* after its queued images were answered */
+        ei__v2_images_stop(&s->core); /* after its queued images were answered */
 #ifdef EI_HAVE_GRPC
         ei__grpc_stop(&s->grpc);
 #endif

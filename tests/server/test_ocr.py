@@ -8,6 +8,7 @@ Content-Type, a model that is not a pipeline, an unknown model."""
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -88,6 +89,50 @@ try:
     c.true("truncated PNG: 400", st == 400, repr(doc))
     c.eq("server still answers", ocr(up)[0], 200)
     c.eq("SIGTERM: exit 0", s.stop(), 0)
+
+    # The decode runs on the image pool, not on the HTTP I/O thread: with one I/O thread and one
+    # image worker held through the test hook (EI_TEST_HOLD_DECODE; opening the FIFO for writing
+    # returns exactly when the worker holds the decode), health is answered and a second image
+    # finds the pool full (503 at once); released, the first is read. An alarm only bounds a hang.
+    def hung(signum, frame):
+        raise TimeoutError("the test hung: /ocr did not decode on the image pool")
+
+    signal.signal(signal.SIGALRM, hung)
+    fifo = os.path.join(root, "hold")
+    os.mkfifo(fifo)
+    env = os.environ.copy()
+    env["EI_TEST_HOLD_DECODE"] = fifo
+    s2 = E.Server(repo, "--http-threads", "1", "--image-workers", "1", "--image-queue", "0",
+                  env=env)
+    try:
+        signal.alarm(240)
+        first = []
+        with open(up, "rb") as f:
+            upb = f.read()
+        t = threading.Thread(target=lambda: first.append(s2.request(
+            "POST", "/v2/models/ocr/ocr", upb, {"Content-Type": "image/jpeg"})))
+        t.start()
+        w = open(fifo, "wb")  # returns once the worker holds the first decode
+        c.eq("pool: health answered while an OCR decode is held",
+             s2.request("GET", "/v2/health/live")[0], 200)
+        st, h, body = s2.request("POST", "/v2/models/ocr/ocr", upb,
+                                 {"Content-Type": "image/jpeg"})
+        c.true("pool full: 503 at once, saying so",
+               st == 503 and b"image workers are busy" in body and h.get("Retry-After") == "1",
+               repr((st, body)))
+        w.write(b"x")
+        w.close()
+        t.join(120)
+        c.true("released: the held image is read",
+               first and first[0][0] == 200 and
+               [l["text"] for l in json.loads(first[0][2])["lines"]] == [WANT], repr(first))
+        signal.alarm(0)
+        c.eq("pool server: exit 0", s2.stop(), 0)
+    except TimeoutError as e:
+        c.true(str(e), False)
+    finally:
+        signal.alarm(0)
+        s2.close()
 finally:
     rc = c.done(s)
     s.close()

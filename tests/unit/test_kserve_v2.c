@@ -239,12 +239,9 @@ TEST(response_json_binary_and_classification)
 {
     ei__model_config_t *c = make_cfg(cfg_text);
     /* Labels for the classification extension, as the repository loads them. */
+    ei_error_t err0 = {0};
     ei__config_io_t *io = &c->outputs[0];
-    io->labels = ei__calloc(3, sizeof *io->labels);
-    io->labels[0] = ei__strdup("cat");
-    io->labels[1] = ei__strdup("dog");
-    io->labels[2] = ei__strdup("eel");
-    io->n_labels = 3;
+    ASSERT_OK(ei_labels_parse("cat\ndog\neel\n", 12, "test labels", &io->labels, &err0), &err0);
 
     int64_t shape[2] = {2, 3};
     ei_tensor_t *y = NULL;

@@ -240,8 +240,8 @@ TEST(failures_are_isolated)
     ASSERT_STR_EQ(ei__model_name(m), "good");
     const ei__model_config_t *c = ei__model_config(m);
     ASSERT_EQ(c->max_batch_size, 4);
-    ASSERT_EQ(c->outputs[0].n_labels, 2);
-    ASSERT_STR_EQ(c->outputs[0].labels[1], "180");
+    ASSERT_EQ(ei_labels_count(c->outputs[0].labels), 2);
+    ASSERT_STR_EQ(ei_labels_get(c->outputs[0].labels, 1), "180");
     ASSERT_STR_EQ(ei__model_config_param(c, "image_preset"), "ppocr");
     ASSERT_NOT_NULL(ei__model_session(m));
     ASSERT_OK(infer_once(m, &err), &err);
@@ -520,14 +520,14 @@ TEST(default_repository)
     ASSERT_CONTAINS(idx, "ocr@1 READY");
     ei__model_t *m = NULL;
     ASSERT_OK(ei__repo_acquire(r, "ppocr_cls", -1, &m, &err), &err);
-    ASSERT_EQ(ei__model_config(m)->outputs[0].n_labels, 2);
+    ASSERT_EQ(ei_labels_count(ei__model_config(m)->outputs[0].labels), 2);
     ASSERT_STR_EQ(ei__model_config_param(ei__model_config(m), "image_preset"), "ppocr");
     ASSERT_OK(infer_once(m, &err), &err);
     ei__model_release(m);
     ASSERT_OK(ei__repo_acquire(r, "ppocr_rec", -1, &m, &err), &err);
-    ASSERT_EQ(ei__model_config(m)->outputs[0].n_labels, 6625);
-    ASSERT_STR_EQ(ei__model_config(m)->outputs[0].labels[0], "blank");
-    ASSERT_STR_EQ(ei__model_config(m)->outputs[0].labels[6624], " ");
+    ASSERT_EQ(ei_labels_count(ei__model_config(m)->outputs[0].labels), 6625);
+    ASSERT_STR_EQ(ei_labels_get(ei__model_config(m)->outputs[0].labels, 0), "blank");
+    ASSERT_STR_EQ(ei_labels_get(ei__model_config(m)->outputs[0].labels, 6624), " ");
     ei__model_release(m);
     ASSERT_OK(ei__repo_acquire(r, "silero_vad", -1, &m, &err), &err);
     ASSERT_EQ(ei__model_config(m)->max_batch_size, 0); /* 'sr' is a scalar: cannot batch */

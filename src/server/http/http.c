@@ -1114,7 +1114,6 @@ void ei__http_init(ei__http_t *h, ei__v2_core_t *core, const ei_server_opts_t *o
     h->port = -1;
     h->metrics_port = -1;
     h->quiesced_fd = -1;
-    pthread_mutex_init(&h->pipes.mu, NULL);
     pthread_mutex_init(&h->conns.mu, NULL);
     pthread_cond_init(&h->conns.cv, NULL);
     pthread_mutex_init(&h->live_mu, NULL);
@@ -1122,11 +1121,6 @@ void ei__http_init(ei__http_t *h, ei__v2_core_t *core, const ei_server_opts_t *o
 
 void ei__http_dispose(ei__http_t *h)
 {
-    for (int i = 0; i < EI__PIPE_SLOTS; i++) {
-        ei_image_pipeline_destroy(h->pipes.slot[i].pipe);
-        h->pipes.slot[i].pipe = NULL;
-    }
-    pthread_mutex_destroy(&h->pipes.mu);
     pthread_cond_destroy(&h->conns.cv);
     pthread_mutex_destroy(&h->conns.mu);
     pthread_mutex_destroy(&h->live_mu);

@@ -68,17 +68,6 @@ typedef struct ei__http_stats {
     ei__histogram_t duration; /**< HTTP request duration, first byte to response queued */
 } ei__http_stats_t;
 
-/** Image pipelines for /classify, reused across requests (their resize tables and scratch rows). */
-#define EI__PIPE_SLOTS 8
-typedef struct ei__pipe_cache {
-    pthread_mutex_t mu;
-    struct {
-        ei_image_opts_t opts;
-        ei_image_pipeline_t *pipe;
-        bool busy;
-    } slot[EI__PIPE_SLOTS];
-} ei__pipe_cache_t;
-
 /** One TCP connection on the HTTP port (MHD's socket context), for the slow-client sweeper. */
 typedef struct ei__conn {
     struct ei__conn *prev, *next;
@@ -113,9 +102,7 @@ typedef struct ei__http {
     int port, metrics_port;
     int quiesced_fd; /**< the listening socket after quiesce (shut down), closed at stop */
     ei__http_stats_t stats;
-    ei__pipe_cache_t pipes;
     ei__conns_t conns;
-    struct ei__img_pool *images;  /**< /classify decode workers (rest_classify.c) */
     bool loopback_only;           /**< the HTTP port listens on a loopback address */
     _Atomic size_t mem_used;      /**< bytes of bodies and replies held (max_memory_bytes) */
     _Atomic uint64_t mem_refused; /**< requests answered 503 for the memory budget */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The HTTP endpoints, as route tables the server hands to the HTTP front-end (http.h): the KServe
- * v2 REST API (rest_v2.c, with inference in rest_infer.c and the image endpoint in
- * rest_classify.c) and the metrics page (metrics.c). Each drives the protocol-neutral core
+ * v2 REST API (rest_v2.c, with inference in rest_infer.c and the task heads' endpoints
+ * in rest_task.c) and the metrics page (metrics.c). Each drives the protocol-neutral core
  * (v2_core.h) and answers with ei__http_respond*().
  */
 #ifndef EI_SERVER_HTTP_REST_H
@@ -39,13 +39,10 @@ void ei__rest_note_model(ei__http_req_t *r, const char *name, int64_t version);
 
 /** POST /v2/models/{m}[/versions/{v}]/infer (rest_infer.c). */
 void ei__rest_infer(ei__http_req_t *r, const char *const *arg, size_t n_arg);
-/** POST /v2/models/{m}[/versions/{v}]/classify (rest_classify.c). */
-void ei__rest_classify(ei__http_req_t *r, const char *const *arg, size_t n_arg);
-/** Starts the /classify decode workers (h->o->image_workers, queue h->o->image_queue). */
-ei_code_t ei__rest_images_start(ei__http_t *h, ei_error_t *err);
-/** Stops them after they finished every queued image (after ei__http_stop()). */
-void ei__rest_images_stop(ei__http_t *h);
-/** POST /v2/models/{m}[/versions/{v}]/ocr: the OCR pipeline {m} names (rest_ocr.c). */
-void ei__rest_ocr(ei__http_req_t *r, const char *const *arg, size_t n_arg);
+/**
+ * POST /v2/models/{m}[/versions/{v}]/{head}: the task head named by the route's last segment
+ * ("classify", "ocr"; <edgeinfer/task.h>) on an encoded image (rest_task.c).
+ */
+void ei__rest_task(ei__http_req_t *r, const char *const *arg, size_t n_arg);
 
 #endif

@@ -2,8 +2,8 @@
 /*
  * The KServe v2 REST endpoints as Triton serves them, as one route table (ei__rest_v2_routes):
  * health, server and model metadata, model config and statistics, the repository API and system
- * shared memory. Inference (rest_infer.c) and /classify (rest_classify.c) are in the table too.
- * Everything reaches the models through the v2 core (v2_core.h).
+ * shared memory. Inference (rest_infer.c) and the task heads (/classify, /ocr: rest_task.c) are in
+ * the table too. Everything reaches the models through the v2 core (v2_core.h).
  */
 #include "rest.h"
 #include "v2_json.h"
@@ -590,10 +590,10 @@ static const ei__http_route_t routes[] = {
     {"/v2/models/{}/versions/{}/stats", GET, r_model_stats, EI__SCOPE_STATISTICS},
     {"/v2/models/{}/infer", POST, ei__rest_infer, EI__SCOPE_INFER},
     {"/v2/models/{}/versions/{}/infer", POST, ei__rest_infer, EI__SCOPE_INFER},
-    {"/v2/models/{}/classify", POST, ei__rest_classify, EI__SCOPE_INFER},
-    {"/v2/models/{}/versions/{}/classify", POST, ei__rest_classify, EI__SCOPE_INFER},
-    {"/v2/models/{}/ocr", POST, ei__rest_ocr, EI__SCOPE_INFER},
-    {"/v2/models/{}/versions/{}/ocr", POST, ei__rest_ocr, EI__SCOPE_INFER},
+    {"/v2/models/{}/classify", POST, ei__rest_task, EI__SCOPE_INFER},
+    {"/v2/models/{}/versions/{}/classify", POST, ei__rest_task, EI__SCOPE_INFER},
+    {"/v2/models/{}/ocr", POST, ei__rest_task, EI__SCOPE_INFER},
+    {"/v2/models/{}/versions/{}/ocr", POST, ei__rest_task, EI__SCOPE_INFER},
     {"/v2/repository/index", POST, r_repo_index, EI__SCOPE_REPOSITORY},
     {"/v2/repository/models/{}/load", POST, r_load, EI__SCOPE_REPOSITORY},
     {"/v2/repository/models/{}/unload", POST, r_unload, EI__SCOPE_REPOSITORY},

@@ -69,9 +69,7 @@ static void io_free(ei__config_io_t *io)
 {
     ei__free(io->name);
     ei__free(io->label_filename);
-    for (size_t i = 0; i < io->n_labels; i++)
-        ei__free(io->labels[i]);
-    ei__free(io->labels);
+    ei_labels_destroy(io->labels);
 }
 
 static void kv_free(ei__config_kv_t *kv, size_t n)
@@ -796,38 +794,12 @@ ei_code_t ei__model_config_load_labels(ei__model_config_t *c, const char *model_
         int pn = snprintf(path, sizeof(path), "%s/%s", model_dir, io->label_filename);
         if (pn < 0 || (size_t)pn >= sizeof(path))
             return ei__fail(err, EI_ELIMIT, "output '%s': label file path too long", io->name);
-        char *text = NULL;
-        size_t len = 0;
-        ei_code_t rc = ei__file_read(path, 64u << 20, (unsigned char **)&text, &len, err);
+        /* The one label reader (src/tasks/labels.c): one label per line. */
+        ei_code_t rc = ei_labels_load(path, &io->labels, err);
         if (rc != EI_OK) {
             ei__error_prefix(err, "output '%s' labels", io->name);
             return rc;
         }
-        size_t lines = 1;
-        for (size_t k = 0; k < len; k++)
-            lines += text[k] == '\n';
-        io->labels = ei__calloc(lines, sizeof(char *));
-        if (io->labels == NULL) {
-            ei__free(text);
-            return ei__fail(err, EI_ENOMEM, "out of memory");
-        }
-        const char *p = text, *end = text + len;
-        while (p < end) {
-            const char *nl = memchr(p, '\n', (size_t)(end - p));
-            const char *e = nl != NULL ? nl : end;
-            size_t n = (size_t)(e - p);
-            if (n > 0 && p[n - 1] == '\r')
-                n--;
-            /* A final newline does not start another label. */
-            char *l = ei__strndup(p, n);
-            if (l == NULL) {
-                ei__free(text);
-                return ei__fail(err, EI_ENOMEM, "out of memory");
-            }
-            io->labels[io->n_labels++] = l;
-            p = nl != NULL ? nl + 1 : end;
-        }
-        ei__free(text);
     }
     for (size_t i = 0; i < c->seq.n_states; i++) {
         ei__seq_state_t *st = &c->seq.states[i];

@@ -10,6 +10,7 @@
 #ifndef EI_SERVER_MODEL_CONFIG_H
 #define EI_SERVER_MODEL_CONFIG_H
 
+#include <edgeinfer/classify.h>
 #include <edgeinfer/session.h>
 #include <edgeinfer/status.h>
 #include <edgeinfer/tensor.h>
@@ -28,8 +29,7 @@ typedef struct ei__config_io {
     int64_t reshape[EI_MAX_RANK];
     size_t n_reshape;
     char *label_filename; /**< NULL when none */
-    char **labels;        /**< loaded from label_filename, one per line */
-    size_t n_labels;
+    ei_labels_t *labels;  /**< loaded from label_filename (ei_labels_load()), or NULL */
     bool optional;
     int format; /**< inputs: 0 FORMAT_NONE, 1 FORMAT_NHWC, 2 FORMAT_NCHW (kept as written) */
 } ei__config_io_t;

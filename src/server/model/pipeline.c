@@ -31,21 +31,6 @@ bool ei__pipeline_config_is(const ei__model_config_t *c)
            (c->backend != NULL && strcmp(c->backend, EI__PIPELINE_OCR) == 0);
 }
 
-/* A float parameter in [lo, hi] (absent: *v unchanged). */
-static ei_code_t param_f(const ei__model_config_t *c, const char *key, double lo, double hi,
-                         float *v, ei_error_t *err)
-{
-    const char *s = ei__model_config_param(c, key);
-    double x = 0;
-    if (s == NULL)
-        return EI_OK;
-    if (!ei__parse_f64(s, &x) || !(x >= lo && x <= hi))
-        return ei__fail(err, EI_EFORMAT, "parameter %s='%.64s': expected a number in [%g, %g]", key,
-                        s, lo, hi);
-    *v = (float)x;
-    return EI_OK;
-}
-
 /* The config's inputs (or outputs), if it wrote any, must be ours: same names, types and dims. */
 static ei_code_t check_written(const ei__config_io_t *io, size_t n, const io_spec_t *spec,
                                size_t n_spec, const char *what, ei_error_t *err)
@@ -78,9 +63,7 @@ static void io_clear(ei__config_io_t *io, size_t n)
     for (size_t i = 0; i < n; i++) {
         ei__free(io[i].name);
         ei__free(io[i].label_filename);
-        for (size_t k = 0; k < io[i].n_labels; k++)
-            ei__free(io[i].labels[k]);
-        ei__free(io[i].labels);
+        ei_labels_destroy(io[i].labels);
     }
     ei__free(io);
 }
@@ -139,20 +122,18 @@ static ei_code_t read_params(const ei__model_config_t *c, ei__pipeline_t *p, ei_
     ei_ocr_opts_t *o = &p->ocr;
     ei_ocr_opts_init(o);
     o->use_angle = p->stage[EI__STAGE_CLS] != NULL;
-    float side = (float)o->det_limit_side;
-    ei_code_t rc = param_f(c, "det_db_thresh", 0, 1, &o->det_thresh, err);
-    if (rc == EI_OK)
-        rc = param_f(c, "det_db_box_thresh", 0, 1, &o->box_thresh, err);
-    if (rc == EI_OK)
-        rc = param_f(c, "det_db_unclip_ratio", 0, 10, &o->unclip_ratio, err);
-    if (rc == EI_OK)
-        rc = param_f(c, "cls_thresh", 0, 1, &o->cls_thresh, err);
-    if (rc == EI_OK)
-        rc = param_f(c, "drop_score", 0, 1, &o->drop_score, err);
-    if (rc == EI_OK)
-        rc = param_f(c, "det_limit_side_len", 32, 8192, &side, err);
-    o->det_limit_side = (int32_t)side;
-    return rc;
+    /* The OCR head's own reader of PaddleOCR's option names (<edgeinfer/ocr.h>). */
+    static const char *const opts[] = {"det_db_thresh", "det_db_box_thresh", "det_db_unclip_ratio",
+                                       "cls_thresh",    "drop_score",        "det_limit_side_len"};
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        const char *v = ei__model_config_param(c, opts[i]);
+        if (v != NULL && ei_ocr_opts_set(o, opts[i], v, err) != EI_OK) {
+            if (err != NULL)
+                err->code = EI_EFORMAT;
+            return EI_EFORMAT;
+        }
+    }
+    return EI_OK;
 }
 
 ei_code_t ei__pipeline_create(ei__model_config_t *c, ei__pipeline_t **out, ei_error_t *err)

@@ -6,6 +6,7 @@
 #include "ei_util.h"
 #include "v2_request.h"
 
+#include <edgeinfer/classify.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,22 +14,10 @@
 
 /* Classification ------------------------------------------------------------------------------ */
 
-typedef struct ranked {
-    double v;
-    size_t i;
-} ranked_t;
-
-static int ranked_cmp(const void *a, const void *b)
-{
-    const ranked_t *x = a, *y = b;
-    if (x->v != y->v)
-        return x->v > y->v ? -1 : 1;
-    return x->i < y->i ? -1 : (x->i > y->i ? 1 : 0);
-}
-
 /*
  * The classification extension: per batch item (when the model batches), the top K values of the
- * output as BYTES "value:index[:label]" (Triton prints the value with %f). NaNs sort last.
+ * output as BYTES "value:index[:label]" (Triton prints the value with %f). The ranking is the
+ * tasks layer's ei_topk() (ties: lower index first; NaNs last, printed as -inf).
  */
 static ei_code_t classify(const ei_tensor_t *t, int64_t k, bool batched, const ei__config_io_t *io,
                           ei_tensor_t **out, ei_error_t *err)
@@ -48,26 +37,28 @@ static ei_code_t classify(const ei_tensor_t *t, int64_t k, bool batched, const e
                                        : ei_tensor_create(EI_DTYPE_STRING, oshape + 1, 1, out, err);
     if (rc != EI_OK)
         return rc;
-    ranked_t *rk = per ? ei__calloc(per, sizeof *rk) : NULL;
-    if (per && !rk) {
+    float *row = per ? ei__calloc(per, sizeof *row) : NULL;
+    size_t *idx = kk ? ei__calloc(kk, sizeof *idx) : NULL;
+    if ((per && !row) || (kk && !idx)) {
+        ei__free(row);
+        ei__free(idx);
         ei_tensor_destroy(*out);
         *out = NULL;
         return ei__fail(err, EI_ENOMEM, "out of memory");
     }
+    const ei_labels_t *labels = io ? io->labels : NULL;
     for (size_t b = 0; b < batch && rc == EI_OK; b++) {
-        for (size_t i = 0; i < per; i++) {
-            double v = ei_tensor_get_f64(t, b * per + i);
-            rk[i].v = isnan(v) ? -INFINITY : v;
-            rk[i].i = i;
-        }
-        qsort(rk, per, sizeof *rk, ranked_cmp);
-        for (size_t j = 0; j < kk && rc == EI_OK; j++) {
+        for (size_t i = 0; i < per; i++)
+            row[i] = (float)ei_tensor_get_f64(t, b * per + i);
+        size_t got = ei_topk(row, per, kk, idx);
+        for (size_t j = 0; j < got && rc == EI_OK; j++) {
             char s[512];
-            int n;
-            if (io && rk[j].i < io->n_labels)
-                n = snprintf(s, sizeof s, "%f:%zu:%s", rk[j].v, rk[j].i, io->labels[rk[j].i]);
-            else
-                n = snprintf(s, sizeof s, "%f:%zu", rk[j].v, rk[j].i);
+            double v = ei_tensor_get_f64(t, b * per + idx[j]);
+            const char *label = ei_labels_get(labels, idx[j]);
+            if (isnan(v))
+                v = -INFINITY;
+            int n = label ? snprintf(s, sizeof s, "%f:%zu:%s", v, idx[j], label)
+                          : snprintf(s, sizeof s, "%f:%zu", v, idx[j]);
             if (n < 0)
                 n = 0;
             if ((size_t)n >= sizeof s)
@@ -75,7 +66,8 @@ static ei_code_t classify(const ei_tensor_t *t, int64_t k, bool batched, const e
             rc = ei_tensor_set_string(*out, b * kk + j, s, (size_t)n, err);
         }
     }
-    ei__free(rk);
+    ei__free(row);
+    ei__free(idx);
     if (rc != EI_OK) {
         ei_tensor_destroy(*out);
         *out = NULL;

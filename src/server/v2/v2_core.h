@@ -20,6 +20,7 @@
 #include "v2_request.h"
 
 #include <edgeinfer/server.h>
+#include <edgeinfer/task.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -47,6 +48,9 @@ typedef struct ei__v2_core {
      */
     ei__auth_t *auth;
     ei__tls_t *tls;
+    /** The image workers and the task heads' shared pipelines (task_call.h; image_pool.c). */
+    struct ei__img_pool *images;
+    ei_task_cache_t *task_cache;
 } ei__v2_core_t;
 
 /** Initialises the locks and counters (the repository and shm are set by the server). */

@@ -4,8 +4,8 @@
  * is sticky (`oom`): appends after it do nothing, and the owner checks once at the end. Not a
  * general string library and not thread-safe (one buffer, one thread).
  */
-#ifndef EI_SERVER_SBUF_H
-#define EI_SERVER_SBUF_H
+#ifndef EI_UTIL_SBUF_H
+#define EI_UTIL_SBUF_H
 
 #include "ei_util.h"
 
