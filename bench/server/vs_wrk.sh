@@ -16,7 +16,8 @@
 # medians (and min-max) of both tools' req/s, p50 and p99, the errors, and the median and min-max
 # of the per-round ratio bench/reference; last the median of all ratios.
 # Usage: bench/server/vs_wrk.sh [BUILD_DIR] [SECONDS] [ROUNDS]   (needs wrk: scripts/setup.sh full)
-#        EPS="binary grpc" CONNS="8" bench/server/vs_wrk.sh ...   (a subset of the rows)
+#        EPS="binary grpc" CONNS="8" MODELS=ppocr_cls bench/server/vs_wrk.sh ...   (a subset of
+#                             the rows)
 #        WRK_THREADS=1 ...   (wrk on one thread, as bench --url: on a busy machine a client's share
 #                             of the CPU grows with its thread count)
 #        WARMUP=0 ...        (no warm-up runs; default 1 s each)
@@ -56,6 +57,7 @@ parameters { key: "image_preset" value: { string_value: "imagenet" } }
 PBTXT
     list="$list resnet50"
 fi
+list=${MODELS:-$list}
 /usr/bin/python3 "$top/bench/server/make_bodies.py" "$work"
 # The JSON bodies without the spaces Python puts after ',' and ':', as bench --url writes them.
 for m in $list; do
