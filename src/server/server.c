@@ -399,7 +399,12 @@ void ei_server_stop(ei_server_t *s)
         ei__log_event(&s->core, EI_LOG_INFO, 0, NULL, -1,
                       "stopping: no new connections; waiting for %llu request(s) in flight",
                       (unsigned long long)n);
-        if (!ei__v2_wait_drained(&s->core, s->o.shutdown_timeout_secs)) {
+        uint64_t drain_start = ei__now_ns();
+        if (ei__v2_wait_drained(&s->core, s->o.shutdown_timeout_secs)) {
+            ei__log_event(&s->core, EI_LOG_INFO, 0, NULL, -1,
+                          "drained in %llu ms: every request in flight was answered",
+                          (unsigned long long)((ei__now_ns() - drain_start) / 1000000u));
+        } else {
             /* Every request still waiting is answered 503 now (its connection resumes and
              * completes); the runs in progress are terminated so the models let go quickly. */
             unsigned cancelled = ei__http_cancel_pending(&s->http);

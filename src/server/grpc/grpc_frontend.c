@@ -86,6 +86,16 @@ static void call_free(ei__grpc_call_t *c)
         atomic_fetch_add_explicit(&g->stats.bytes_out, c->bytes_out, memory_order_relaxed);
         grpc_call_unref(c->call);
     }
+    if (c->s_linked) {
+        pthread_mutex_lock(&g->mu);
+        if (c->s_prev)
+            c->s_prev->s_next = c->s_next;
+        else
+            g->streams = c->s_next;
+        if (c->s_next)
+            c->s_next->s_prev = c->s_prev;
+        pthread_mutex_unlock(&g->mu);
+    }
     if (c->gated)
         ei__v2_leave(g->core);
     while (c->out_head) {
@@ -400,14 +410,19 @@ static void on_close(ei__grpc_call_t *c, bool ok)
     (void)ok;
     pthread_mutex_lock(&c->mu);
     c->closed = true;
-    bool queued = c->cancelled && c->infer;
-    if (queued)
-        ei__v2_call_cancel(c->infer); /* still queued: dropped, never run */
+    unsigned queued = 0;
+    if (c->cancelled) {
+        /* Every inference of the call still queued (a stream may have many) is dropped, never
+         * run. They stay linked until their done() runs, so none is freed under us. */
+        for (ei__v2_call_t *i = c->infers; i; i = i->fe_next, queued++)
+            ei__v2_call_cancel(i);
+    }
     pthread_mutex_unlock(&c->mu);
     if (queued)
         ei__log_event(c->g->core, EI_LOG_INFO, c->id, c->model, c->version,
-                      "the client cancelled the call (or its deadline passed): its request is "
-                      "dropped from the queue unless it already runs");
+                      "the client cancelled the call (or its deadline passed): its %u request(s) "
+                      "in flight are dropped from the queue unless already running",
+                      queued);
     ei__grpc_call_unref(c);
 }
 
@@ -504,6 +519,23 @@ static void on_new(ei__grpc_call_t *c, bool ok)
     }
     if (!authorize(c))
         return;
+    if (c->method->streaming) {
+        /* Listed so that a drain can end it; refused when the drain has already begun. */
+        pthread_mutex_lock(&g->mu);
+        bool draining = g->draining;
+        if (!draining) {
+            c->s_next = g->streams;
+            if (g->streams)
+                g->streams->s_prev = c;
+            g->streams = c;
+            c->s_linked = true;
+        }
+        pthread_mutex_unlock(&g->mu);
+        if (draining) {
+            ei__grpc_fail(c, GRPC_STATUS_UNAVAILABLE, "server is shutting down");
+            return;
+        }
+    }
     start_recv(c, c->method->streaming);
 }
 
@@ -699,6 +731,32 @@ void ei__grpc_quiesce(ei__grpc_t *g)
     /* New calls are refused from here on; the ones in progress continue. */
     EI__GRPC_HANDOFF(&g->shutdown_tag);
     grpc_server_shutdown_and_notify(g->server, g->cq, &g->shutdown_tag);
+    /* Open streams end once what they have in flight is answered (idle ones now). Each is visited
+     * once, with a reference taken under g->mu so it cannot be freed while being drained; one
+     * whose last reference is already gone is being freed and needs nothing. */
+    pthread_mutex_lock(&g->mu);
+    g->draining = true;
+    pthread_mutex_unlock(&g->mu);
+    for (;;) {
+        ei__grpc_call_t *c = NULL;
+        pthread_mutex_lock(&g->mu);
+        for (ei__grpc_call_t *s = g->streams; s && !c; s = s->s_next) {
+            if (s->drain_seen)
+                continue;
+            s->drain_seen = true;
+            int r = atomic_load_explicit(&s->refs, memory_order_relaxed);
+            while (r > 0 && !atomic_compare_exchange_weak_explicit(
+                                &s->refs, &r, r + 1, memory_order_acq_rel, memory_order_relaxed)) {
+            }
+            if (r > 0)
+                c = s;
+        }
+        pthread_mutex_unlock(&g->mu);
+        if (!c)
+            break;
+        ei__grpc_stream_drain(c);
+        ei__grpc_call_unref(c);
+    }
 }
 
 void ei__grpc_stop(ei__grpc_t *g)

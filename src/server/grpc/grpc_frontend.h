@@ -42,6 +42,8 @@ typedef struct ei__grpc {
     uint64_t live;      /**< call objects not yet freed (also those waiting to accept) */
     int shutdown_tag;   /**< its address is the tag of grpc_server_shutdown_and_notify() */
     bool shutdown_done; /**< that tag completed */
+    struct ei__grpc_call *streams; /**< open ModelStreamInfer calls (under mu) */
+    bool draining;                 /**< ei__grpc_quiesce() ran (under mu) */
     ei__grpc_stats_t stats;
 } ei__grpc_t;
 
@@ -49,7 +51,11 @@ typedef struct ei__grpc {
 void ei__grpc_init(ei__grpc_t *g, ei__v2_core_t *core, const ei_server_opts_t *o);
 /** Binds the gRPC port (o->grpc_port; -1: stays off) and starts the completion-queue threads. */
 ei_code_t ei__grpc_start(ei__grpc_t *g, ei_error_t *err);
-/** Stops accepting calls (calls in progress continue). */
+/**
+ * Stops accepting calls: the calls in progress are answered, and an open ModelStreamInfer stream
+ * ends (UNAVAILABLE) once its requests in flight are answered, at once when it has none, so an
+ * idle stream never holds the drain.
+ */
 void ei__grpc_quiesce(ei__grpc_t *g);
 /** Cancels what is left, joins the threads and frees the gRPC server. */
 void ei__grpc_stop(ei__grpc_t *g);

@@ -9,7 +9,9 @@
  *
  * A stream carries any number of requests; each is answered in its own ModelStreamInferResponse
  * (errors in `error_message`, the stream goes on), in the order they finish. The stream ends OK
- * once the client has half-closed and every request has been answered.
+ * once the client has half-closed and every request has been answered; a cancelled stream (or one
+ * past its deadline) has all its queued requests dropped; a drain (SIGTERM) ends it UNAVAILABLE
+ * once its requests in flight are answered.
  */
 #include "grpc_internal.h"
 #include "grpc_parse.h"
@@ -509,10 +511,48 @@ static void request_error(ei__grpc_call_t *c, bool stream, const ei_error_t *e)
         ei__grpc_fail_code(c, e);
 }
 
-/* Ends a stream once the client half-closed and nothing is left in flight (caller holds mu). */
-static bool stream_over_locked(ei__grpc_call_t *c)
+void ei__grpc_infer_link(ei__grpc_call_t *c, ei__v2_call_t *call)
 {
-    return c->half_closed && c->pending == 0 && !c->answered;
+    call->fe_prev = NULL;
+    call->fe_next = c->infers;
+    if (c->infers)
+        c->infers->fe_prev = call;
+    c->infers = call;
+}
+
+void ei__grpc_infer_unlink(ei__grpc_call_t *c, ei__v2_call_t *call)
+{
+    if (call->fe_prev)
+        call->fe_prev->fe_next = call->fe_next;
+    else if (c->infers == call)
+        c->infers = call->fe_next;
+    if (call->fe_next)
+        call->fe_next->fe_prev = call->fe_prev;
+    call->fe_prev = call->fe_next = NULL;
+}
+
+/*
+ * Ends a stream once nothing is left in flight and either the client half-closed (OK) or the
+ * server is draining (UNAVAILABLE, as a new call is refused then). Takes and drops mu.
+ */
+static void stream_end_if_over(ei__grpc_call_t *c)
+{
+    pthread_mutex_lock(&c->mu);
+    bool over = c->pending == 0 && !c->answered && (c->half_closed || c->draining);
+    bool ok = c->half_closed;
+    pthread_mutex_unlock(&c->mu);
+    if (over && ok)
+        ei__grpc_stream_finish(c, GRPC_STATUS_OK, NULL);
+    else if (over)
+        ei__grpc_stream_finish(c, GRPC_STATUS_UNAVAILABLE, "server is shutting down");
+}
+
+void ei__grpc_stream_drain(ei__grpc_call_t *c)
+{
+    pthread_mutex_lock(&c->mu);
+    c->draining = true;
+    pthread_mutex_unlock(&c->mu);
+    stream_end_if_over(c);
 }
 
 /* Runs on a batcher worker thread. */
@@ -522,8 +562,7 @@ static void infer_done(ei__v2_call_t *call)
     bool stream = c->method->streaming;
     ei__infer_req_t *req = &call->req;
     pthread_mutex_lock(&c->mu);
-    if (c->infer == call)
-        c->infer = NULL;
+    ei__grpc_infer_unlink(c, call);
     c->queue_ns = req->queue_ns;
     c->compute_ns = req->compute_input_ns + req->compute_infer_ns + req->compute_output_ns;
     pthread_mutex_unlock(&c->mu);
@@ -548,10 +587,8 @@ static void infer_done(ei__v2_call_t *call)
     if (stream) {
         pthread_mutex_lock(&c->mu);
         c->pending--;
-        bool over = stream_over_locked(c);
         pthread_mutex_unlock(&c->mu);
-        if (over)
-            ei__grpc_stream_finish(c, GRPC_STATUS_OK, NULL);
+        stream_end_if_over(c);
     }
     ei__grpc_call_unref(c);
 }
@@ -560,6 +597,16 @@ static void infer(ei__grpc_call_t *c, const uint8_t *msg, size_t len, bool strea
 {
     ei__v2_core_t *core = c->g->core;
     ei_error_t e = {0};
+    if (stream) {
+        pthread_mutex_lock(&c->mu);
+        bool draining = c->draining;
+        pthread_mutex_unlock(&c->mu);
+        if (draining) {
+            ei__fail(&e, EI_EBUSY, "server is shutting down");
+            request_error(c, stream, &e);
+            return;
+        }
+    }
     Inference__ModelInferRequest *m =
         inference__model_infer_request__unpack(&ei__grpc_pb_alloc, len, msg);
     if (!m) {
@@ -605,8 +652,7 @@ static void infer(ei__grpc_call_t *c, const uint8_t *msg, size_t len, bool strea
     pthread_mutex_lock(&c->mu);
     if (stream)
         c->pending++;
-    else
-        c->infer = call;
+    ei__grpc_infer_link(c, call);
     bool gone = c->closed && c->cancelled;
     pthread_mutex_unlock(&c->mu);
     if (gone)
@@ -615,8 +661,7 @@ static void infer(ei__grpc_call_t *c, const uint8_t *msg, size_t len, bool strea
         pthread_mutex_lock(&c->mu);
         if (stream)
             c->pending--;
-        else
-            c->infer = NULL;
+        ei__grpc_infer_unlink(c, call);
         pthread_mutex_unlock(&c->mu);
         ei__v2_call_free(call);
         request_error(c, stream, &e);
@@ -639,8 +684,6 @@ void ei__grpc_model_stream_infer(ei__grpc_call_t *c, const uint8_t *msg, size_t 
     /* The client half-closed: finish once every request in flight has been answered. */
     pthread_mutex_lock(&c->mu);
     c->half_closed = true;
-    bool over = stream_over_locked(c);
     pthread_mutex_unlock(&c->mu);
-    if (over)
-        ei__grpc_stream_finish(c, GRPC_STATUS_OK, NULL);
+    stream_end_if_over(c);
 }

@@ -99,8 +99,14 @@ struct ei__grpc_call {
     grpc_status_code finish_status;
     char finish_msg[384];
     size_t pending; /* stream: inferences in flight */
-    /* The inference in flight (unary), cancelled when the client goes away. */
-    void *infer; /* ei__v2_call_t *, under mu */
+    /* The inferences in flight (one for a unary call, any number on a stream), linked through
+     * ei__v2_call_t.fe_prev/fe_next under mu: the queued ones are cancelled when the client goes
+     * away. */
+    ei__v2_call_t *infers;
+    /* Streams: linked in g->streams (under g->mu) while open, so a drain can end the idle ones. */
+    ei__grpc_call_t *s_prev, *s_next;
+    bool s_linked, drain_seen; /* under g->mu */
+    bool draining;             /* under mu: the server is stopping; end once nothing is pending */
     /* For the access line. */
     char model[128];
     int64_t version;
@@ -131,6 +137,14 @@ void ei__grpc_model_config(ei__grpc_call_t *c, const uint8_t *msg, size_t len);
 /** ModelInfer and ModelStreamInfer (grpc_infer.c). */
 void ei__grpc_model_infer(ei__grpc_call_t *c, const uint8_t *msg, size_t len);
 void ei__grpc_model_stream_infer(ei__grpc_call_t *c, const uint8_t *msg, size_t len);
+/**
+ * The server is stopping: a ModelStreamInfer stream answers what it has in flight, refuses new
+ * requests, and ends (UNAVAILABLE) once nothing is left, at once when idle (grpc_infer.c).
+ */
+void ei__grpc_stream_drain(ei__grpc_call_t *c);
+/** Links / unlinks an inference in flight in c->infers (caller holds c->mu). */
+void ei__grpc_infer_link(ei__grpc_call_t *c, ei__v2_call_t *call);
+void ei__grpc_infer_unlink(ei__grpc_call_t *c, ei__v2_call_t *call);
 
 /* grpc_frontend.c ---------------------------------------------------------------------------- */
 

@@ -134,6 +134,8 @@ struct ei__v2_call {
     /** Set by the front-end before submitting: runs once, on a worker thread. */
     void (*done)(ei__v2_call_t *call);
     void *user;
+    /** Free for the front-end's own list of its calls in flight (gRPC: a call's inferences). */
+    ei__v2_call_t *fe_prev, *fe_next;
 };
 
 /**
