@@ -3,14 +3,17 @@
 """API keys and TLS over gRPC, the same as over HTTP: the `authorization` metadata ("Bearer TOKEN")
 must hold a key with the method's scope (missing or unknown -> UNAUTHENTICATED, wrong scope ->
 PERMISSION_DENIED, health open unless protected); --tls-cert/--tls-key serve gRPC over TLS
-(a client trusting the CA gets answers, a plaintext client none) and --tls-client-ca requires a
-client certificate from that CA."""
+(a client trusting the CA gets answers, a plaintext client none), a SIGHUP reload reaches new gRPC
+connections while one opened before keeps working, and --tls-client-ca requires a client
+certificate from that CA."""
 import hashlib
 import os
 import shutil
+import signal
 import struct
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -82,17 +85,47 @@ try:
             with open(P(n), "rb") as f:
                 return f.read()
 
-        s2 = E.Server(repo, "--tls-cert", P("srv.pem"), "--tls-key", P("srv.key"))
+        shutil.copy(P("srv.pem"), P("live.pem"))
+        shutil.copy(P("srv.key"), P("live.key"))
+        s2 = E.Server(repo, "--tls-cert", P("live.pem"), "--tls-key", P("live.key"))
         servers.append(s2)
         target = "localhost:%d" % s2.grpc_port
-        tch = grpc.secure_channel(target, grpc.ssl_channel_credentials(read("ca.pem")))
+
+        def channel(ca):
+            # Its own connection (no subchannel shared with another channel of the process).
+            return grpc.secure_channel(target, grpc.ssl_channel_credentials(read(ca)),
+                                       options=[("grpc.use_local_subchannel_pool", 1)])
+
+        def live(ch):
+            return G.code_of(grpc, pbg.GRPCInferenceServiceStub(ch).ServerLive,
+                             pb.ServerLiveRequest(), timeout=30)[0]
+
+        tch = channel("ca.pem")
         tst = pbg.GRPCInferenceServiceStub(tch)
         c.eq("TLS: answers", tst.ServerLive(pb.ServerLiveRequest(), timeout=30).live, True)
-        tch.close()
         pch, pst = G.stub(grpc, pbg, s2)
         c.true("TLS: a plaintext client gets nothing",
                G.code_of(grpc, pst.ServerLive, pb.ServerLiveRequest(), timeout=10)[0] != SC.OK)
         pch.close()
+        # SIGHUP with a certificate from the other CA: new connections get it; the connection
+        # opened before keeps its own.
+        shutil.copy(P("srv2.pem"), P("live.pem"))
+        shutil.copy(P("srv2.key"), P("live.key"))
+        s2.proc.send_signal(signal.SIGHUP)
+        end = time.monotonic() + 60
+        while "TLS certificate reloaded" not in s2.stderr() and time.monotonic() < end:
+            time.sleep(0.02)
+        c.true("TLS: SIGHUP reload logged", "TLS certificate reloaded" in s2.stderr())
+        c.eq("TLS: the connection opened before the reload still serves", live(tch), SC.OK)
+        tch.close()
+        nch = channel("ca2.pem")
+        c.eq("TLS: after the reload a new connection gets the new certificate", live(nch), SC.OK)
+        nch.close()
+        c.true("TLS: gRPC logged taking up the new certificate",
+               "reloaded TLS certificate is in force" in s2.stderr(), s2.stderr()[-2000:])
+        och = channel("ca.pem")
+        c.eq("TLS: after the reload the old CA no longer matches", live(och), SC.UNAVAILABLE)
+        och.close()
         c.eq("TLS: exit 0", s2.stop(), 0)
 
         s3 = E.Server(repo, "--tls-cert", P("srv.pem"), "--tls-key", P("srv.key"),

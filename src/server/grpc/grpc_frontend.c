@@ -604,6 +604,52 @@ static bool finished(ei__grpc_t *g)
     return done;
 }
 
+/*
+ * gRPC's certificate-config fetcher: called once when the port is added and before each TLS
+ * handshake (any gRPC thread). The set in force (v2/tls.h) is copied only when its generation
+ * differs from the one gRPC holds, so a SIGHUP reload reaches the next connection; connections
+ * already open keep their handshake's certificate.
+ */
+static grpc_ssl_certificate_config_reload_status
+fetch_certificate(void *user, grpc_ssl_server_certificate_config **config)
+{
+    ei__grpc_t *g = user;
+    unsigned long gen = ei__tls_generation(g->core->tls);
+    pthread_mutex_lock(&g->mu);
+    unsigned long held = g->tls_gen;
+    pthread_mutex_unlock(&g->mu);
+    if (held == gen)
+        return GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_UNCHANGED;
+    char *cert = NULL, *key = NULL, *ca = NULL;
+    ei_error_t e = {0};
+    if (ei__tls_pem_copy(g->core->tls, &cert, &key, &ca, &e) != EI_OK) {
+        pthread_mutex_lock(&g->mu);
+        ei__strlcpy(g->tls_failed, e.msg, sizeof g->tls_failed);
+        pthread_mutex_unlock(&g->mu);
+        EI_LOG(EI_LOG_ERROR, "grpc", "TLS certificate not taken up: %s", e.msg);
+        return GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_FAIL;
+    }
+    grpc_ssl_pem_key_cert_pair pair = {key, cert};
+    /* gRPC asserts that a fetched config has root certificates even when no client certificate
+     * is requested (then they are never used): without a client CA, give it our own chain. */
+    *config = grpc_ssl_server_certificate_config_create(ca ? ca : cert, &pair, 1); /* copied */
+    explicit_bzero(key, strlen(key));
+    ei__free(key);
+    ei__free(cert);
+    ei__free(ca);
+    if (!*config) {
+        EI_LOG(EI_LOG_ERROR, "grpc", "TLS certificate not taken up: out of memory");
+        return GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_FAIL;
+    }
+    pthread_mutex_lock(&g->mu);
+    g->tls_gen = gen;
+    pthread_mutex_unlock(&g->mu);
+    if (held != 0)
+        ei__log_event(g->core, EI_LOG_INFO, 0, NULL, -1,
+                      "gRPC: the reloaded TLS certificate is in force for new connections");
+    return GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_NEW;
+}
+
 void ei__grpc_init(ei__grpc_t *g, ei__v2_core_t *core, const ei_server_opts_t *o)
 {
     memset(g, 0, sizeof *g);
@@ -655,42 +701,27 @@ ei_code_t ei__grpc_start(ei__grpc_t *g, ei_error_t *err)
     grpc_server_register_completion_queue(g->server, g->cq, NULL);
     grpc_server_credentials *creds = NULL;
     if (g->core->tls) {
-        /* The same certificate (and client CA) as HTTPS. A reload (SIGHUP) reaches HTTPS at
-         * once; gRPC picks the new set up at the next start. */
-        char *cert = NULL, *key = NULL, *ca = NULL;
-        if (ei__tls_pem_copy(g->core->tls, &cert, &key, &ca, err) != EI_OK) {
-            ei__error_prefix(err, "grpc");
-            grpc_server_destroy(g->server);
-            g->server = NULL;
-            grpc_completion_queue_shutdown(g->cq);
-            while (
-                grpc_completion_queue_next(g->cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL).type !=
-                GRPC_QUEUE_SHUTDOWN) {
-            }
-            grpc_completion_queue_destroy(g->cq);
-            g->cq = NULL;
-            grpc_shutdown();
-            g->inited = false;
-            return err ? err->code : EI_EIO;
-        }
-        grpc_ssl_pem_key_cert_pair pair = {key, cert};
-        creds = grpc_ssl_server_credentials_create_ex(
-            ca, &pair, 1,
-            ca ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
-               : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE,
-            NULL);
-        explicit_bzero(key, strlen(key));
-        ei__free(key);
-        ei__free(cert);
-        ei__free(ca);
+        /* The same certificate (and client CA) as HTTPS, fetched by gRPC at start and before each
+         * handshake: a reload (SIGHUP) reaches new gRPC connections as it reaches HTTPS. */
+        grpc_ssl_server_credentials_options *opts =
+            grpc_ssl_server_credentials_create_options_using_config_fetcher(
+                ei__tls_mutual(g->core->tls)
+                    ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                    : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE,
+                fetch_certificate, g);
+        creds = opts ? grpc_ssl_server_credentials_create_with_options(opts) : NULL;
     } else {
         creds = grpc_insecure_server_credentials_create();
     }
-    int port = grpc_server_add_http2_port(g->server, target, creds);
-    grpc_server_credentials_release(creds);
+    int port = creds ? grpc_server_add_http2_port(g->server, target, creds) : 0;
+    if (creds)
+        grpc_server_credentials_release(creds);
     if (port <= 0) {
-        ei__fail(err, EI_EIO, "grpc: cannot listen on %s (in use, or not an address of this host?)",
-                 target);
+        if (g->tls_failed[0])
+            ei__fail(err, EI_EIO, "grpc: TLS: %s", g->tls_failed);
+        else
+            ei__fail(err, EI_EIO,
+                     "grpc: cannot listen on %s (in use, or not an address of this host?)", target);
         grpc_server_destroy(g->server);
         g->server = NULL;
         grpc_completion_queue_shutdown(g->cq);

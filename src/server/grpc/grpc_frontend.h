@@ -44,6 +44,8 @@ typedef struct ei__grpc {
     bool shutdown_done; /**< that tag completed */
     struct ei__grpc_call *streams; /**< open ModelStreamInfer calls (under mu) */
     bool draining;                 /**< ei__grpc_quiesce() ran (under mu) */
+    unsigned long tls_gen;         /**< TLS set gRPC holds (v2/tls.h generation; 0: none yet) */
+    char tls_failed[256];          /**< why the TLS set could not be taken (under mu) */
     ei__grpc_stats_t stats;
 } ei__grpc_t;
 

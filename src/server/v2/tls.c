@@ -28,7 +28,8 @@ struct ei__tls {
     char *cert_path, *key_path, *ca_path;
     pthread_mutex_t mu;
     cred_set_t *cur;
-    cred_set_t *initial; /* its PEM bytes stay for the HTTP library (one more reference) */
+    cred_set_t *initial;      /* its PEM bytes stay for the HTTP library (one more reference) */
+    unsigned long generation; /* under mu: 1, +1 per successful reload */
 };
 
 static void set_release(cred_set_t *c)
@@ -171,6 +172,7 @@ ei_code_t ei__tls_create(const char *cert_path, const char *key_path, const char
         return rc;
     }
     t->initial = t->cur;
+    t->generation = 1;
     atomic_fetch_add(&t->initial->refs, 1);
     *out = t;
     return EI_OK;
@@ -185,6 +187,7 @@ ei_code_t ei__tls_reload(ei__tls_t *t, ei_error_t *err)
     pthread_mutex_lock(&t->mu);
     cred_set_t *old = t->cur;
     t->cur = c;
+    t->generation++;
     pthread_mutex_unlock(&t->mu);
     set_release(old);
     return EI_OK;
@@ -266,6 +269,14 @@ ei_code_t ei__tls_pem_copy(ei__tls_t *t, char **cert, char **key, char **ca, ei_
         return ei__fail(err, EI_ENOMEM, "out of memory");
     }
     return EI_OK;
+}
+
+unsigned long ei__tls_generation(ei__tls_t *t)
+{
+    pthread_mutex_lock(&t->mu);
+    unsigned long g = t->generation;
+    pthread_mutex_unlock(&t->mu);
+    return g;
 }
 
 long long ei__tls_not_after(ei__tls_t *t)

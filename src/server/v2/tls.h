@@ -60,6 +60,12 @@ bool ei__tls_peer_ok(const ei__tls_t *t, void *gnutls_session);
  */
 ei_code_t ei__tls_pem_copy(ei__tls_t *t, char **cert, char **key, char **ca, ei_error_t *err);
 
+/**
+ * Which set is in force: 1 at creation, one more per successful reload. A front-end that keeps
+ * its own copy (gRPC) compares it with the generation it copied to know when to copy again.
+ */
+unsigned long ei__tls_generation(ei__tls_t *t);
+
 /** Not-after time of the certificate in force (seconds since the epoch), for the log. */
 long long ei__tls_not_after(ei__tls_t *t);
 
