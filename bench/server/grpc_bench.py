@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""gRPC vs HTTP binary on one `edgeinfer serve` (docs/BENCHMARKS.md, part 3, gRPC), and the idle
-gRPC listener's memory.
+"""gRPC vs HTTP binary and vs the ONNX Runtime batched ceiling on one `edgeinfer serve`
+(docs/BENCHMARKS.md, part 3, gRPC), and the idle gRPC listener's memory.
 
 Throughput: against one server, ROUNDS rounds that alternate wrk (HTTP with Triton's binary tensor
-extension, bench/server/post.lua) and ei_bench_grpc_load (gRPC ModelInfer with raw_input_contents,
-bench/server/grpc_load.c), each at CONC requests in flight for SECONDS, on the PP-OCR classifier
-(and ResNet-50 when scripts/export_models.py has made it); the same tensor bytes both ways.
-Prints every round, then the median and spread of each and of the per-round ratio gRPC/HTTP.
+extension, bench/server/post.lua), ei_bench_grpc_load (gRPC ModelInfer with raw_input_contents,
+bench/server/grpc_load.c), each at CONC requests in flight for SECONDS, and the ceiling (bare ONNX
+Runtime: `edgeinfer bench MODEL --batch 8 --threads 2`, the model's max_batch_size and the server's
+intra-op threads) on the PP-OCR classifier (and ResNet-50 when scripts/export_models.py has made
+it); the same tensor bytes both ways. Prints every round, then the median and spread of each and of
+the per-round ratios gRPC/HTTP and gRPC/ceiling (paired: the three measured back to back).
 
 Memory: VmRSS of a freshly started, idle server (the bundled repository) with gRPC off
 (--grpc-port -1) and on (--grpc-port 0), median of 3 starts each.
@@ -87,18 +89,21 @@ try:
                     'dynamic_batching { max_queue_delay_microseconds: 2000 }\n')
     subprocess.run([sys.executable, os.path.join(top, "bench", "server", "make_bodies.py"), work],
                    check=True)
-    cases = [("ppocr_cls", "x", [1, 3, 48, 192])]
+    cls_file = os.path.join(models, "ppocr", "cls.onnx")
+    cls_dims = ["--dim", "p2o.DynamicDimension.1=48", "--dim", "p2o.DynamicDimension.2=192"]
+    cases = [("ppocr_cls", "x", [1, 3, 48, 192], cls_file, cls_dims)]
     if os.path.isfile(resnet):
-        cases.append(("resnet50", "input", [1, 3, 224, 224]))
+        cases.append(("resnet50", "input", [1, 3, 224, 224], resnet, []))
     else:
         print("(ResNet-50 not run: .deps/models/torch/resnet50.onnx is missing; "
               "scripts/export_models.py makes it)")
     p, ports = start(repo, "--grpc-port", "0")
     print("server: HTTP %s, gRPC %s; %d s per run, %d in flight, %d rounds" %
           (ports["http"], ports["grpc"], secs, conc, rounds))
-    print("%-10s %5s %12s %12s %7s" % ("model", "round", "HTTP req/s", "gRPC req/s", "ratio"))
-    for model, name, shape in cases:
-        h_all, g_all, r_all = [], [], []
+    print("%-10s %5s %12s %12s %12s %10s %10s" % ("model", "round", "HTTP req/s", "gRPC req/s",
+                                                   "ceiling/s", "gRPC/HTTP", "gRPC/ceil"))
+    for model, name, shape, mfile, dims in cases:
+        h_all, g_all, r_all, c_all, rc_all = [], [], [], [], []
         for r in range(1, rounds + 1):
             env = dict(os.environ, EI_BODY=os.path.join(work, model + ".bin"),
                        EI_CTYPE="application/octet-stream",
@@ -117,13 +122,22 @@ try:
                 capture_output=True, text=True, check=True).stdout)
             if g["errors"]:
                 sys.exit("gRPC errors: %r" % g)
+            ceil = json.loads(subprocess.run(
+                [ei, "bench", mfile, "--batch", "8", "--threads", "2", "--warmup", "1",
+                 "--duration", str(secs), "--json"] + dims,
+                capture_output=True, text=True, check=True).stdout)["throughput"]["items_per_s"]
             h_all.append(h)
             g_all.append(g["requests_per_s"])
+            c_all.append(ceil)
             r_all.append(g["requests_per_s"] / h)
-            print("%-10s %5d %12.1f %12.1f %7.3f" % (model, r, h, g["requests_per_s"], r_all[-1]))
-        print("%-10s %5s %12.1f %12.1f %7.3f   (medians; ratio min %.3f max %.3f)" %
+            rc_all.append(g["requests_per_s"] / ceil)
+            print("%-10s %5d %12.1f %12.1f %12.1f %10.3f %10.3f" %
+                  (model, r, h, g["requests_per_s"], ceil, r_all[-1], rc_all[-1]))
+        print("%-10s %5s %12.1f %12.1f %12.1f %10.3f %10.3f   (medians)" %
               (model, "med", statistics.median(h_all), statistics.median(g_all),
-               statistics.median(r_all), min(r_all), max(r_all)))
+               statistics.median(c_all), statistics.median(r_all), statistics.median(rc_all)))
+        print("%-10s        gRPC/HTTP min %.3f max %.3f; gRPC/ceiling min %.3f max %.3f" %
+              (model, min(r_all), max(r_all), min(rc_all), max(rc_all)))
     stop(p)
 
     mem = {}

@@ -181,6 +181,8 @@ ei_code_t ei_server_create(const ei_server_opts_t *opts, ei_server_t **out, ei_e
     ei__http_init(&s->http, &s->core, &s->o, &ei__rest_v2_routes, &ei__metrics_routes);
 #ifdef EI_HAVE_GRPC
     ei__grpc_init(&s->grpc, &s->core, &s->o);
+    s->core.metrics_extra = ei__grpc_metrics; /* its families on /metrics */
+    s->core.metrics_extra_user = &s->grpc;
 #else
     s->o.grpc_port = -1;
 #endif

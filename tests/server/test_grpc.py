@@ -4,12 +4,14 @@
 the project's .proto: every method, typed and raw tensors in every datatype, classification,
 output selection, errors with Triton's status codes, gzip/deflate compression both ways, the
 message size limit, streaming (with an error in the middle of a stream), system shared memory,
-CUDA shared memory refused, the repository API, trace/log settings."""
+CUDA shared memory refused, the repository API, trace/log settings, and the per-call gRPC families
+on /metrics (exact counts by method and status code, duration histograms, message bytes)."""
 import os
 import shutil
 import struct
 import sys
 import tempfile
+import time
 from multiprocessing import shared_memory
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -24,6 +26,23 @@ repo = E.make_repo(os.path.join(root, "repo"))
 have_cls = os.path.isdir(os.path.join(repo, "cls"))
 c = E.Checker()
 servers = []
+
+
+def samples(text):
+    """Prometheus text -> {(name, frozenset of label pairs): value}."""
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        head, value = line.rsplit(" ", 1)
+        name, _, rest = head.partition("{")
+        labels = frozenset(tuple(kv.split("=", 1)) for kv in rest.rstrip("}").split(",") if kv)
+        out[(name, labels)] = float(value)
+    return out
+
+
+def grpc_metrics(s):
+    return {k: v for k, v in samples(s.metrics()).items() if k[0].startswith("ei_grpc_")}
 
 
 def add_request(a=(1, 2, 3, 4, 5, 6), b=(10, 20, 30), raw=False, model="add", rid=""):
@@ -407,6 +426,60 @@ try:
         shm_in.unlink()
         shm_out.close()
         shm_out.unlink()
+    # Per-call metrics: a fresh server, so every count is exact. 3 ServerLive OK, 2 ModelInfer
+    # NOT_FOUND, 1 ModelInfer OK, 1 call of an unknown method.
+    s4 = E.Server(repo)
+    servers.append(s4)
+    ch4, st4 = G.stub(grpc, pbg, s4)
+    m0 = grpc_metrics(s4)
+    c.eq("metrics: no gRPC call yet, byte counters at 0",
+         sorted(k[0] for k in m0), ["ei_grpc_received_bytes_total", "ei_grpc_sent_bytes_total"])
+    for _ in range(3):
+        st4.ServerLive(pb.ServerLiveRequest())
+    for _ in range(2):
+        G.code_of(grpc, st4.ModelInfer, add_request(model="nope"))
+    st4.ModelInfer(add_request())
+    G.code_of(grpc, ch4.unary_unary("/inference.GRPCInferenceService/NoSuchMethod"), b"")
+    ch4.close()
+
+    def total(m):
+        return sum(v for k, v in m.items() if k[0] == "ei_grpc_requests_total")
+
+    # A call is counted when the server frees it, just after the client saw its status: wait for
+    # the count (bounded only against a hang), then check every sample.
+    end = time.monotonic() + 60
+    m1 = grpc_metrics(s4)
+    while total(m1) < 7 and time.monotonic() < end:
+        time.sleep(0.02)
+        m1 = grpc_metrics(s4)
+    req = {tuple(sorted(dict(k[1]).items())): v for k, v in m1.items()
+           if k[0] == "ei_grpc_requests_total"}
+    c.eq("metrics: ei_grpc_requests_total by method and code", req, {
+        (("code", '"OK"'), ("method", '"ServerLive"')): 3,
+        (("code", '"NOT_FOUND"'), ("method", '"ModelInfer"')): 2,
+        (("code", '"OK"'), ("method", '"ModelInfer"')): 1,
+        (("code", '"UNIMPLEMENTED"'), ("method", '"unknown"')): 1})
+
+    def hist(method, part, le=None):
+        labels = {("method", '"%s"' % method)}
+        if le:
+            labels.add(("le", '"%s"' % le))
+        return m1.get(("ei_grpc_request_duration_seconds_" + part, frozenset(labels)))
+
+    c.eq("metrics: duration histogram counts per method",
+         [hist(m, "count") for m in ("ServerLive", "ModelInfer", "unknown", "ModelReady")],
+         [3, 3, 1, None])
+    buckets = sorted((float(dict(k[1])["le"].strip('"')), v) for k, v in m1.items()
+                     if k[0] == "ei_grpc_request_duration_seconds_bucket"
+                     and ("method", '"ModelInfer"') in k[1])
+    c.true("metrics: ModelInfer buckets cumulative, +Inf = count",
+           len(buckets) > 2 and all(a[1] <= b[1] for a, b in zip(buckets, buckets[1:]))
+           and buckets[-1] == (float("inf"), 3) and hist("ModelInfer", "sum") > 0, buckets)
+    received = len(add_request(model="nope").SerializeToString()) * 2 + len(
+        add_request().SerializeToString())
+    c.eq("metrics: received bytes = the request messages' sizes",
+         m1.get(("ei_grpc_received_bytes_total", frozenset())), received)
+    c.true("metrics: sent bytes counted", m1.get(("ei_grpc_sent_bytes_total", frozenset()), 0) > 0)
     for sv in servers:
         c.eq("exit 0 (%d)" % sv.grpc_port, sv.stop(), 0)
 finally:

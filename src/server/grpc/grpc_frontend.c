@@ -79,9 +79,10 @@ static void call_free(ei__grpc_call_t *c)
                           .key = c->key};
         ei__log_access(g->core, &a);
         gpr_free(peer);
-        atomic_fetch_add_explicit(&g->stats.calls, 1, memory_order_relaxed);
+        ei__grpc_method_stats_t *ms = &g->stats.method[ei__grpc_method_slot(c->method)];
         if (c->status < 17)
-            atomic_fetch_add_explicit(&g->stats.status[c->status], 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(&ms->status[c->status], 1, memory_order_relaxed);
+        ei__histogram_add(&ms->duration, dur);
         atomic_fetch_add_explicit(&g->stats.bytes_in, c->bytes_in, memory_order_relaxed);
         atomic_fetch_add_explicit(&g->stats.bytes_out, c->bytes_out, memory_order_relaxed);
         grpc_call_unref(c->call);

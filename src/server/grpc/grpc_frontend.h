@@ -21,11 +21,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/** Method slots of the per-method counters: the method table's, then one for unknown methods. */
+#define EI__GRPC_METHOD_SLOTS 32
+
+/** Counters of one method (for /metrics). */
+typedef struct ei__grpc_method_stats {
+    _Atomic uint64_t status[17]; /**< calls finished, by gRPC status code */
+    ei__histogram_t duration;    /**< accepted to finished (a stream: its whole life) */
+} ei__grpc_method_stats_t;
+
 /** Counters of the gRPC front-end (for /metrics). */
 typedef struct ei__grpc_stats {
-    _Atomic uint64_t calls;      /**< calls finished */
-    _Atomic uint64_t status[17]; /**< by gRPC status code */
-    _Atomic uint64_t bytes_in, bytes_out;
+    _Atomic uint64_t bytes_in, bytes_out; /**< message bytes (decompressed) */
+    ei__grpc_method_stats_t method[EI__GRPC_METHOD_SLOTS];
 } ei__grpc_stats_t;
 
 typedef struct ei__grpc {
@@ -61,6 +69,12 @@ ei_code_t ei__grpc_start(ei__grpc_t *g, ei_error_t *err);
 void ei__grpc_quiesce(ei__grpc_t *g);
 /** Cancels what is left, joins the threads and frees the gRPC server. */
 void ei__grpc_stop(ei__grpc_t *g);
+/**
+ * The front-end's /metrics families (`user` is the ei__grpc_t; for ei__v2_core_t.metrics_extra):
+ * ei_grpc_requests_total{method,code}, ei_grpc_request_duration_seconds{method},
+ * ei_grpc_received_bytes_total, ei_grpc_sent_bytes_total. Nothing when gRPC is off.
+ */
+void ei__grpc_metrics(void *user, struct ei__sbuf *b);
 /** Frees what ei__grpc_init() set up (after ei__grpc_stop()). */
 void ei__grpc_dispose(ei__grpc_t *g);
 

@@ -132,6 +132,8 @@ void ei__grpc_drop(ei__grpc_call_t *c);
 
 /** The method table (grpc_methods.c + grpc_infer.c); NULL-name terminated. */
 extern const ei__grpc_method_t ei__grpc_methods[];
+/** The stats slot of a method of the table (NULL: an unknown method, the last slot). */
+size_t ei__grpc_method_slot(const ei__grpc_method_t *m);
 /** ModelConfig (grpc_config.c). */
 void ei__grpc_model_config(ei__grpc_call_t *c, const uint8_t *msg, size_t len);
 /** ModelInfer and ModelStreamInfer (grpc_infer.c). */

@@ -683,3 +683,11 @@ const ei__grpc_method_t ei__grpc_methods[] = {
     {"LogSettings", false, EI__SCOPE_AUTHENTICATED, log_settings},
     {NULL, false, 0, NULL},
 };
+/* Every method has its own stats slot, and the last slot is left for unknown methods. */
+_Static_assert(sizeof ei__grpc_methods / sizeof ei__grpc_methods[0] <= EI__GRPC_METHOD_SLOTS,
+               "raise EI__GRPC_METHOD_SLOTS");
+
+size_t ei__grpc_method_slot(const ei__grpc_method_t *m)
+{
+    return m ? (size_t)(m - ei__grpc_methods) : EI__GRPC_METHOD_SLOTS - 1;
+}

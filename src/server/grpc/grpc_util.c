@@ -4,7 +4,9 @@
  * arenas, the status code mapping, the repository hold.
  */
 #include "grpc_internal.h"
+#include "prom.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* protobuf-c through the library allocator ----------------------------------------------------- */
@@ -132,4 +134,62 @@ ei__repo_t *ei__grpc_hold(ei__grpc_call_t *c)
 void ei__grpc_drop(ei__grpc_call_t *c)
 {
     ei__v2_repo_drop(c->g->core);
+}
+
+/* /metrics ------------------------------------------------------------------------------------ */
+
+#define LD(x) atomic_load_explicit(&(x), memory_order_relaxed)
+
+static const char *const status_names[17] = {
+    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+    "DATA_LOSS", "UNAUTHENTICATED"};
+
+/* A method's label value: its name in the table, "unknown" for the slot of unknown methods (a
+ * client's path is never written into a label). NULL for a slot no method uses. */
+static const char *slot_name(size_t slot)
+{
+    if (slot == EI__GRPC_METHOD_SLOTS - 1)
+        return "unknown";
+    for (size_t i = 0; ei__grpc_methods[i].name; i++)
+        if (i == slot)
+            return ei__grpc_methods[i].name;
+    return NULL;
+}
+
+void ei__grpc_metrics(void *user, ei__sbuf_t *b)
+{
+    ei__grpc_t *g = user;
+    if (g->port < 0)
+        return;
+    ei__grpc_stats_t *st = &g->stats;
+    /* Only the (method, code) pairs that occurred, as usual for labelled counters. */
+    ei__prom_family(b, "ei_grpc_requests_total", "counter",
+                    "gRPC calls finished, by method and status code");
+    for (size_t m = 0; m < EI__GRPC_METHOD_SLOTS; m++) {
+        const char *name = slot_name(m);
+        for (size_t k = 0; name && k < 17; k++) {
+            uint64_t n = LD(st->method[m].status[k]);
+            if (n)
+                ei__sbuf_printf(b, "ei_grpc_requests_total{method=\"%s\",code=\"%s\"} %llu\n", name,
+                                status_names[k], (unsigned long long)n);
+        }
+    }
+    ei__prom_family(b, "ei_grpc_request_duration_seconds", "histogram",
+                    "gRPC call duration, accepted to finished (a stream: its whole life)");
+    for (size_t m = 0; m < EI__GRPC_METHOD_SLOTS; m++) {
+        const char *name = slot_name(m);
+        if (!name || LD(st->method[m].duration.count) == 0)
+            continue;
+        char label[64];
+        snprintf(label, sizeof label, "method=\"%s\"", name);
+        ei__prom_histogram(b, "ei_grpc_request_duration_seconds", &st->method[m].duration, label);
+    }
+    ei__prom_family(b, "ei_grpc_received_bytes_total", "counter",
+                    "gRPC request message bytes received (decompressed)");
+    ei__sbuf_printf(b, "ei_grpc_received_bytes_total %llu\n", (unsigned long long)LD(st->bytes_in));
+    ei__prom_family(b, "ei_grpc_sent_bytes_total", "counter",
+                    "gRPC response message bytes sent (before compression)");
+    ei__sbuf_printf(b, "ei_grpc_sent_bytes_total %llu\n", (unsigned long long)LD(st->bytes_out));
 }

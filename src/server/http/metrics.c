@@ -6,6 +6,7 @@
  * family is written once with all its samples, as the format requires.
  */
 #include "http.h"
+#include "prom.h"
 #include "rest.h"
 #include "sbuf.h"
 
@@ -36,10 +37,10 @@ static void hold_one(ei__model_t *m, void *user)
     h->m[h->n++] = m;
 }
 
-/* {model="<name>",version="<v>"} with the label value escaped as the format requires. */
-static void labels(ei__sbuf_t *b, ei__model_t *m, const char *extra)
+/* model="<name>",version="<v>" with the label value escaped as the format requires. */
+static void label_pairs(ei__sbuf_t *b, ei__model_t *m)
 {
-    ei__sbuf_adds(b, "{model=\"");
+    ei__sbuf_adds(b, "model=\"");
     for (const char *p = ei__model_name(m); *p; p++) {
         if (*p == '\\' || *p == '"')
             ei__sbuf_addc(b, '\\');
@@ -49,13 +50,15 @@ static void labels(ei__sbuf_t *b, ei__model_t *m, const char *extra)
         }
         ei__sbuf_addc(b, *p);
     }
-    ei__sbuf_printf(b, "\",version=\"%lld\"%s%s}", (long long)ei__model_version(m),
-                    extra ? "," : "", extra ? extra : "");
+    ei__sbuf_printf(b, "\",version=\"%lld\"", (long long)ei__model_version(m));
 }
 
-static void family(ei__sbuf_t *b, const char *name, const char *type, const char *help)
+/* {model="<name>",version="<v>"[,extra]} */
+static void labels(ei__sbuf_t *b, ei__model_t *m, const char *extra)
 {
-    ei__sbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+    ei__sbuf_addc(b, '{');
+    label_pairs(b, m);
+    ei__sbuf_printf(b, "%s%s}", extra ? "," : "", extra ? extra : "");
 }
 
 enum counter_id {
@@ -124,29 +127,13 @@ static uint64_t counter_value(ei__model_stats_t *st, int id)
 /* A histogram's samples (cumulative buckets in seconds, sum, count), labelled by `m` or none. */
 static void histogram(ei__sbuf_t *b, const char *name, ei__histogram_t *h, ei__model_t *m)
 {
-    uint64_t cum = 0;
-    char le[48];
-    for (size_t i = 0; i <= EI__STATS_NBUCKETS; i++) {
-        cum += LD(h->bucket[i]);
-        if (i < EI__STATS_NBUCKETS)
-            snprintf(le, sizeof le, "le=\"%g\"", (double)ei__stats_bucket_us[i] / 1e6);
-        else
-            snprintf(le, sizeof le, "le=\"+Inf\"");
-        ei__sbuf_printf(b, "%s_bucket", name);
-        if (m) {
-            labels(b, m, le);
-        } else {
-            ei__sbuf_printf(b, "{%s}", le);
-        }
-        ei__sbuf_printf(b, " %llu\n", (unsigned long long)cum);
-    }
-    ei__sbuf_printf(b, "%s_sum", name);
+    ei__sbuf_t l = {0};
     if (m)
-        labels(b, m, NULL);
-    ei__sbuf_printf(b, " %.6f\n%s_count", (double)LD(h->sum_ns) / 1e9, name);
-    if (m)
-        labels(b, m, NULL);
-    ei__sbuf_printf(b, " %llu\n", (unsigned long long)LD(h->count));
+        label_pairs(&l, m);
+    if (l.oom)
+        b->oom = true;
+    ei__prom_histogram(b, name, h, l.data);
+    ei__sbuf_free(&l);
 }
 
 static uint64_t resident_bytes(void)
@@ -172,7 +159,7 @@ void ei__metrics_render(ei__http_t *s, ei__sbuf_t *b)
     }
 
     for (size_t c = 0; c < sizeof counters / sizeof counters[0]; c++) {
-        family(b, counters[c].name, counters[c].type, counters[c].help);
+        ei__prom_family(b, counters[c].name, counters[c].type, counters[c].help);
         for (size_t i = 0; i < h.n; i++) {
             ei__sbuf_adds(b, counters[c].name);
             labels(b, h.m[i], NULL);
@@ -192,7 +179,7 @@ void ei__metrics_render(ei__http_t *s, ei__sbuf_t *b)
          offsetof(ei__model_stats_t, compute_hist)},
     };
     for (size_t k = 0; k < sizeof hists / sizeof hists[0]; k++) {
-        family(b, hists[k].name, "histogram", hists[k].help);
+        ei__prom_family(b, hists[k].name, "histogram", hists[k].help);
         for (size_t i = 0; i < h.n; i++) {
             ei__histogram_t *hist =
                 (ei__histogram_t *)(void *)((char *)ei__model_stats(h.m[i]) + hists[k].off);
@@ -200,7 +187,7 @@ void ei__metrics_render(ei__http_t *s, ei__sbuf_t *b)
         }
     }
     /* Batch sizes: a histogram over the runs, from the per-size execution counters. */
-    family(b, "ei_batch_size", "histogram", "Batch size of each model execution");
+    ei__prom_family(b, "ei_batch_size", "histogram", "Batch size of each model execution");
     for (size_t i = 0; i < h.n; i++) {
         ei__model_stats_t *st = ei__model_stats(h.m[i]);
         static const unsigned bounds[] = {1, 2, 4, 8, 16, 32, 64};
@@ -235,24 +222,28 @@ void ei__metrics_render(ei__http_t *s, ei__sbuf_t *b)
     ei__free(h.m);
 
     ei__http_stats_t *hs = &s->stats;
-    family(b, "ei_http_requests_total", "counter", "HTTP requests answered, by status class");
+    ei__prom_family(b, "ei_http_requests_total", "counter",
+                    "HTTP requests answered, by status class");
     for (int c = 1; c <= 5; c++)
         ei__sbuf_printf(b, "ei_http_requests_total{code=\"%dxx\"} %llu\n", c,
                         (unsigned long long)LD(hs->status_class[c]));
-    family(b, "ei_http_received_bytes_total", "counter", "Request body bytes received");
+    ei__prom_family(b, "ei_http_received_bytes_total", "counter", "Request body bytes received");
     ei__sbuf_printf(b, "ei_http_received_bytes_total %llu\n", (unsigned long long)LD(hs->bytes_in));
-    family(b, "ei_http_sent_bytes_total", "counter", "Response body bytes sent");
+    ei__prom_family(b, "ei_http_sent_bytes_total", "counter", "Response body bytes sent");
     ei__sbuf_printf(b, "ei_http_sent_bytes_total %llu\n", (unsigned long long)LD(hs->bytes_out));
-    family(b, "ei_http_request_duration_seconds", "histogram",
-           "HTTP request duration, first byte to response queued");
+    ei__prom_family(b, "ei_http_request_duration_seconds", "histogram",
+                    "HTTP request duration, first byte to response queued");
     histogram(b, "ei_http_request_duration_seconds", &hs->duration, NULL);
+    /* Another front-end's families (gRPC's per-call counters), when the server registered one. */
+    if (s->core->metrics_extra)
+        s->core->metrics_extra(s->core->metrics_extra_user, b);
     uint64_t inflight = ei__v2_inflight(s->core);
-    family(b, "ei_http_requests_in_flight", "gauge", "HTTP requests being handled now");
+    ei__prom_family(b, "ei_http_requests_in_flight", "gauge", "HTTP requests being handled now");
     ei__sbuf_printf(b, "ei_http_requests_in_flight %llu\n", (unsigned long long)inflight);
-    family(b, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes");
+    ei__prom_family(b, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes");
     ei__sbuf_printf(b, "process_resident_memory_bytes %llu\n",
                     (unsigned long long)resident_bytes());
-    family(b, "ei_uptime_seconds", "gauge", "Seconds since the server was created");
+    ei__prom_family(b, "ei_uptime_seconds", "gauge", "Seconds since the server was created");
     ei__sbuf_printf(b, "ei_uptime_seconds %.3f\n",
                     (double)(ei__now_ns() - s->core->start_ns) / 1e9);
 }

@@ -26,6 +26,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct ei__sbuf;
+
 /** The state every front-end shares. Owned by the server object. */
 typedef struct ei__v2_core {
     const ei_server_opts_t *o; /**< the server's options (limits, logging) */
@@ -51,6 +53,12 @@ typedef struct ei__v2_core {
     /** The image workers and the task heads' shared pipelines (task_call.h; image_pool.c). */
     struct ei__img_pool *images;
     ei_task_cache_t *task_cache;
+    /**
+     * Another front-end's families for /metrics (set by the server: the gRPC front-end's per-call
+     * counters; NULL: none): appends Prometheus text (prom.h) to `b`. Any thread.
+     */
+    void (*metrics_extra)(void *user, struct ei__sbuf *b);
+    void *metrics_extra_user;
 } ei__v2_core_t;
 
 /** Initialises the locks and counters (the repository and shm are set by the server). */
