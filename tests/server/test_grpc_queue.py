@@ -93,6 +93,17 @@ def cls_stats(st):
     return st.ModelStatistics(pb.ModelStatisticsRequest(name="cls")).model_stats[0]
 
 
+def full_batch_runs_alone(st, what, want):
+    """Sends a full batch (it runs at once) and checks that the statistics count exactly `want`
+    (executions, inferences): what was dropped before it never ran. Returns the statistics."""
+    code, _ = G.code_of(grpc, st.ModelInfer, cls_request(8))
+    c.eq("a full batch after %s runs" % what, code, SC.OK)
+    ms = cls_stats(st)
+    c.eq("%s never ran (%d executions, %d inferences)" % ((what,) + want),
+         (ms.execution_count, ms.inference_count), want)
+    return ms
+
+
 root = tempfile.mkdtemp(prefix="ei-repo-")
 try:
     repo = E.make_repo(os.path.join(root, "repo"), cls_delay_us=60000000)
@@ -103,11 +114,7 @@ try:
     # A deadline that passes while the request waits for a batch.
     code, _ = G.code_of(grpc, st.ModelInfer, cls_request(1), timeout=2)
     c.eq("deadline passes in the queue -> DEADLINE_EXCEEDED", code, SC.DEADLINE_EXCEEDED)
-    code, det = G.code_of(grpc, st.ModelInfer, cls_request(8))
-    c.eq("a full batch afterwards runs", code, SC.OK)
-    ms = cls_stats(st)
-    c.eq("the expired request never ran (1 execution, 8 inferences)",
-         (ms.execution_count, ms.inference_count), (1, 8))
+    full_batch_runs_alone(st, "the expired request", (1, 8))
     c.eq("nothing left queued", pending(s), 0)
 
     # A call the client cancels while its request is queued.
@@ -116,11 +123,7 @@ try:
     fut.cancel()
     c.true("server saw the cancellation",
            wait_for("the cancel log line", lambda: "client cancelled the call" in s.stderr()))
-    code, det = G.code_of(grpc, st.ModelInfer, cls_request(8))
-    c.eq("a full batch after the cancel runs", code, SC.OK)
-    ms = cls_stats(st)
-    c.eq("the cancelled request never ran (2 executions, 16 inferences)",
-         (ms.execution_count, ms.inference_count), (2, 16))
+    ms = full_batch_runs_alone(st, "the cancelled request", (2, 16))
     c.true("the dropped requests count as failures", ms.inference_stats.fail.count >= 1,
            ms.inference_stats.fail)
 
@@ -135,11 +138,7 @@ try:
                     in s.stderr()))
     sa.end()
     c.eq("the cancelled stream ends CANCELLED", sa.code, SC.CANCELLED)
-    code, det = G.code_of(grpc, st.ModelInfer, cls_request(8))
-    c.eq("a full batch after the stream's cancel runs", code, SC.OK)
-    ms = cls_stats(st)
-    c.eq("the cancelled stream's requests never ran (3 executions, 24 inferences)",
-         (ms.execution_count, ms.inference_count), (3, 24))
+    ms = full_batch_runs_alone(st, "the cancelled stream's requests", (3, 24))
     c.true("the stream's dropped requests count as failures", ms.inference_stats.fail.count >= 4,
            ms.inference_stats.fail)
     c.eq("nothing left queued after the stream's cancel", pending(s), 0)
