@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: MIT
 """`edgeinfer bench --url --protocol grpc`: the load generator over gRPC against the real
 `edgeinfer serve --grpc-port 0` (a concurrency sweep and a fixed rate, a .npy input, an image
-preprocessed into the tensor, the server-side split from ModelStatistics), an unknown model (exit 1
+preprocessed into the tensor, the server-side split from ModelStatistics, an API key as call
+metadata), an unknown model (exit 1
 naming NOT_FOUND), a stub gRPC server whose ModelInfer answers OK, NOT_FOUND or never in turn
 (errors counted by gRPC status, DEADLINE_EXCEEDED for the silent ones, not fatal; an image sent
 as is into a BYTES input), and a listener that never speaks HTTP/2 (the metadata call hits its
 deadline: exit 1, no hang). Runs are tiny; nothing asserts on a speed."""
+import hashlib
 import json
 import os
 import re
@@ -66,6 +68,8 @@ def real_server(c, work):
                        "preset ppocr" in r["settings"]["bodies"][0]["describe"],
                        str(r["settings"]["bodies"]))
 
+        keyed(c, repo)
+
         cases = [
             (["--url", target, "--protocol", "grpc", "--model", "nope"], 1,
              "ModelMetadata: gRPC NOT_FOUND: .*unknown model"),
@@ -86,6 +90,27 @@ def real_server(c, work):
                    "Sanitizer" not in text, "rc %d: %s" % (rc, text[-800:]))
     finally:
         c.eq("server exit status", s.stop(), 0)
+        s.close()
+
+
+def keyed(c, repo):
+    """A server that wants an API key: --api-key goes as `authorization` call metadata, to every
+    call (metadata, config, inference, statistics); without it, UNAUTHENTICATED, named."""
+    token = "tok-bench-grpc-51c2"
+    keys = os.path.join(tempfile.mkdtemp(prefix="ei-keys-"), "keys")
+    with open(keys, "w") as f:
+        f.write("bench sha256:%s *\n" % hashlib.sha256(token.encode()).hexdigest())
+    s = eiserver.Server(repo, "--api-keys", keys)
+    target = "grpc://127.0.0.1:%d" % s.grpc_port
+    try:
+        rc, out, err = bench("--url", target, "--model", "add", "--api-key", token, "--json",
+                             *SHORT)
+        check_report(c, "grpc with an API key", rc, out, err, [1])
+        rc, out, err = bench("--url", target, "--model", "add", *SHORT)
+        c.true("grpc without the key: exit 1 naming UNAUTHENTICATED",
+               rc == 1 and "ModelMetadata: gRPC UNAUTHENTICATED" in err, "rc %d: %s" % (rc, err))
+    finally:
+        c.eq("keyed server exit status", s.stop(), 0)
         s.close()
 
 
