@@ -8,6 +8,7 @@
  * requests (the batcher calls done() for each), so no connection is left suspended when MHD stops
  * (which it does not allow).
  */
+#include "pipeline_run.h"
 #include "rest.h"
 #include "server_internal.h"
 #include "task_call.h"
@@ -283,6 +284,8 @@ static void *loader_main(void *arg)
     ro.trusted_keys = s->trusted_keys;
     ro.require_signed = s->o.require_signed_models;
     ro.model_key = s->model_key;
+    ro.pipeline_submit = ei__v2_pipeline_submit; /* /infer on pipeline models (v2/pipeline_run.h) */
+    ro.pipeline_ctx = &s->core;
     ei__repo_t *repo = NULL;
     ei_error_t e = {0};
     ei_code_t rc = ei__repo_create(&ro, &repo, &e); /* its messages name the repository */

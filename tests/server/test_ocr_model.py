@@ -124,6 +124,128 @@ try:
     c.eq("load ocr again", ctl("ocr", "load")[0], 200)
     c.eq("ocr READY again", index()["ocr"]["state"], "READY")
 
+    # /infer over REST: the input "image" as binary data (JSON cannot carry arbitrary bytes), the
+    # outputs as JSON, then as binary; a batch of two images; an image without text.
+    def rest_infer(images, binary_out=False, outputs=None, name="image", dtype="BYTES"):
+        blob = E.bytes_elems(*images)
+        inp = {"name": name, "datatype": dtype, "shape": [len(images)],
+               "parameters": {"binary_data_size": len(blob)}}
+        hdr = {"inputs": [inp]}
+        if binary_out:
+            hdr["parameters"] = {"binary_data_output": True}
+        if outputs:
+            hdr["outputs"] = [{"name": o} for o in outputs]
+        body, hl = E.binary_infer_body(hdr, [blob])
+        st, h, rb = s.request("POST", "/v2/models/ocr/infer", body,
+                              {"Inference-Header-Content-Length": str(hl),
+                               "Content-Type": "application/octet-stream"})
+        if st != 200:
+            return st, json.loads(rb), {}
+        doc, blobs = E.parse_binary_response(h, rb)
+        return st, doc, blobs
+
+    def by_name(doc):
+        return {o["name"]: o for o in doc["outputs"]}
+
+    st, doc, _ = rest_infer([UP])
+    o = by_name(doc) if st == 200 else {}
+    c.eq("/infer JSON: 200 and the text", (st, o.get("text", {}).get("data")), (200, [WANT]))
+    c.eq("/infer JSON: shapes", [(k, o[k]["datatype"], o[k]["shape"]) for k in sorted(o)],
+         [("angle", "INT32", [1]), ("image_index", "INT32", [1]), ("polygon", "FP32", [1, 4, 2]),
+          ("score", "FP32", [1]), ("text", "BYTES", [1])])
+    c.true("/infer JSON: score in (0.5, 1]", st == 200 and 0.5 < o["score"]["data"][0] <= 1, o)
+    c.true("/infer JSON: polygon inside the 308x44 image", st == 200 and all(
+        -1 <= v <= 309 for v in o["polygon"]["data"]) and len(o["polygon"]["data"]) == 8, o)
+
+    def bytes_list(raw):
+        out, off = [], 0
+        while off < len(raw):
+            n = struct.unpack_from("<I", raw, off)[0]
+            out.append(raw[off + 4:off + 4 + n].decode())
+            off += 4 + n
+        return out
+
+    st, doc, blobs = rest_infer([UP, DOWN], binary_out=True)
+    c.eq("/infer binary, two images: status", st, 200)
+    if st == 200:
+        c.eq("two images: text", bytes_list(blobs["text"]), [WANT, WANT])
+        c.eq("two images: image_index", list(struct.unpack("<2i", blobs["image_index"])), [0, 1])
+        c.eq("two images: angle", list(struct.unpack("<2i", blobs["angle"])), [0, 180])
+        c.eq("two images: polygon bytes", len(blobs["polygon"]), 2 * 8 * 4)
+    st, doc, _ = rest_infer([UP], outputs=["text"])
+    c.eq("/infer: only the output asked for", (st, [x["name"] for x in doc.get("outputs", [])]),
+         (200, ["text"]))
+    blank = E.png(160, 48, (255, 255, 255))
+    st, doc, _ = rest_infer([blank])
+    c.eq("/infer: an image without text: empty outputs",
+         (st, [(x["name"], x["shape"], x["data"]) for x in doc.get("outputs", [])][:3]),
+         (200, [("text", [0], []), ("score", [0], []), ("polygon", [0, 4, 2], [])]))
+    st, doc, _ = rest_infer([b"this is not an image"])
+    c.true("/infer: corrupt image: 400 saying it does not decode",
+           st == 400 and "cannot decode" in doc.get("error", ""), repr((st, doc)))
+    st, doc, _ = rest_infer([UP, UP[: len(UP) // 3]])
+    c.true("/infer: a truncated second image: 400 naming image 1",
+           st == 400 and "image 1" in doc.get("error", ""), repr((st, doc)))
+    st, doc = s.post_json("/v2/models/ocr/infer", {"inputs": [
+        {"name": "image", "datatype": "FP32", "shape": [1], "data": [1.0]}]})
+    c.true("/infer: FP32 input: 400 naming 'image'",
+           st == 400 and "image" in doc.get("error", ""), repr((st, doc)))
+    st, doc = s.post_json("/v2/models/ocr/infer", {"inputs": [
+        {"name": "pixels", "datatype": "BYTES", "shape": [1], "data": ["x"]}]})
+    c.true("/infer: unknown input: 400", st == 400, repr((st, doc)))
+
+    # gRPC: ModelInfer and ModelStreamInfer with bytes_contents; errors as INVALID_ARGUMENT.
+    try:
+        import grpcstubs as G
+        grpc, pb, pbg = G.load()
+    except SystemExit:
+        grpc = None
+        print("SKIP gRPC part: python3-grpcio / grpc-tools / protoc missing")
+    if grpc is not None:
+        ch, st_ = G.stub(grpc, pbg, s)
+
+        def g_request(images):
+            r = pb.ModelInferRequest(model_name="ocr")
+            t = r.inputs.add(name="image", datatype="BYTES", shape=[len(images)])
+            t.contents.bytes_contents.extend(images)
+            return r
+
+        def g_out(r):
+            return {o.name: (o.datatype, list(o.shape), r.raw_output_contents[i])
+                    for i, o in enumerate(r.outputs)}
+
+        r = st_.ModelInfer(g_request([DOWN]))
+        got = g_out(r)
+        c.eq("gRPC ModelInfer: text", bytes_list(got["text"][2]), [WANT])
+        c.eq("gRPC ModelInfer: polygon shape", got["polygon"][:2], ("FP32", [1, 4, 2]))
+        replies = list(st_.ModelStreamInfer(iter([g_request([UP]), g_request([UP, DOWN])])))
+        c.eq("gRPC stream: two answers, no errors",
+             [(x.error_message, bytes_list(g_out(x.infer_response)["text"][2])) for x in replies],
+             [("", [WANT]), ("", [WANT, WANT])])
+        code, det = G.code_of(grpc, st_.ModelInfer, g_request([b"\x89PNG garbage"]))
+        c.true("gRPC: corrupt image: INVALID_ARGUMENT saying why",
+               code == grpc.StatusCode.INVALID_ARGUMENT and "cannot decode" in (det or ""),
+               repr((code, det)))
+        md = st_.ModelMetadata(pb.ModelMetadataRequest(name="ocr"))
+        c.eq("gRPC metadata: platform, input", (md.platform, md.inputs[0].name,
+                                                md.inputs[0].datatype), ("edgeinfer_ocr", "image",
+                                                                         "BYTES"))
+        ch.close()
+
+    # Statistics: the pipeline counts its requests, each stage its runs.
+    st, stats = s.get_json("/v2/models/ocr/stats")
+    ms = stats["model_stats"][0]
+    # Once per request, however many images (since the reload above): 7 answered; failed: the
+    # corrupt and the truncated image, the FP32 and the unknown input, gRPC's corrupt image.
+    c.eq("pipeline stats: each request counted once",
+         (ms["inference_stats"]["success"]["count"], ms["inference_stats"]["fail"]["count"]),
+         (7, 5))
+    st, stats = s.get_json("/v2/models/ppocr_rec/stats")
+    c.true("stage stats: the recogniser ran", stats["model_stats"][0]["inference_count"] >= 5,
+           repr(stats["model_stats"][0]))
+    c.true("pipeline metrics", 'nv_inference_request_success{model="ocr",version="1"}' in
+           s.metrics())
+
     # A pipeline without a classification stage, and no version directory: version 1.
     c.eq("load ocr_nocls", ctl("ocr_nocls", "load")[0], 200)
     st, _, rb = s.request("POST", "/v2/models/ocr_nocls/ocr", UP, {"Content-Type": "image/jpeg"})

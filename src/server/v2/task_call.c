@@ -36,6 +36,7 @@ typedef struct task_call {
     uint64_t received_ns;
     bool submitted; /* a stage run was submitted: its model counts the failures from then on */
     bool ran_first; /* a stage run went to the model addressed (else the call is counted on it) */
+    bool uncounted; /* ei__task_args_t.uncounted */
     _Atomic uint64_t queue_ns, compute_ns;
     ei__task_done_fn done;
     void *user;
@@ -220,7 +221,7 @@ static void call_end(task_call_t *t, ei_code_t code, const ei_error_t *e)
     }
     o.code = code;
     o.json = body;
-    if (t->submitted && !t->ran_first) {
+    if (t->submitted && !t->ran_first && !t->uncounted) {
         /* A pipeline model (its head ran other models only) counts the call as its own. */
         ei__infer_req_t q = {0};
         q.code = code;
@@ -231,7 +232,7 @@ static void call_end(task_call_t *t, ei_code_t code, const ei_error_t *e)
         o.err.code = code;
         if (!o.err.msg[0])
             ei__strlcpy(o.err.msg, ei_code_str(code), sizeof o.err.msg);
-        if (!t->submitted)
+        if (!t->submitted && !t->uncounted)
             ei__v2_count_failure(t->stage[0].model, t->received_ns);
         ei__log_event(t->core, EI_LOG_WARN, 0, ei__model_name(t->stage[0].model), o.version,
                       "%s failed: %s", ei_task_head_name(t->head), o.err.msg);
@@ -287,6 +288,7 @@ ei_code_t ei__task_call_start(ei__v2_core_t *c, ei__repo_t *repo, const ei__task
     t->image = a->image;
     t->image_len = a->image_len;
     t->received_ns = a->received_ns;
+    t->uncounted = a->uncounted;
     t->done = done;
     t->user = user;
     t->repo = repo;
@@ -307,7 +309,7 @@ ei_code_t ei__task_call_start(ei__v2_core_t *c, ei__repo_t *repo, const ei__task
             ei__error_prefix(err, "%s", a->head);
     }
     if (rc != EI_OK) {
-        if (t->n_stages > 0)
+        if (t->n_stages > 0 && !a->uncounted)
             ei__v2_count_failure(t->stage[0].model, a->received_ns);
         call_free(t);
         return rc;

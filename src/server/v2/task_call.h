@@ -48,6 +48,9 @@ typedef struct ei__task_args {
     const char *(*param)(void *ctx, const char *key);
     void *param_ctx;
     uint64_t received_ns; /**< ei__now_ns() when the request arrived */
+    /** The caller counts the request in the addressed model's statistics itself (the pipeline
+     * runner: one /infer request may carry several images); the call then counts nothing on it. */
+    bool uncounted;
 } ei__task_args_t;
 
 /** How a call ended, for done(). Valid during done() only. */
