@@ -85,6 +85,12 @@ static void stderr_sink(ei_log_level_t level, const char *component, const char 
 
 int ei_cli_init_runtime(ei_log_level_t level, bool global_threads, int global_intra)
 {
+    return ei_cli_init_runtime_limited(level, global_threads, global_intra, 0);
+}
+
+int ei_cli_init_runtime_limited(ei_log_level_t level, bool global_threads, int global_intra,
+                                size_t run_memory_limit)
+{
     ei_log_set(stderr_sink, NULL);
     ei_log_set_level(level);
     ei_global_opts_t g;
@@ -94,6 +100,7 @@ int ei_cli_init_runtime(ei_log_level_t level, bool global_threads, int global_in
         g.ort_log_level = EI_LOG_INFO;
     g.global_thread_pools = global_threads;
     g.global_intra_threads = global_intra;
+    g.run_memory_limit = run_memory_limit;
     ei_error_t err = {0};
     if (ei_global_init(&g, &err) != EI_OK)
         return ei_cli_fail(&err, "initialising ONNX Runtime");

@@ -35,6 +35,9 @@ void ei_cli_warn(const char *fmt, ...) EI_CLI_PRINTF(1, 2);
 
 /** Installs the stderr log sink at `level` and initialises the runtime; returns an exit code. */
 int ei_cli_init_runtime(ei_log_level_t level, bool global_threads, int global_intra);
+/** The same, with a run-memory limit (ei_global_opts_t.run_memory_limit; 0: none). */
+int ei_cli_init_runtime_limited(ei_log_level_t level, bool global_threads, int global_intra,
+                                size_t run_memory_limit);
 
 /** Parses a whole non-negative/positive integer option value; false on junk or out of range. */
 bool ei_cli_parse_int(const char *s, long long min, long long max, long long *out);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool json_logs;
@@ -76,6 +77,10 @@ static void usage(void)
         "                               answers 503 (default 16)\n"
         "  --max-memory N               bytes of request bodies and replies held at once;\n"
         "                               more is answered 503 (default 1073741824; 0 = none)\n"
+        "  --max-run-memory N           bytes ONNX Runtime may hold for tensors while models\n"
+        "                               run, all models together; a run that needs more is\n"
+        "                               answered 503 (default: a quarter of the\n"
+        "                               machine's memory, at most 2147483648; 0 = none)\n"
         "  --max-image-pixels N         largest image /classify decodes, width x height\n"
         "                               (default 100000000)\n"
         "  --port-file F                once the models are loaded (ready), write\n"
@@ -167,6 +172,17 @@ static int write_port_file(const char *path, int http, int metrics, int grpc)
     return 0;
 }
 
+/* --max-run-memory's default: a quarter of the machine's memory, at most 2 GiB. */
+static size_t default_run_memory(void)
+{
+    const size_t cap = (size_t)2 << 30;
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0)
+        return cap;
+    uint64_t quarter = (uint64_t)pages * (uint64_t)page / 4;
+    return quarter < cap ? (size_t)quarter : cap;
+}
+
 static int run_serve(int argc, char **argv)
 {
     ei_server_opts_t o;
@@ -174,7 +190,8 @@ static int run_serve(int argc, char **argv)
     const char *port_file = NULL;
     const char **models = NULL;
     size_t n_models = 0;
-    char *cors = NULL, *hosts = NULL; /* comma-joined repeatable flags */
+    size_t run_memory = default_run_memory(); /* --max-run-memory */
+    char *cors = NULL, *hosts = NULL;         /* comma-joined repeatable flags */
     long long v = 0;
     int rc = EI_EXIT_OK;
     ei_server_t *srv = NULL;
@@ -301,6 +318,9 @@ static int run_serve(int argc, char **argv)
         } else if (strcmp(a, "--max-memory") == 0) {
             INT_VALUE(0, 1LL << 50);
             o.max_memory_bytes = (size_t)v;
+        } else if (strcmp(a, "--max-run-memory") == 0) {
+            INT_VALUE(0, 1LL << 50);
+            run_memory = (size_t)v;
         } else if (strcmp(a, "--max-image-pixels") == 0) {
             INT_VALUE(1, 1000000000000LL);
             o.max_image_pixels = (uint64_t)v;
@@ -407,7 +427,8 @@ static int run_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     setvbuf(stdout, NULL, _IOLBF, 0);
 
-    rc = ei_cli_init_runtime(o.log_verbose >= 2 ? EI_LOG_DEBUG : EI_LOG_INFO, true, 0);
+    rc = ei_cli_init_runtime_limited(o.log_verbose >= 2 ? EI_LOG_DEBUG : EI_LOG_INFO, true, 0,
+                                     run_memory);
     if (rc != EI_EXIT_OK)
         goto out;
     ei_log_set(lib_sink, NULL);

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,6 +31,14 @@ typedef struct ei_global_opts {
     bool global_thread_pools;
     int global_intra_threads; /**< 0: one per core */
     int global_inter_threads; /**< 0: ONNX Runtime's default */
+    /**
+     * A bound on the memory ONNX Runtime holds for tensors while sessions run (activations,
+     * outputs and scratch buffers of every CPU session together; not model weights), in bytes;
+     * 0: none. It becomes one CPU arena shared by every session, with this as its limit: a run
+     * that would need more fails with EI_ENOMEM instead of growing the process. The arena keeps
+     * what it has grown to (up to the limit) for later runs.
+     */
+    size_t run_memory_limit;
 } ei_global_opts_t;
 
 /** Fills `opts` with defaults: ORT warnings and up, no global pools. */
@@ -46,6 +55,18 @@ EI_API EI_NODISCARD ei_code_t ei_global_init(const ei_global_opts_t *opts, ei_er
  * called again.
  */
 EI_API void ei_global_cleanup(void);
+
+/** How the shared run-memory arena (ei_global_opts_t.run_memory_limit) stands, in bytes. */
+typedef struct ei_run_memory_stats {
+    size_t limit;      /**< the limit; 0 when there is none (the other fields are then 0) */
+    size_t reserved;   /**< what the arena holds from the system */
+    size_t in_use;     /**< what tensors use of it now */
+    size_t max_in_use; /**< the most they ever used at once */
+    uint64_t failures; /**< runs refused for want of memory under the limit */
+} ei_run_memory_stats_t;
+
+/** Fills `out`; all zero when the runtime has no run-memory limit. */
+EI_API void ei_run_memory_stats(ei_run_memory_stats_t *out);
 
 /** ONNX Runtime's version string, for example "1.29.0". */
 EI_API const char *ei_ort_version(void);

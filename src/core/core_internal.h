@@ -20,6 +20,14 @@ extern const OrtApi *ei__ort;
 
 /** The process-wide environment, created with defaults on first use. NULL + err on failure. */
 OrtEnv *ei__env(ei_error_t *err);
+/** The run-memory arena's limit (ei_global_opts_t.run_memory_limit); 0 when none. */
+size_t ei__env_run_memory_limit(void);
+/** Counts a run the arena refused (ei_run_memory_stats) and has the next run shrink the arena. */
+void ei__env_run_memory_refused(void);
+/** True once after a refusal: this run should give the arena's free regions back. */
+bool ei__env_run_memory_take_shrink(void);
+/** Lets a session that uses the run-memory arena lend a handle for its statistics. */
+void ei__env_run_memory_watch(OrtSession *sess);
 
 /** Whether the env was created with global thread pools. */
 bool ei__env_global_threads(void);

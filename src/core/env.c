@@ -9,6 +9,7 @@
 #include "core_internal.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +19,11 @@ static pthread_mutex_t env_lock = PTHREAD_MUTEX_INITIALIZER;
 static OrtEnv *env;
 static OrtMemoryInfo *cpu_meminfo;
 static ei_global_opts_t env_opts;
-static const char **providers; /* short names, static strings */
+static bool run_arena;               /* the shared CPU arena (run_memory_limit) is registered */
+static OrtAllocator *run_arena_view; /* a session's handle on it, for its statistics */
+static _Atomic uint64_t run_arena_failures;
+static _Atomic bool run_arena_shrink; /* the next run gives the arena's free regions back */
+static const char **providers;        /* short names, static strings */
 static size_t n_providers;
 
 static const struct {
@@ -163,6 +168,29 @@ static bool is_static_provider_name(const char *s)
     return false;
 }
 
+/*
+ * The run-memory bound: one CPU arena registered with the env, limited to `limit` bytes
+ * ("max_mem"), which sessions use instead of their own (session.use_env_allocators, set in
+ * session.c). ONNX Runtime's arena refuses to grow past max_mem and the kernel asking for more
+ * fails ("Available memory of N is smaller than requested bytes of M"), which ends the run.
+ * Arenas grow by powers of two; the last extension is cut to what the limit leaves.
+ */
+static ei_code_t create_run_arena(size_t limit, ei_error_t *err)
+{
+    const char *keys[] = {"max_mem", "arena_extend_strategy"};
+    size_t values[] = {limit, 0 /* kNextPowerOfTwo */};
+    OrtArenaCfg *cfg = NULL;
+    ei_code_t rc = ei__ort_check(ei__ort->CreateArenaCfgV2(keys, values, 2, &cfg), err);
+    if (rc == EI_OK)
+        rc = ei__ort_check(ei__ort->CreateAndRegisterAllocator(env, cpu_meminfo, cfg), err);
+    if (cfg != NULL)
+        ei__ort->ReleaseArenaCfg(cfg);
+    if (rc != EI_OK)
+        ei__error_prefix(err, "creating the run-memory arena (%zu bytes)", limit);
+    run_arena = rc == EI_OK;
+    return rc;
+}
+
 /* Creates the env with `opts`; called with env_lock held and env == NULL. */
 static ei_code_t create_env(const ei_global_opts_t *opts, ei_error_t *err)
 {
@@ -206,11 +234,14 @@ static ei_code_t create_env(const ei_global_opts_t *opts, ei_error_t *err)
     }
     rc = ei__ort_check(
         ei__ort->CreateCpuMemoryInfo(OrtArenaAllocator, OrtMemTypeDefault, &cpu_meminfo), err);
+    if (rc == EI_OK && opts->run_memory_limit > 0)
+        rc = create_run_arena(opts->run_memory_limit, err);
     if (rc == EI_OK)
         rc = load_providers(err);
     if (rc != EI_OK) {
         if (cpu_meminfo != NULL)
             ei__ort->ReleaseMemoryInfo(cpu_meminfo);
+        run_arena = false;
         cpu_meminfo = NULL;
         ei__ort->ReleaseEnv(env);
         env = NULL;
@@ -239,6 +270,9 @@ ei_code_t ei_global_init(const ei_global_opts_t *opts, ei_error_t *err)
                  opts->global_inter_threads != env_opts.global_inter_threads))) {
         rc = ei__fail(err, EI_EBUSY,
                       "the runtime is already initialised with other thread-pool settings");
+    } else if (opts->run_memory_limit != env_opts.run_memory_limit) {
+        rc = ei__fail(err, EI_EBUSY,
+                      "the runtime is already initialised with another run-memory limit");
     }
     pthread_mutex_unlock(&env_lock);
     return rc;
@@ -270,6 +304,63 @@ const OrtMemoryInfo *ei__cpu_meminfo(void)
     return cpu_meminfo;
 }
 
+size_t ei__env_run_memory_limit(void)
+{
+    return run_arena ? env_opts.run_memory_limit : 0;
+}
+
+void ei__env_run_memory_refused(void)
+{
+    atomic_fetch_add(&run_arena_failures, 1);
+    atomic_store(&run_arena_shrink, true);
+}
+
+bool ei__env_run_memory_take_shrink(void)
+{
+    return atomic_load_explicit(&run_arena_shrink, memory_order_relaxed) &&
+           atomic_exchange(&run_arena_shrink, false);
+}
+
+/*
+ * The allocator ORT hands out for the env's shared arena (GetSharedAllocator) reports no
+ * statistics; one made from a session that uses it (CreateAllocator) does, and keeps the arena
+ * alive on its own, so the first such session lends one until ei_global_cleanup().
+ */
+void ei__env_run_memory_watch(OrtSession *sess)
+{
+    pthread_mutex_lock(&env_lock);
+    if (run_arena && run_arena_view == NULL &&
+        ei__ort->CreateAllocator(sess, cpu_meminfo, &run_arena_view) != NULL)
+        run_arena_view = NULL;
+    pthread_mutex_unlock(&env_lock);
+}
+
+/* One of the arena's statistics (ORT's names: Limit, InUse, TotalAllocated, MaxInUse...). */
+static size_t stat_value(const OrtKeyValuePairs *kv, const char *key)
+{
+    const char *v = ei__ort->GetKeyValue(kv, key);
+    return v != NULL ? (size_t)strtoull(v, NULL, 10) : 0;
+}
+
+void ei_run_memory_stats(ei_run_memory_stats_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    pthread_mutex_lock(&env_lock);
+    if (run_arena) {
+        out->limit = env_opts.run_memory_limit;
+        out->failures = atomic_load(&run_arena_failures);
+        OrtKeyValuePairs *kv = NULL;
+        if (run_arena_view != NULL && ei__ort->AllocatorGetStats(run_arena_view, &kv) == NULL &&
+            kv != NULL) {
+            out->reserved = stat_value(kv, "TotalAllocated");
+            out->in_use = stat_value(kv, "InUse");
+            out->max_in_use = stat_value(kv, "MaxInUse");
+            ei__ort->ReleaseKeyValuePairs(kv);
+        }
+    }
+    pthread_mutex_unlock(&env_lock);
+}
+
 void ei_global_cleanup(void)
 {
     pthread_mutex_lock(&env_lock);
@@ -281,6 +372,12 @@ void ei_global_cleanup(void)
         ei__free(providers);
         providers = NULL;
         n_providers = 0;
+        if (run_arena_view != NULL)
+            ei__ort->ReleaseAllocator(run_arena_view);
+        run_arena_view = NULL;
+        run_arena = false; /* the arena goes with the env */
+        atomic_store(&run_arena_failures, 0);
+        atomic_store(&run_arena_shrink, false);
         ei__ort->ReleaseMemoryInfo(cpu_meminfo);
         cpu_meminfo = NULL;
         ei__ort->ReleaseEnv(env);

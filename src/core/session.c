@@ -28,6 +28,7 @@ typedef struct {
 struct ei_session {
     OrtSession *ort;
     OrtRunOptions *run_opts;
+    OrtRunOptions *run_opts_shrink; /* run_opts + arena shrinkage (the run-memory arena) */
     size_t n_in, n_out;
     value_slot_t *in, *out;
     const char **out_names; /* all output names, model order */
@@ -260,6 +261,13 @@ static ei_code_t build_options(ei_session_t *s, const ei_session_opts_t *o, OrtS
     }
     if (st == NULL && o->disable_mem_arena)
         st = ei__ort->DisableCpuMemArena(so);
+    /* The runtime's run-memory limit: tensors come from its shared, limited arena; weights keep
+     * plain allocations so the limit is what runs may use, whatever the models loaded. */
+    if (st == NULL && !o->disable_mem_arena && ei__env_run_memory_limit() > 0)
+        st = ei__ort->AddSessionConfigEntry(so, "session.use_env_allocators", "1");
+    if (st == NULL && !o->disable_mem_arena && ei__env_run_memory_limit() > 0)
+        st = ei__ort->AddSessionConfigEntry(so, "session.use_device_allocator_for_initializers",
+                                            "1");
     if (st == NULL && o->disable_mem_pattern)
         st = ei__ort->DisableMemPattern(so);
     if (st == NULL && s->log_id != NULL)
@@ -636,6 +644,19 @@ static ei_code_t create_common(const char *path, const void *data, size_t size,
     }
     if (ei__ort->CreateRunOptions(&s->run_opts) != NULL)
         s->run_opts = NULL;
+    if (s->run_opts != NULL && !opts->disable_mem_arena && ei__env_run_memory_limit() > 0) {
+        /* The run after one the run-memory arena refused gives its free regions back. */
+        if (ei__ort->CreateRunOptions(&s->run_opts_shrink) != NULL)
+            s->run_opts_shrink = NULL;
+        if (s->run_opts_shrink != NULL &&
+            ei__ort_check(ei__ort->AddRunConfigEntry(
+                              s->run_opts_shrink, "memory.enable_memory_arena_shrinkage", "cpu:0"),
+                          NULL) != EI_OK) {
+            ei__ort->ReleaseRunOptions(s->run_opts_shrink);
+            s->run_opts_shrink = NULL;
+        }
+        ei__env_run_memory_watch(s->ort);
+    }
     rc = read_values(s, true, err);
     if (rc == EI_OK)
         rc = read_values(s, false, err);
@@ -736,6 +757,8 @@ void ei_session_destroy(ei_session_t *s)
         ei__ort->ReleaseSession(s->ort);
     if (s->run_opts != NULL)
         ei__ort->ReleaseRunOptions(s->run_opts);
+    if (s->run_opts_shrink != NULL)
+        ei__ort->ReleaseRunOptions(s->run_opts_shrink);
     free_slots(s->in, s->n_in);
     free_slots(s->out, s->n_out);
     ei__free(s->out_names);
@@ -954,14 +977,33 @@ static ei_code_t run_failure_code(const ei_session_t *s, ei_code_t rc, ei_error_
 {
     const char *m = err != NULL ? err->msg : "";
     ei_code_t code = EI_ERUNTIME;
-    if (atomic_load(&s->terminated))
+    if (atomic_load(&s->terminated)) {
         code = EI_ECANCELED;
-    else if (has_word(m, "Failed to allocate") || has_word(m, "bad_alloc") ||
-             has_word(m, "bad allocation"))
+    } else if (has_word(m, "Available memory of") && ei__env_run_memory_limit() > 0) {
+        /* The shared arena refused to grow past the runtime's run-memory limit. */
+        size_t limit = ei__env_run_memory_limit(), want = 0;
+        const char *req = strstr(m, "requested bytes of ");
+        if (req != NULL)
+            want = (size_t)strtoull(req + strlen("requested bytes of "), NULL, 10);
+        ei__env_run_memory_refused();
+        if (want > limit)
+            code = ei__fail(err, EI_ELIMIT,
+                            "the run needs a block of %zu bytes, more than the whole run-memory "
+                            "limit (%zu bytes)",
+                            want, limit);
+        else
+            code = ei__fail(err, EI_ENOMEM,
+                            "the run needs more memory than the run-memory limit leaves (limit "
+                            "%zu bytes, shared by the models running; %zu more bytes were asked "
+                            "for)",
+                            limit, want);
+    } else if (has_word(m, "Failed to allocate") || has_word(m, "bad_alloc") ||
+               has_word(m, "bad allocation")) {
         code = EI_ENOMEM;
-    else if (has_word(m, "shape") || has_word(m, "exceeds") || has_word(m, "dimension") ||
-             has_word(m, "out of range") || has_word(m, "out of bound"))
+    } else if (has_word(m, "shape") || has_word(m, "exceeds") || has_word(m, "dimension") ||
+               has_word(m, "out of range") || has_word(m, "out of bound")) {
         code = EI_EINVAL;
+    }
     (void)rc;
     if (err != NULL)
         err->code = code;
@@ -974,6 +1016,8 @@ void ei_session_terminate(ei_session_t *s)
         return;
     atomic_store(&s->terminated, true);
     (void)ei__ort_check(ei__ort->RunOptionsSetTerminate(s->run_opts), NULL);
+    if (s->run_opts_shrink != NULL)
+        (void)ei__ort_check(ei__ort->RunOptionsSetTerminate(s->run_opts_shrink), NULL);
 }
 
 /* Checks the requested output names (NULL: all, into exactly n_out slots); sets `*names`. */
@@ -1009,10 +1053,13 @@ static ei_code_t run_ort(ei_session_t *s, const char *const *input_names, OrtVal
                          size_t n_outputs, ei_error_t *err)
 {
     memset(out_vals, 0, n_outputs * sizeof(*out_vals));
-    ei_code_t rc = ei__ort_check(ei__ort->Run(s->ort, s->run_opts, input_names,
-                                              (const OrtValue *const *)in_vals, n_inputs,
-                                              output_names, n_outputs, out_vals),
-                                 err);
+    OrtRunOptions *ro = s->run_opts;
+    if (s->run_opts_shrink != NULL && ei__env_run_memory_take_shrink())
+        ro = s->run_opts_shrink;
+    ei_code_t rc =
+        ei__ort_check(ei__ort->Run(s->ort, ro, input_names, (const OrtValue *const *)in_vals,
+                                   n_inputs, output_names, n_outputs, out_vals),
+                      err);
     if (rc != EI_OK) {
         rc = run_failure_code(s, rc, err);
         ei__error_prefix(err, "running the model");

@@ -3,6 +3,10 @@
 """Requests the server must refuse or cut short, and a shutdown that answers everything:
 - shapes a model cannot run (a zero-width text line for the recogniser, an audio chunk shorter than
   the VAD's padding) are the client's error: 400 naming the problem, not 500;
+- a run that needs more memory than --max-run-memory (a recognition line 20,000 wide under a
+  64 MiB limit) is refused 503 naming the limit, the arena never holds more than the limit (the
+  server's own figures on /metrics), it gives its free memory back at the next run, and the server
+  goes on serving;
 - SIGTERM while a request runs for ever (a Loop of 2^62 steps) and the shutdown deadline passes:
   that request is answered 503, the run is terminated, and the process exits 0 (no abort).
 The test waits (bounded) for the server's in-flight gauge before it signals; nothing depends on
@@ -36,6 +40,56 @@ for name, src, cfg in (("loop", LOOP, ""), ("rec", REC, "max_batch_size: 0\n"),
         with open(os.path.join(repo, name, "config.pbtxt"), "w") as f:
             f.write(cfg)
 c = E.Checker()
+LIMIT = 64 << 20
+
+
+def rec_body(width):
+    n = 3 * 48 * width
+    return E.binary_infer_body(
+        {"inputs": [{"name": "x", "datatype": "FP32", "shape": [1, 3, 48, width],
+                     "parameters": {"binary_data_size": n * 4}}],
+         "outputs": [{"name": "softmax_11.tmp_0", "parameters": {"binary_data": True}}]},
+        [bytes(n * 4)])
+
+
+def rec_infer(srv, width):
+    body, hl = rec_body(width)
+    return srv.request("POST", "/v2/models/rec/infer", body,
+                       {"Inference-Header-Content-Length": str(hl)})
+
+
+def run_memory(m):
+    st, _, _ = rec_infer(m, 320)
+    c.eq("a normal text line under --max-run-memory: 200", st, 200)
+    st, h, body = rec_infer(m, 20000)
+    c.eq("a line 20,000 wide (needs more than 64 MiB): 503", st, 503)
+    c.true("the error names the run-memory limit and its size",
+           b"run-memory limit" in body and str(LIMIT).encode() in body, body[:300])
+    c.eq("with Retry-After", h.get("Retry-After"), "1")
+    text = m.metrics()
+    c.eq("refusals counted", E.metric(text, "ei_run_memory_refused_total"), 1.0)
+    c.eq("the limit on /metrics", E.metric(text, "ei_run_memory_limit_bytes"), float(LIMIT))
+    reserved = E.metric(text, "ei_run_memory_reserved_bytes")
+    peak = E.metric(text, "ei_run_memory_max_in_use_bytes")
+    c.true("the arena never held more than the limit", reserved is not None and
+           peak is not None and 0 < peak <= LIMIT and reserved <= LIMIT, (reserved, peak))
+    st, _, _ = rec_infer(m, 320)
+    c.eq("the next normal line: 200", st, 200)
+    after = E.metric(m.metrics(), "ei_run_memory_reserved_bytes")
+    c.true("that run gave the arena's free memory back", after is not None and after < LIMIT / 2,
+           (reserved, after))
+    st, _ = m.get_json("/v2/health/ready")
+    c.eq("still ready", st, 200)
+
+
+m = E.Server(repo, "--max-run-memory", str(LIMIT))
+try:
+    run_memory(m)
+    c.eq("exit 0", m.stop(), 0)
+finally:
+    if c.failed:
+        print("---- server stderr ----\n" + m.stderr()[-4000:])
+    m.close()
 s = E.Server(repo, "--shutdown-timeout", "1")
 try:
     # Shapes the model cannot run.

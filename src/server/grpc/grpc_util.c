@@ -107,10 +107,10 @@ grpc_status_code ei__grpc_status_for(ei_code_t code)
     case EI_EUNSUPPORTED:
         return GRPC_STATUS_UNIMPLEMENTED;
     case EI_EBUSY:
+    case EI_ENOMEM: /* as REST's 503: no room now, retry later */
         return GRPC_STATUS_UNAVAILABLE;
     case EI_ETIMEDOUT:
         return GRPC_STATUS_DEADLINE_EXCEEDED;
-    case EI_ENOMEM:
     case EI_EIO:
     case EI_EMODEL:
     case EI_ERUNTIME:

@@ -49,10 +49,10 @@ unsigned ei__http_status_for(ei_code_t code)
     case EI_EUNSUPPORTED:
         return 501;
     case EI_EBUSY:
+    case EI_ENOMEM: /* the run-memory limit, or the system, has no room now: retry later */
         return 503;
     case EI_ETIMEDOUT:
         return 504;
-    case EI_ENOMEM:
     case EI_EIO:
     case EI_EMODEL:
     case EI_ERUNTIME:

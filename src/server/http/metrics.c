@@ -10,6 +10,7 @@
 #include "rest.h"
 #include "sbuf.h"
 
+#include <edgeinfer/runtime.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -243,6 +244,26 @@ void ei__metrics_render(ei__http_t *s, ei__sbuf_t *b)
     ei__prom_family(b, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes");
     ei__sbuf_printf(b, "process_resident_memory_bytes %llu\n",
                     (unsigned long long)resident_bytes());
+    ei_run_memory_stats_t rm;
+    ei_run_memory_stats(&rm);
+    if (rm.limit > 0) {
+        ei__prom_family(
+            b, "ei_run_memory_limit_bytes", "gauge",
+            "Bytes ONNX Runtime may hold for tensors of running models (--max-run-memory)");
+        ei__sbuf_printf(b, "ei_run_memory_limit_bytes %zu\n", rm.limit);
+        ei__prom_family(b, "ei_run_memory_reserved_bytes", "gauge",
+                        "Bytes the run-memory arena holds from the system now");
+        ei__sbuf_printf(b, "ei_run_memory_reserved_bytes %zu\n", rm.reserved);
+        ei__prom_family(b, "ei_run_memory_in_use_bytes", "gauge",
+                        "Bytes of the run-memory arena that tensors use now");
+        ei__sbuf_printf(b, "ei_run_memory_in_use_bytes %zu\n", rm.in_use);
+        ei__prom_family(b, "ei_run_memory_max_in_use_bytes", "gauge",
+                        "The most bytes of the run-memory arena tensors ever used at once");
+        ei__sbuf_printf(b, "ei_run_memory_max_in_use_bytes %zu\n", rm.max_in_use);
+        ei__prom_family(b, "ei_run_memory_refused_total", "counter",
+                        "Model runs that failed because the run-memory limit left too little");
+        ei__sbuf_printf(b, "ei_run_memory_refused_total %llu\n", (unsigned long long)rm.failures);
+    }
     ei__prom_family(b, "ei_uptime_seconds", "gauge", "Seconds since the server was created");
     ei__sbuf_printf(b, "ei_uptime_seconds %.3f\n",
                     (double)(ei__now_ns() - s->core->start_ns) / 1e9);
