@@ -32,6 +32,7 @@
 
 #include "classify.h"
 #include "image.h"
+#include "session.h"
 #include "status.h"
 #include "tensor.h"
 
@@ -162,6 +163,29 @@ EI_API void ei_task_job_image_size(const ei_task_job_t *job, int32_t *width, int
 
 /** Releases a job that was never started or has finished. NULL is a no-op. */
 EI_API void ei_task_job_destroy(ei_task_job_t *job);
+
+/* In process ------------------------------------------------------------------------------------
+ */
+
+/** A model for ei_task_run_local(). */
+typedef struct ei_task_local_model {
+    const char *name;      /**< The name the head's parameters use for it. */
+    ei_session_t *session; /**< Borrowed; NULL for a model that only names others (a pipeline). */
+    const ei_labels_t *labels; /**< Labels of its first output, or NULL. */
+} ei_task_local_model_t;
+
+/**
+ * Runs head `h` in process on a decoded image: models[0] is the model the job is addressed to,
+ * the others are found by name; `params` is NULL or a NULL-terminated list of key, value, key,
+ * value... (the model parameters, e.g. "image_top_k", "5"). Each stage runs at once on the calling
+ * thread (ei_session_run()). On success `*json` holds the result's members as
+ * ei_task_job_json() writes them (release with ei_free_string()).
+ */
+EI_API EI_NODISCARD ei_code_t ei_task_run_local(const ei_task_head_t *h,
+                                                const ei_task_local_model_t *models,
+                                                size_t n_models, const char *const *params,
+                                                const ei_image_t *img, char **json, size_t *len,
+                                                ei_error_t *err);
 
 /** Releases a string the library returned. NULL is a no-op. (Also declared in ocr.h.) */
 EI_API void ei_free_string(char *s);

@@ -102,18 +102,26 @@ static ei_code_t prepare_decoded(ei_task_job_t *job, ei_code_t rc, ei_image_t *i
     return rc;
 }
 
-ei_code_t ei_task_job_prepare_bytes(ei_task_job_t *job, const void *data, size_t size,
-                                    uint64_t max_pixels, ei_task_cache_t *cache, ei_error_t *err)
+/* Decodes a file (`path`) or bytes, then prepares the job with the image. */
+static ei_code_t prepare_source(ei_task_job_t *job, const char *path, const void *data, size_t size,
+                                uint64_t max_pixels, ei_task_cache_t *cache, ei_error_t *err)
 {
-    if (job == NULL || (data == NULL && size > 0))
-        return ei__fail(err, EI_EINVAL, "task: NULL argument");
     ei_image_decode_opts_t d;
     ei_image_decode_opts_init(&d);
     if (max_pixels > 0)
         d.max_pixels = max_pixels;
     ei_image_t *img = NULL;
-    ei_code_t rc = ei_image_decode(data, size, &d, &img, err);
+    ei_code_t rc = path != NULL ? ei_image_load(path, &d, &img, err)
+                                : ei_image_decode(data, size, &d, &img, err);
     return prepare_decoded(job, rc, img, cache, err);
+}
+
+ei_code_t ei_task_job_prepare_bytes(ei_task_job_t *job, const void *data, size_t size,
+                                    uint64_t max_pixels, ei_task_cache_t *cache, ei_error_t *err)
+{
+    if (job == NULL || (data == NULL && size > 0))
+        return ei__fail(err, EI_EINVAL, "task: NULL argument");
+    return prepare_source(job, NULL, data, size, max_pixels, cache, err);
 }
 
 ei_code_t ei_task_job_prepare_file(ei_task_job_t *job, const char *path, uint64_t max_pixels,
@@ -121,13 +129,7 @@ ei_code_t ei_task_job_prepare_file(ei_task_job_t *job, const char *path, uint64_
 {
     if (job == NULL || path == NULL)
         return ei__fail(err, EI_EINVAL, "task: NULL argument");
-    ei_image_decode_opts_t d;
-    ei_image_decode_opts_init(&d);
-    if (max_pixels > 0)
-        d.max_pixels = max_pixels;
-    ei_image_t *img = NULL;
-    ei_code_t rc = ei_image_load(path, &d, &img, err);
-    return prepare_decoded(job, rc, img, cache, err);
+    return prepare_source(job, path, NULL, 0, max_pixels, cache, err);
 }
 
 void ei_task_job_start(ei_task_job_t *job, const ei_task_runner_t *runner,
