@@ -180,6 +180,12 @@ try:
     c.eq("/infer: an image without text: empty outputs",
          (st, [(x["name"], x["shape"], x["data"]) for x in doc.get("outputs", [])][:3]),
          (200, [("text", [0], []), ("score", [0], []), ("polygon", [0, 4, 2], [])]))
+    # More images than run at once (4): the later ones start as earlier ones end.
+    st, doc, _ = rest_infer([blank] * 8 + [UP], outputs=["text", "image_index"])
+    o = by_name(doc) if st == 200 else {}
+    c.eq("/infer: nine images, text on the last",
+         (st, o.get("text", {}).get("data"), o.get("image_index", {}).get("data")),
+         (200, [WANT], [8]))
     st, doc, _ = rest_infer([b"this is not an image"])
     c.true("/infer: corrupt image: 400 saying it does not decode",
            st == 400 and "cannot decode" in doc.get("error", ""), repr((st, doc)))
@@ -235,11 +241,11 @@ try:
     # Statistics: the pipeline counts its requests, each stage its runs.
     st, stats = s.get_json("/v2/models/ocr/stats")
     ms = stats["model_stats"][0]
-    # Once per request, however many images (since the reload above): 7 answered; failed: the
+    # Once per request, however many images (since the reload above): 8 answered; failed: the
     # corrupt and the truncated image, the FP32 and the unknown input, gRPC's corrupt image.
     c.eq("pipeline stats: each request counted once",
          (ms["inference_stats"]["success"]["count"], ms["inference_stats"]["fail"]["count"]),
-         (7, 5))
+         (8, 5))
     st, stats = s.get_json("/v2/models/ppocr_rec/stats")
     c.true("stage stats: the recogniser ran", stats["model_stats"][0]["inference_count"] >= 5,
            repr(stats["model_stats"][0]))

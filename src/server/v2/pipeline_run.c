@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 /* What one image's call left behind. */
@@ -22,9 +23,14 @@ typedef struct pipe_call {
     ei__model_t *model; /* held until done */
     size_t n;
     image_slot_t *img;
-    pthread_mutex_t mu;
-    size_t pending;
-    ei_error_t error; /* the first failure (code EI_OK: none) */
+    ei__v2_core_t *core;
+    pthread_mutex_t mu; /* guards what follows */
+    size_t next;        /* the next image to start */
+    size_t running;     /* images started and not ended */
+    size_t left;        /* images not ended (started or not) */
+    size_t pumping;     /* pump() loops running */
+    bool started;       /* an image started: the request is accepted */
+    ei_error_t error;   /* the first failure (code EI_OK: none) */
     uint64_t queue_ns, compute_ns;
 } pipe_call_t;
 
@@ -139,29 +145,91 @@ static void finish(pipe_call_t *p)
     req->done(req);
 }
 
-static void note(pipe_call_t *p, size_t image, const ei_error_t *e)
+/* Under mu: the next image to start, or SIZE_MAX when none may start now. */
+static size_t take_next(pipe_call_t *p)
 {
-    pthread_mutex_lock(&p->mu);
-    if (p->error.code == EI_OK) {
-        p->error = *e;
-        if (p->n > 1)
-            ei__error_prefix(&p->error, "image %zu", image);
-    }
-    pthread_mutex_unlock(&p->mu);
+    if (p->next == p->n || p->running >= EI__PIPELINE_IN_FLIGHT)
+        return SIZE_MAX;
+    p->running++;
+    return p->next++;
 }
 
-static bool back(pipe_call_t *p)
+/* Under mu: image i ended (done, or refused when it was to start), with `e` when it failed. The
+ * first failure wins, and the images not started yet are dropped. */
+static void settle(pipe_call_t *p, size_t i, const ei_error_t *e)
 {
-    pthread_mutex_lock(&p->mu);
-    bool last = --p->pending == 0;
-    pthread_mutex_unlock(&p->mu);
-    return last;
+    p->running--;
+    p->left--;
+    if (e == NULL)
+        return;
+    if (p->error.code == EI_OK) {
+        p->error = *e;
+        if (p->error.code == EI_OK)
+            p->error.code = EI_ERUNTIME;
+        if (p->n > 1)
+            ei__error_prefix(&p->error, "image %zu", i);
+    }
+    p->left -= p->n - p->next;
+    p->next = p->n;
 }
+
+static void image_done(const ei__task_outcome_t *o, void *user);
 
 typedef struct {
     pipe_call_t *p;
     size_t i;
 } image_ticket_t;
+
+/* Starts image i (a task call on the pipeline model, which the driver resolves into its stages). */
+static ei_code_t start_image(pipe_call_t *p, ei__repo_t *r, size_t i, ei_error_t *err)
+{
+    size_t len = 0;
+    const char *data = ei_tensor_string(p->req->inputs[0], i, &len);
+    image_ticket_t *t = ei__calloc(1, sizeof(*t));
+    if (t == NULL)
+        return ei__fail(err, EI_ENOMEM, "out of memory");
+    t->p = p;
+    t->i = i;
+    ei__task_args_t a = {0};
+    a.head = "ocr";
+    a.model = ei__model_name(p->model);
+    a.version = ei__model_version(p->model);
+    a.image = data;
+    a.image_len = len;
+    a.received_ns = p->req->received_ns;
+    a.uncounted = true; /* finish() counts the request once, whatever its images */
+    ei_code_t rc = ei__task_call_start(p->core, r, &a, image_done, t, NULL, err);
+    if (rc != EI_OK)
+        ei__free(t);
+    return rc;
+}
+
+/*
+ * Under mu, with p->pumping counted by the caller: starts images while the window allows, with
+ * `r` (NULL: held here, from a model worker). Returns with mu released and p->pumping dropped;
+ * true when the call is over then (every image ended, nobody else pumping): the caller finishes.
+ * Counting the pumps keeps `p` alive while a loop still looks at it, even when the images it
+ * started all end on other threads meanwhile.
+ */
+static bool pump(pipe_call_t *p, ei__repo_t *r)
+{
+    for (size_t i; (i = take_next(p)) != SIZE_MAX;) {
+        pthread_mutex_unlock(&p->mu);
+        ei_error_t e = {0};
+        ei__repo_t *held = r != NULL ? r : ei__v2_repo_hold(p->core, &e);
+        ei_code_t rc = held != NULL ? start_image(p, held, i, &e) : e.code;
+        if (r == NULL && held != NULL)
+            ei__v2_repo_drop(p->core);
+        pthread_mutex_lock(&p->mu);
+        if (rc != EI_OK)
+            settle(p, i, &e);
+        else
+            p->started = true;
+    }
+    bool over = --p->pumping == 0 && p->left == 0;
+    pthread_mutex_unlock(&p->mu);
+    return over;
+}
 
 static void image_done(const ei__task_outcome_t *o, void *user)
 {
@@ -169,26 +237,24 @@ static void image_done(const ei__task_outcome_t *o, void *user)
     pipe_call_t *p = t->p;
     size_t i = t->i;
     ei__free(t);
-    if (o->code != EI_OK) {
-        note(p, i, &o->err);
-    } else {
+    ei_error_t e = o->err;
+    bool failed = o->code != EI_OK;
+    if (!failed) {
         json_error_t je;
         json_t *doc = json_loadb(o->json, o->json_len, 0, &je);
         json_t *lines = json_object_get(doc, "lines");
-        if (!json_is_array(lines)) {
-            ei_error_t e = {0};
-            ei__fail(&e, EI_ERUNTIME, "the OCR head's answer has no lines");
-            note(p, i, &e);
-        } else {
-            p->img[i].lines = json_incref(lines);
-        }
+        if (json_is_array(lines))
+            p->img[i].lines = json_incref(lines); /* slot i is this call's alone */
+        else
+            failed = ei__fail(&e, EI_ERUNTIME, "the OCR head's answer has no lines") != EI_OK;
         json_decref(doc);
-        pthread_mutex_lock(&p->mu);
-        p->queue_ns += o->queue_ns;
-        p->compute_ns += o->compute_ns;
-        pthread_mutex_unlock(&p->mu);
     }
-    if (back(p))
+    pthread_mutex_lock(&p->mu);
+    p->queue_ns += o->queue_ns;
+    p->compute_ns += o->compute_ns;
+    settle(p, i, failed ? &e : NULL);
+    p->pumping++;
+    if (pump(p, NULL))
         finish(p);
 }
 
@@ -235,52 +301,26 @@ ei_code_t ei__v2_pipeline_submit(void *ctx, ei__repo_t *r, ei__model_t *m, ei__i
         return ei__fail(err, EI_ENOMEM, "out of memory");
     }
     pthread_mutex_init(&p->mu, NULL);
+    p->core = core;
     p->req = req;
     p->n = n;
+    p->left = n;
     ei__model_retain(m);
     p->model = m;
-    /* Counts itself as one pending image until every call has started. */
-    p->pending = n + 1;
-    size_t started = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t len = 0;
-        const char *data = ei_tensor_string(req->inputs[0], i, &len);
-        image_ticket_t *t = ei__calloc(1, sizeof(*t));
-        ei__task_args_t a = {0};
-        a.head = "ocr";
-        a.model = ei__model_name(m);
-        a.version = ei__model_version(m);
-        a.image = data;
-        a.image_len = len;
-        a.received_ns = req->received_ns;
-        a.uncounted = true; /* finish() counts the request once, whatever its images */
-        ei_error_t e = {0};
-        if (t == NULL) {
-            rc = ei__fail(&e, EI_ENOMEM, "out of memory");
-        } else {
-            t->p = p;
-            t->i = i;
-            rc = ei__task_call_start(core, r, &a, image_done, t, NULL, &e);
-        }
-        if (rc != EI_OK) {
-            ei__free(t);
-            note(p, i, &e);
-            /* The images not started count as back; nothing more is started. */
-            pthread_mutex_lock(&p->mu);
-            p->pending -= n - i;
-            pthread_mutex_unlock(&p->mu);
-            break;
-        }
-        started++;
-    }
-    if (started == 0) {
-        /* Nothing runs: refuse the request synchronously (no done()). */
+    pthread_mutex_lock(&p->mu);
+    p->pumping = 2; /* the pump below, and this function until it has looked at the outcome */
+    (void)pump(p, r);
+    pthread_mutex_lock(&p->mu);
+    bool over = --p->pumping == 0 && p->left == 0, started = p->started;
+    pthread_mutex_unlock(&p->mu);
+    if (over && !started) {
+        /* Nothing ran: refuse the request synchronously (no done()). */
         *err = p->error;
         rc = p->error.code;
         pc_free(p);
         return rc;
     }
-    if (back(p))
+    if (over)
         finish(p);
     return EI_OK;
 }

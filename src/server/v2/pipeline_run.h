@@ -6,7 +6,8 @@
  * models' schedulers (the task driver, task_call.h), and the answer is one row per text line of
  * every image, in image order and reading order within each: "text" BYTES [N], "score" FP32 [N],
  * "polygon" FP32 [N,4,2], "angle" INT32 [N], "image_index" INT32 [N]. The first failing image
- * fails the request, its message naming the image ("image 1: ...").
+ * fails the request, its message naming the image ("image 1: ..."); the images after it are not
+ * started.
  */
 #ifndef EI_SERVER_V2_PIPELINE_RUN_H
 #define EI_SERVER_V2_PIPELINE_RUN_H
@@ -15,6 +16,11 @@
 
 /** Images one request may carry. */
 #define EI__PIPELINE_MAX_IMAGES 64
+/**
+ * Images of one request in flight at once (the next starts when one ends), so a request of many
+ * images does not fill the image pool's queue by itself and fail with 503.
+ */
+#define EI__PIPELINE_IN_FLIGHT 4
 
 /**
  * The repository's pipeline hook (ei__repo_opts_t.pipeline_submit); `ctx` is the ei__v2_core_t.
