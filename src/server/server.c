@@ -428,6 +428,16 @@ void ei_server_stop(ei_server_t *s)
         }
         ei__http_stop(&s->http);
         ei__v2_images_stop(&s->core); /* after its queued images were answered */
+        /* A request cancelled at the deadline still gets its model's (dropped) answer, which
+         * reaches the HTTP front-end and the core: wait for them (the runs were terminated, so
+         * they come soon); if some never come, the server is never freed. */
+        if (!ei__http_wait_late(&s->http, 60)) {
+            s->late_unanswered = true;
+            ei__log_event(&s->core, EI_LOG_ERROR, 0, NULL, -1,
+                          "%u cancelled request(s) still unanswered by their model 60 s after "
+                          "the deadline: the server's memory is kept for them",
+                          atomic_load(&s->http.late_pending));
+        }
 #ifdef EI_HAVE_GRPC
         ei__grpc_stop(&s->grpc);
 #endif
@@ -441,6 +451,8 @@ void ei_server_destroy(ei_server_t *s)
     if (!s)
         return;
     ei_server_stop(s);
+    if (s->late_unanswered)
+        return; /* a model may still answer into it (logged by ei_server_stop) */
     ei__http_dispose(&s->http);
 #ifdef EI_HAVE_GRPC
     ei__grpc_stop(&s->grpc); /* when started but never stopped through ei_server_stop() */

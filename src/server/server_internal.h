@@ -36,6 +36,7 @@ struct ei_server {
 #endif
     char *grpc_address;
     bool started, stopped;
+    bool late_unanswered; /* cancelled requests' models never answered: never free (see stop) */
     /* Start-up loading, on `loader` once the ports are bound. */
     pthread_t loader;
     bool loader_started, loader_joined, loaded;

@@ -7,8 +7,9 @@
   64 MiB limit) is refused 503 naming the limit, the arena never holds more than the limit (the
   server's own figures on /metrics), it gives its free memory back at the next run, and the server
   goes on serving;
-- SIGTERM while a request runs for ever (a Loop of 2^62 steps) and the shutdown deadline passes:
-  that request is answered 503, the run is terminated, and the process exits 0 (no abort).
+- SIGTERM while requests run for ever (a Loop of 2^62 steps; one running, three queued) and the
+  shutdown deadline passes: each is answered 503, the runs are terminated, their late answers
+  find the server still there, and the process exits 0 (no abort).
 The test waits (bounded) for the server's in-flight gauge before it signals; nothing depends on
 how fast the machine is (the run never ends on its own)."""
 import json
@@ -107,7 +108,10 @@ try:
     st, _ = s.get_json("/v2/health/ready")
     c.eq("still ready", st, 200)
 
-    # A request that runs for ever, then SIGTERM.
+    # Requests that run for ever (one running, the others queued behind it), then SIGTERM: the
+    # queued ones reach the model after the deadline (their runs fail at once, terminated) and
+    # their late answers must find the server still there (it used to be freed under them).
+    N = 4
     result = []
 
     def forever():
@@ -119,22 +123,24 @@ try:
         except Exception as e:  # noqa: BLE001
             result.append((repr(e), b""))
 
-    t = threading.Thread(target=forever)
-    t.start()
+    threads = [threading.Thread(target=forever) for _ in range(N)]
+    for t in threads:
+        t.start()
     deadline = time.monotonic() + 120
     inflight = 0
     while time.monotonic() < deadline and not result:
         inflight = E.metric(s.metrics(), "ei_http_requests_in_flight") or 0
-        if inflight >= 1:
+        if inflight >= N:
             break
         time.sleep(0.05)
-    c.true("the endless request is in flight before SIGTERM", inflight >= 1 and not result)
+    c.true("the endless requests are in flight before SIGTERM", inflight >= N and not result)
     s.proc.send_signal(signal.SIGTERM)
-    t.join(300)
-    c.eq("the endless request is answered 503 at the shutdown deadline",
-         result[0][0] if result else None, 503)
-    c.true("saying it was cancelled", result and b"cancelled" in result[0][1],
-           result[0][1] if result else "")
+    for t in threads:
+        t.join(300)
+    c.eq("each endless request is answered 503 at the shutdown deadline",
+         sorted(r[0] for r in result), [503] * N)
+    c.true("saying it was cancelled", len(result) == N and all(b"cancelled" in r[1] for r in result),
+           result)
     c.eq("exit 0 (no abort)", s.stop(timeout=300), 0)
     c.true("the cancel is logged", "answered 503 (cancelled)" in s.stderr())
 finally:

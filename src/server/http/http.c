@@ -188,10 +188,16 @@ void ei__http_respond(ei__http_req_t *r, unsigned status, const char *ctype, cha
         /* The late answer of a request cancelled at the shutdown deadline: drop it. */
         r->late_done = true;
         bool free_now = r->conn_done;
+        ei__http_t *h = r->http;
         pthread_mutex_unlock(&r->mu);
         ei__free(body);
         if (free_now)
             req_free(r);
+        /* Last: once counted, ei__http_wait_late() may return and the server go. */
+        pthread_mutex_lock(&h->live_mu);
+        atomic_fetch_sub(&h->late_pending, 1);
+        pthread_cond_broadcast(&h->late_cv);
+        pthread_mutex_unlock(&h->live_mu);
         return;
     }
     if (r->responded) {
@@ -306,7 +312,23 @@ static bool cancel_locked(ei__http_req_t *r)
     r->responded = true;
     r->rejected = true; /* Connection: close */
     ei__strlcpy(r->error, "cancelled at the shutdown deadline", sizeof r->error);
+    atomic_fetch_add(&r->http->late_pending, 1); /* its handler's answer is still to come */
     return true;
+}
+
+bool ei__http_wait_late(ei__http_t *h, unsigned secs)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += (time_t)secs;
+    pthread_mutex_lock(&h->live_mu);
+    while (atomic_load(&h->late_pending) > 0) {
+        if (pthread_cond_timedwait(&h->late_cv, &h->live_mu, &until) == ETIMEDOUT)
+            break;
+    }
+    bool done = atomic_load(&h->late_pending) == 0;
+    pthread_mutex_unlock(&h->live_mu);
+    return done;
 }
 
 unsigned ei__http_cancel_pending(ei__http_t *h)
@@ -1117,6 +1139,7 @@ void ei__http_init(ei__http_t *h, ei__v2_core_t *core, const ei_server_opts_t *o
     pthread_mutex_init(&h->conns.mu, NULL);
     pthread_cond_init(&h->conns.cv, NULL);
     pthread_mutex_init(&h->live_mu, NULL);
+    pthread_cond_init(&h->late_cv, NULL);
 }
 
 void ei__http_dispose(ei__http_t *h)
@@ -1124,6 +1147,7 @@ void ei__http_dispose(ei__http_t *h)
     pthread_cond_destroy(&h->conns.cv);
     pthread_mutex_destroy(&h->conns.mu);
     pthread_mutex_destroy(&h->live_mu);
+    pthread_cond_destroy(&h->late_cv);
 }
 
 ei_code_t ei__http_start(ei__http_t *h, ei_error_t *err)

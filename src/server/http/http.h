@@ -110,6 +110,11 @@ typedef struct ei__http {
     pthread_mutex_t live_mu;
     ei__http_req_t *live;
     _Atomic bool cancel_all; /**< shutdown deadline passed: answer what is left 503 */
+    /* Requests cancelled at the deadline whose model has not answered yet: their late answer
+     * still reaches this struct, which must outlive it (ei__http_wait_late()). Signalled under
+     * live_mu. */
+    _Atomic unsigned late_pending;
+    pthread_cond_t late_cv;
 } ei__http_t;
 
 /** One HTTP request from the first header line to the response leaving. */
@@ -173,6 +178,12 @@ void ei__http_stop(ei__http_t *h);
  * answer is then dropped) and every one that would start waiting from now on. Returns how many.
  */
 unsigned ei__http_cancel_pending(ei__http_t *h);
+/**
+ * After the stop: waits up to `secs` for the late answers of the requests cancelled at the
+ * deadline (their runs are terminated, so they come soon). False when some have not come: `h`
+ * must then never be disposed or freed.
+ */
+bool ei__http_wait_late(ei__http_t *h, unsigned secs);
 
 /* For handlers ------------------------------------------------------------------------------- */
 

@@ -43,7 +43,8 @@ struct ei__model {
     /* A pipeline model (pipeline.h): no session, no batcher; requests go to the repository's
      * pipeline runner, and it is ready only while its stage models are. */
     ei__pipeline_t *pipe;
-    ei__repo_t *repo; /* for the runner; requests only arrive while the repository lives */
+    ei__repo_t *repo;  /* for the runner; requests only arrive while the repository lives */
+    ei__repo_t *owner; /* counted in owner->alive until freed (when `counted`) */
 };
 
 typedef struct vslot {
@@ -81,6 +82,11 @@ struct ei__repo {
     bool polling;
     pthread_t poller;
     pthread_cond_t stop_cond;
+    /* Its loaded versions not freed yet (a request may hold one past the repository's own
+     * reference): ei__repo_destroy() waits for them, so no session outlives it. */
+    pthread_mutex_t alive_mu;
+    pthread_cond_t alive_cv;
+    long alive;
 };
 
 /* Loaded versions alive in the process (held by a repository or a request); for tests/metrics. */
@@ -116,6 +122,7 @@ static void model_free(ei__model_t *m)
     ei_session_destroy(m->session);
     ei__pipeline_destroy(m->pipe);
     ei__model_config_destroy(m->config);
+    ei__repo_t *owner = m->counted ? m->owner : NULL;
     if (m->counted) {
         atomic_fetch_sub(&live_models, 1);
         EI_LOG(EI_LOG_INFO, "server", "model %s unloaded", m->log_id);
@@ -123,6 +130,13 @@ static void model_free(ei__model_t *m)
     ei__free(m->name);
     ei__free(m->log_id);
     ei__free(m);
+    if (owner != NULL) {
+        /* Last: once it is counted out, the repository may go. */
+        pthread_mutex_lock(&owner->alive_mu);
+        owner->alive--;
+        pthread_cond_broadcast(&owner->alive_cv);
+        pthread_mutex_unlock(&owner->alive_mu);
+    }
 }
 
 void ei__model_retain(ei__model_t *m)
@@ -494,7 +508,11 @@ out:
         return rc;
     }
     m->counted = true;
+    m->owner = r;
     atomic_fetch_add(&live_models, 1);
+    pthread_mutex_lock(&r->alive_mu);
+    r->alive++;
+    pthread_mutex_unlock(&r->alive_mu);
     if (m->pipe != NULL)
         EI_LOG(EI_LOG_INFO, "server", "model %s loaded: %s pipeline of %s, %s, %s", m->log_id,
                m->config->platform, m->pipe->stage[EI__STAGE_DET],
@@ -1101,6 +1119,8 @@ ei_code_t ei__repo_create(const ei__repo_opts_t *o, ei__repo_t **out, ei_error_t
     r->o.load_models = NULL;
     r->o.n_load_models = 0;
     pthread_mutex_init(&r->lock, NULL);
+    pthread_mutex_init(&r->alive_mu, NULL);
+    pthread_cond_init(&r->alive_cv, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -1186,8 +1206,25 @@ void ei__repo_destroy(ei__repo_t *r)
         ei__free(e->name);
         ei__free(e);
     }
-    /* A version freed from inside a request's done() finishes on its worker thread. */
-    ei__batcher_wait_detached(5000);
+    /* Versions still held by requests go when those end (their last runs, terminated by a
+     * stop); a version freed from inside a request's done() finishes on its worker thread. No
+     * session may outlive this (the runtime goes next, ei_global_cleanup()): wait for them. */
+    pthread_mutex_lock(&r->alive_mu);
+    while (r->alive > 0) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 5;
+        if (pthread_cond_timedwait(&r->alive_cv, &r->alive_mu, &until) == ETIMEDOUT)
+            EI_LOG(EI_LOG_WARN, "server",
+                   "waiting for %ld model version(s) to finish their "
+                   "last requests",
+                   r->alive);
+    }
+    pthread_mutex_unlock(&r->alive_mu);
+    while (!ei__batcher_wait_detached(5000))
+        EI_LOG(EI_LOG_WARN, "server", "waiting for models that are finishing their last runs");
+    pthread_mutex_destroy(&r->alive_mu);
+    pthread_cond_destroy(&r->alive_cv);
     ei__free(r->e);
     ei__free(r->path);
     pthread_cond_destroy(&r->stop_cond);
