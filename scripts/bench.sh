@@ -27,6 +27,8 @@ for p in $parts; do
     server)
         echo "== edgeinfer serve under wrk (part 3)"
         bench/server/run.sh "$build" 5
+        echo "== gRPC vs HTTP binary and the ORT ceiling, idle gRPC listener (part 3, gRPC)"
+        /usr/bin/python3 bench/server/grpc_bench.py "$build" 15 5 32
         echo "== TLS cost: handshakes, plain vs HTTPS /infer (part 5)"
         bench/server/tls.sh "$build" 5 3
         ;;
