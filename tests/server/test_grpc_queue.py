@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: MIT
 """gRPC deadlines and cancellation reach the batcher's queue: a call whose deadline passes, or that
 the client cancels, while its request waits for a batch is dropped from the queue and never run,
-and so are all the queued requests of a cancelled ModelStreamInfer stream (the classifier waits up
-to 60 s for a full batch of 8; a full batch sent afterwards runs alone, and the statistics show it
-was the only execution). And SIGTERM drains both protocols: a gRPC and an HTTP request held in the
+and so are all the queued requests of a ModelStreamInfer stream cancelled or past its deadline
+(the classifier waits up to 60 s for a full batch of 8; a full batch sent afterwards runs alone,
+and the statistics show it was the only execution). And SIGTERM drains both protocols: a gRPC and an HTTP request held in the
 queue are both answered, a stream's request too, new gRPC calls are refused, open streams (an idle
 one included) end UNAVAILABLE, and the server exits 0 because the drain finished (its log says so)
 long before its 600 s --shutdown-timeout. Every wait is for an event (the pending gauge, a log
@@ -50,11 +50,11 @@ def add_request():
 class Stream:
     """A ModelStreamInfer call fed from a queue; its answers and final status read on a thread."""
 
-    def __init__(self, st):
+    def __init__(self, st, timeout=None):
         self.q = queue.Queue()
         self.answers = []
         self.code = None
-        self.it = st.ModelStreamInfer(iter(self.q.get, None))
+        self.it = st.ModelStreamInfer(iter(self.q.get, None), timeout=timeout)
         self.t = threading.Thread(target=self._read)
         self.t.start()
 
@@ -142,6 +142,16 @@ try:
     c.true("the stream's dropped requests count as failures", ms.inference_stats.fail.count >= 4,
            ms.inference_stats.fail)
     c.eq("nothing left queued after the stream's cancel", pending(s), 0)
+
+    # A stream whose deadline passes while two of its requests are queued: both dropped.
+    sd = Stream(st, timeout=5)
+    for _ in range(2):
+        sd.send(cls_request(1))
+    sd.t.join(60)
+    c.eq("the stream past its deadline ends DEADLINE_EXCEEDED", sd.code, SC.DEADLINE_EXCEEDED)
+    sd.end()
+    full_batch_runs_alone(st, "the expired stream's requests", (4, 32))
+    c.eq("nothing left queued after the stream's deadline", pending(s), 0)
     ch.close()
     c.eq("exit 0", s.stop(), 0)
 
