@@ -575,6 +575,24 @@ static void describe(const in_t *ins, size_t n, ei_bl_body_t *b)
     }
 }
 
+bool ei_bl_image_as_bytes(const char *metadata)
+{
+    json_t *meta = json_loads(metadata, 0, NULL);
+    in_t *ins = NULL;
+    size_t n = 0;
+    ei_error_t err = {0};
+    bool pixels = false, bytes = false;
+    if (meta != NULL && parse_inputs(meta, &ins, &n, &err) == EI_OK) {
+        for (size_t i = 0; i < n; i++) {
+            pixels = pixels || is_image_input(&ins[i]);
+            bytes = bytes || ins[i].dt == EI_DTYPE_STRING;
+        }
+    }
+    free_ins(ins, n);
+    json_decref(meta);
+    return bytes && !pixels;
+}
+
 ei_code_t ei_bl_make_bodies(const char *metadata, const char *config, const ei_bl_body_opts_t *o,
                             ei_bl_body_t **out, size_t *n_out, ei_error_t *err)
 {

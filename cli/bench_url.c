@@ -153,7 +153,8 @@ void ei_cli_bench_url_help(void)
         "  --min-requests N       a window also lasts until N requests ended in it (default 0)\n\n"
         "requests:\n"
         "  --endpoint E           infer (default) or classify (POST images to /classify;\n"
-        "                         the default when --image is given)\n"
+        "                         the default when --image is given, unless the model takes\n"
+        "                         images as BYTES, e.g. an OCR pipeline model)\n"
         "  --format F             binary (Triton's binary tensor extension, default) or json\n"
         "  -i, --input NAME=FILE  input NAME from a .npy or .pb file (others are generated)\n"
         "  --image FILE           an image (repeatable, sent round-robin): raw to /classify,\n"
@@ -790,6 +791,8 @@ int ei_cli_bench_url(int argc, char **argv)
         meta = get_model_doc(a, "", true, &rc);
         if (meta == NULL)
             goto out;
+        if (a->classify && !a->endpoint_given && ei_bl_image_as_bytes(meta))
+            a->classify = false; /* images as BYTES (a pipeline model): to /infer */
         config = get_model_doc(a, "/config", false, &rc);
         infer_url = model_url(a, a->classify ? "/classify" : "/infer");
         stats_url = model_url(a, "/stats");

@@ -81,6 +81,10 @@ typedef struct ei_bl_body_opts {
 ei_code_t ei_bl_make_bodies(const char *metadata, const char *config, const ei_bl_body_opts_t *o,
                             ei_bl_body_t **out, size_t *n, ei_error_t *err);
 
+/** Whether the model (its metadata JSON) takes images as BYTES and has no pixel input (an OCR
+ * pipeline model): then --image goes to /infer, not /classify. */
+bool ei_bl_image_as_bytes(const char *metadata);
+
 /** Adds Content-Type, the binary header length, "Expect:" and the user's extra headers. */
 ei_code_t ei_bl_body_headers(ei_bl_body_t *b, const char *const *extra, size_t n_extra,
                              ei_error_t *err);

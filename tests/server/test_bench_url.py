@@ -266,6 +266,9 @@ class Stub(BaseHTTPRequestHandler):
         elif self.path == "/v2/models/v":
             self.reply(200, {"name": "v", "inputs": [{"name": "in", "datatype": "FP32",
                                                       "shape": [-1, 4, -1]}]})
+        elif self.path == "/v2/models/img":
+            self.reply(200, {"name": "img", "inputs": [{"name": "image", "datatype": "BYTES",
+                                                        "shape": [-1]}]})
         elif self.path == "/v2/models/odd":
             self.reply(200, {"name": "odd", "inputs": [{"name": "in", "datatype": "COMPLEX",
                                                         "shape": [1]}]})
@@ -313,6 +316,15 @@ def stub_checks(c):
         else:
             print(out, err)
         base = "http://127.0.0.1:%d" % srv.server_address[1]
+        # A model taking images as BYTES (an OCR pipeline's): --image goes to /infer, as is.
+        img = os.path.join(eiserver.EI_SOURCE_DIR, "examples", "images", "line.jpg")
+        rc, out, err = bench("--url", base, "--model", "img", "--image", img, "--timeout", "0.3",
+                             "--json", *SHORT)
+        r = json.loads(out) if rc == 0 else {}
+        c.true("stub model img: --image to /infer into the BYTES input",
+               rc == 0 and r["request_url"] == base + "/v2/models/img/infer" and
+               "image BYTES [1] (%s (image/jpeg" % img in r["settings"]["bodies"][0]["describe"],
+               "rc %d: %s %s" % (rc, out[-500:], err[-300:]))
         for model, pattern in (("v", "input 'in' \\[-1,4,-1\\]: dim 2 is variable; give the whole "
                                      "shape with --shape in="),
                                ("odd", "input 'in': unknown datatype 'COMPLEX'")):
