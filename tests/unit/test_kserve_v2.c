@@ -380,7 +380,7 @@ TEST(status_mapping_and_json_text)
     ASSERT_EQ(ei__http_status_for(EI_EBUSY), 503);
     ASSERT_EQ(ei__http_status_for(EI_ETIMEDOUT), 504);
     ASSERT_EQ(ei__http_status_for(EI_ERUNTIME), 500);
-    ASSERT_EQ(ei__http_status_for(EI_ENOMEM), 500);
+    ASSERT_EQ(ei__http_status_for(EI_ENOMEM), 503); /* no room now (run-memory limit): retry */
     ASSERT_EQ(ei__http_status_for(EI_EUNSUPPORTED), 501);
     ei__sbuf_t b = {0};
     ei__sbuf_json_str(&b, "a\"\\\n\x01\xc3\xa9\xff", 8);
