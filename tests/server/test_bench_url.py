@@ -299,7 +299,7 @@ def stub_checks(c):
     t.start()
     try:
         rc, out, err = bench("--url", "http://127.0.0.1:%d" % srv.server_address[1], "--model",
-                             "m", "--timeout", "0.3", "--concurrency", "3", "--format", "json",
+                             "m", "--timeout", "5", "--concurrency", "3", "--format", "json",
                              "--json", "--duration", "1", "--warmup", "0", "--max-windows", "1",
                              "--min-requests", "12", "--quiet")
         c.eq("stub: exit status", rc, 0)
