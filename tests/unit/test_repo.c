@@ -123,6 +123,17 @@ static const char *index_text(ei__repo_t *r)
     return rows;
 }
 
+/* The repository at `root` in EXPLICIT mode, loading `first` at start. */
+static ei_code_t open_explicit(const char *first, ei__repo_t **r, ei_error_t *err)
+{
+    ei__repo_opts_t o = {0};
+    o.path = root;
+    o.mode = EI__CONTROL_EXPLICIT;
+    o.load_models = &first;
+    o.n_load_models = 1;
+    return ei__repo_create(&o, r, err);
+}
+
 /* Synchronous inference through the scheduler. */
 typedef struct {
     pthread_mutex_t mu;
@@ -273,15 +284,9 @@ TEST(explicit_load_unload)
     new_root();
     copy_cls("a/1");
     copy_cls("b/1");
-    ei__repo_opts_t o = {0};
-    o.path = root;
-    o.mode = EI__CONTROL_EXPLICIT;
-    const char *load[] = {"a"};
-    o.load_models = load;
-    o.n_load_models = 1;
     ei__repo_t *r = NULL;
     ei_error_t err = {0};
-    ASSERT_OK(ei__repo_create(&o, &r, &err), &err);
+    ASSERT_OK(open_explicit("a", &r, &err), &err);
     const char *idx = index_text(r);
     ASSERT_CONTAINS(idx, "a@1 READY");
     ASSERT_CONTAINS(idx, "b@-1 UNAVAILABLE unloaded");
@@ -454,15 +459,9 @@ TEST(pipeline_model)
                "platform: \"edgeinfer_ocr\"\n"
                "parameters { key: \"detection_model\" value: { string_value: \"det\" } }\n"
                "parameters { key: \"recognition_model\" value: { string_value: \"rec\" } }\n");
-    ei__repo_opts_t o = {0};
-    o.path = root;
-    o.mode = EI__CONTROL_EXPLICIT;
-    const char *load[] = {"p"};
-    o.load_models = load;
-    o.n_load_models = 1;
     ei__repo_t *r = NULL;
     ei_error_t err = {0};
-    ASSERT_OK(ei__repo_create(&o, &r, &err), &err);
+    ASSERT_OK(open_explicit("p", &r, &err), &err);
     const char *idx = index_text(r);
     ASSERT_CONTAINS(idx, "p@1 READY");
     ASSERT_CONTAINS(idx, "det@1 READY");
