@@ -13,6 +13,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import eiserver as E  # noqa: E402
@@ -54,6 +55,16 @@ with open(up, "rb") as f:
     UP = f.read()
 with open(down, "rb") as f:
     DOWN = f.read()
+
+
+def wait_until(cond, secs=120):
+    """Polls cond (an event the server reports: a log line, a counter) for at most secs."""
+    deadline = time.monotonic() + secs
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def index():
@@ -273,6 +284,37 @@ try:
         c.true("%s: UNAVAILABLE with the reason" % name,
                want in index()[name].get("reason", ""), repr(index()[name]))
     c.eq("SIGTERM: exit 0", s.stop(), 0)
+
+    # A client that cancels: no image of its request starts afterwards. Decodes are held through
+    # the server's test hook (docs/server.md) until the cancellation is logged, then released.
+    if grpc is not None:
+        s.close()
+        fifo = os.path.join(root, "hold")
+        os.mkfifo(fifo)
+        env = os.environ.copy()
+        env["EI_TEST_HOLD_DECODE"] = fifo
+        s = E.Server(repo, "--model-control-mode", "explicit", "--load-model", "ocr",
+                     "--image-workers", "1", "--image-queue", "8", env=env)
+        ch, st_ = G.stub(grpc, pbg, s)
+        fut = st_.ModelInfer.future(g_request([blank] * 8))
+        w = open(fifo, "wb")  # returns once the worker holds the first image's decode
+        fut.cancel()
+        cancelled = wait_until(lambda: "the client cancelled the call" in s.stderr())
+        c.true("cancellation logged", cancelled, s.stderr()[-2000:])
+        w.write(b"xxxx")  # the images started before it (4 at a time) decode and run
+        w.flush()
+
+        # Only 4 decodes are let through: had the other images started, the request would hang.
+        def failed():
+            st, doc = s.get_json("/v2/models/ocr/stats")
+            return doc["model_stats"][0]["inference_stats"]["fail"]["count"] == 1
+        c.true("the cancelled request ends as a failure", wait_until(failed))
+        st, doc = s.get_json("/v2/models/ppocr_det/stats")
+        n = doc["model_stats"][0]["inference_count"]
+        c.true("only the images started before the cancel ran (1 to 4 of 8)", 1 <= n <= 4, n)
+        w.close()
+        ch.close()
+        c.eq("SIGTERM after a cancel: exit 0", s.stop(), 0)
 finally:
     rc = c.done(s)
     s.close()

@@ -204,6 +204,16 @@ static ei_code_t start_image(pipe_call_t *p, ei__repo_t *r, size_t i, ei_error_t
     return rc;
 }
 
+/* Whether the client still waits: no image starts once it cancelled or its deadline passed. */
+static ei_code_t still_wanted(const ei__infer_req_t *req, ei_error_t *err)
+{
+    if (atomic_load_explicit(&req->cancelled, memory_order_acquire))
+        return ei__fail(err, EI_ECANCELED, "the client cancelled the request");
+    if (req->client_deadline_ns != 0 && ei__now_ns() > req->client_deadline_ns)
+        return ei__fail(err, EI_ETIMEDOUT, "the client's deadline passed");
+    return EI_OK;
+}
+
 /*
  * Under mu, with p->pumping counted by the caller: starts images while the window allows, with
  * `r` (NULL: held here, from a model worker). Returns with mu released and p->pumping dropped;
@@ -216,8 +226,10 @@ static bool pump(pipe_call_t *p, ei__repo_t *r)
     for (size_t i; (i = take_next(p)) != SIZE_MAX;) {
         pthread_mutex_unlock(&p->mu);
         ei_error_t e = {0};
-        ei__repo_t *held = r != NULL ? r : ei__v2_repo_hold(p->core, &e);
-        ei_code_t rc = held != NULL ? start_image(p, held, i, &e) : e.code;
+        ei_code_t rc = still_wanted(p->req, &e);
+        ei__repo_t *held = rc != EI_OK ? NULL : r != NULL ? r : ei__v2_repo_hold(p->core, &e);
+        if (rc == EI_OK)
+            rc = held != NULL ? start_image(p, held, i, &e) : e.code;
         if (r == NULL && held != NULL)
             ei__v2_repo_drop(p->core);
         pthread_mutex_lock(&p->mu);

@@ -7,7 +7,7 @@
  * every image, in image order and reading order within each: "text" BYTES [N], "score" FP32 [N],
  * "polygon" FP32 [N,4,2], "angle" INT32 [N], "image_index" INT32 [N]. The first failing image
  * fails the request, its message naming the image ("image 1: ..."); the images after it are not
- * started.
+ * started, nor are any once the client cancelled the request or its deadline passed.
  */
 #ifndef EI_SERVER_V2_PIPELINE_RUN_H
 #define EI_SERVER_V2_PIPELINE_RUN_H
