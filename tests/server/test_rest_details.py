@@ -5,11 +5,14 @@ the server writes them (and no error names a jansson flag); a shared-memory outp
 "binary_data": false is accepted (only true contradicts it); Triton's wording for an unknown model
 ("Request for unknown model") and a failed load ("failed to load", a 400 with the reason when the
 config is wrong); model load with a `config` JSON override and `file:<version>/<name>` base64
-overrides (and their errors); an input's `format` kept as written; a config warning logged once."""
+overrides (and their errors); an input's `format` kept as written; a config warning logged once;
+a Transfer-Encoding other than chunked alone gets one 400 at once (libmicrohttpd 0.9.75 would read
+the body until the client closes)."""
 import base64
 import json
 import os
 import shutil
+import socket
 import struct
 import sys
 import tempfile
@@ -188,6 +191,27 @@ try:
          s.post_json("/v2/models/fresh/infer", {"inputs": add_inputs()})[0], 200)
     c.eq("unload the file-override model",
          s.request("POST", "/v2/repository/models/fresh/unload", b"")[0], 200)
+
+    # Transfer codings that cannot frame a request body: one clean 400 at once, connection closed.
+    def raw(data):
+        with socket.create_connection(("127.0.0.1", s.port), timeout=60) as k:
+            k.sendall(data)
+            out = b""
+            while True:
+                b = k.recv(65536)
+                if not b:
+                    return out
+                out += b
+    for te in ("gzip", "identity", "chunked, gzip", "deflate, chunked2"):
+        out = raw(b"POST /v2/models/add/infer HTTP/1.1\r\nHost: localhost\r\n"
+                  b"Transfer-Encoding: " + te.encode() + b"\r\n\r\n{}")
+        c.true("Transfer-Encoding %r: one 400, then closed" % te,
+               out.startswith(b"HTTP/1.1 400 ") and out.count(b"HTTP/1.1 ") == 1 and
+               b"cannot frame a request body" in out, out[:300])
+    out = raw(b"POST /v2/models/add/infer HTTP/1.1\r\nHost: localhost\r\n"
+              b"Transfer-Encoding: Chunked\r\nConnection: close\r\n\r\n0\r\n\r\n")
+    c.true("Transfer-Encoding 'Chunked' still frames a body (an empty one: JSON error)",
+           out.startswith(b"HTTP/1.1 400 ") and b"request JSON" in out, out[:300])
     c.eq("SIGTERM exit 0", s.stop(), 0)
 finally:
     rc = c.done(s)

@@ -707,6 +707,21 @@ static enum MHD_Result on_request(ei__http_t *h, bool metrics, struct MHD_Connec
             r->too_large = true; /* Connection: close, the body is not read */
             return queue_response(r);
         }
+        /* libmicrohttpd 0.9.75 frames only "chunked"; any other Transfer-Encoding reaches here
+         * with the body read as if until the connection closes (the client waits for ever).
+         * A transfer coding other than chunked alone cannot frame a request body: 400 now. */
+        const char *te =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+        if (!r->over_limit && te && strcasecmp(te, "chunked") != 0) {
+            received(r);
+            r->dispatched = true;
+            ei__http_respond_error(r, 400,
+                                   "Transfer-Encoding '%.80s' cannot frame a request body (only "
+                                   "'chunked' alone, or Content-Length)",
+                                   te);
+            r->too_large = true; /* Connection: close, the body is not read */
+            return queue_response(r);
+        }
         if (r->over_limit) {
             /* Above the connection limit: 503 + Retry-After at once, without reading a body. */
             received(r);
