@@ -8,7 +8,7 @@
 # 1.42 MP) and skimage's chelsea (451x300, 0.14 MP) in alternating rounds against the
 # same server, so the machine's drift falls on both alike. Prints per round the two rates and their
 # ratio, then the median ratio; then what bounds it on this machine: the decode + preprocess CPU
-# per photo (bench/image's ei_bench_image, the server's pipeline) and ResNet-50's CPU per image at
+# per photo (bench/image's ei_bench_image, full decode as the server does) and ResNet-50's CPU per image at
 # batch 8 (`edgeinfer bench`), and the ratio those two predict when the cores are the limit:
 # (infer + decode_small) / (infer + decode_large).
 # Usage: bench/server/classify_sizes.sh [BUILD_DIR] [SECONDS] [ROUNDS]
@@ -77,7 +77,7 @@ pid=
 
 # What bounds it: CPU per photo for decoding + preprocessing, and per image for inference.
 if [ -x "$bench_image" ]; then
-    "$bench_image" -n 30 -w 3 "$small" "$large" | awk '$2 == "dct2" { print $3, $5 }' |
+    "$bench_image" -n 30 -w 3 "$small" "$large" | awk '$2 == "full" { print $3, $5 }' |
         while read -r name cpus; do
             printf 'decode+preprocess CPU ms (median of 30), %s: %s\n' "$name" \
                 "$(tr , '\n' <<<"$cpus" | sort -g | sed -n 15p)"
