@@ -1,27 +1,53 @@
 // SPDX-License-Identifier: MIT
 // The npm peer for bench/ocr/run.sh: @gutenye/ocr-node (PP-OCRv4 with onnxruntime-node, sharp,
-// opencv-js, js-clipper). Same protocol as ei_bench_ocr: loads once, runs each page WARMUP + RUNS
-// times, prints one JSON line per page and the peak resident memory.
-//   node peer.mjs THREADS RUNS WARMUP PAGE...
+// opencv-js, js-clipper). Same protocol as ei_bench_ocr: loads once, then reads commands on stdin,
+// one per line: a page path runs that page once and prints
+// {"tool","page","ms","stages":{"det_infer","rec_infer","total"},"text":[lines]}, where the two
+// *_infer figures are the time spent inside onnxruntime-node's session.run (detection: inputs
+// taller than 48 rows; recognition: the 48-row line strips); "rss" prints the peak resident memory.
+//   node peer.mjs THREADS < commands
+import readline from 'node:readline'
 import Ocr from '@gutenye/ocr-node'
+import { InferenceSession } from 'onnxruntime-node'
 
-const [threads, runs, warmup, ...pages] = process.argv.slice(2)
+const [threads] = process.argv.slice(2)
 const onnxOptions = {}
 if (Number(threads) > 0) {
   onnxOptions.intraOpNumThreads = Number(threads)
   onnxOptions.interOpNumThreads = 1
 }
-const ocr = await Ocr.create({ onnxOptions })
-for (const page of pages) {
-  const ms = []
-  let text = []
-  for (let i = 0; i < Number(warmup) + Number(runs); i++) {
-    const t0 = performance.now()
-    const lines = await ocr.detect(page)
-    const t1 = performance.now()
-    if (i >= Number(warmup)) ms.push(t1 - t0)
-    text = lines.map((l) => l.text)
-  }
-  console.log(JSON.stringify({ tool: 'ocr-node', page, ms, text }))
+
+let ort = { det_infer: 0, rec_infer: 0 }
+const run = InferenceSession.prototype.run
+InferenceSession.prototype.run = async function (feeds, ...rest) {
+  const input = feeds[this.inputNames[0]]
+  const t0 = performance.now()
+  const out = await run.call(this, feeds, ...rest)
+  const dt = performance.now() - t0
+  if (input.dims[2] > 48) ort.det_infer += dt
+  else ort.rec_infer += dt
+  return out
 }
-console.log(JSON.stringify({ tool: 'ocr-node', peak_rss_mb: process.resourceUsage().maxRSS / 1024 }))
+
+const ocr = await Ocr.create({ onnxOptions })
+const rl = readline.createInterface({ input: process.stdin, terminal: false })
+for await (const cmd of rl) {
+  if (cmd === '') continue
+  if (cmd === 'rss') {
+    console.log(JSON.stringify({ tool: 'ocr-node', peak_rss_mb: process.resourceUsage().maxRSS / 1024 }))
+    continue
+  }
+  ort = { det_infer: 0, rec_infer: 0 }
+  const t0 = performance.now()
+  const lines = await ocr.detect(cmd)
+  const ms = performance.now() - t0
+  console.log(
+    JSON.stringify({
+      tool: 'ocr-node',
+      page: cmd,
+      ms,
+      stages: { ...ort, total: ms },
+      text: lines.map((l) => l.text),
+    }),
+  )
+}

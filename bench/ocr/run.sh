@@ -5,11 +5,13 @@
 # peer @gutenye/ocr-node@1.4.8 (the same PP-OCRv4 det/rec models with onnxruntime-node, sharp,
 # opencv-js and js-clipper; no orientation model), on the same rendered invoice-like pages
 # (tests/ocr/pages.py: 1100 px wide, 4-9 lines, 8 fonts, blur, a page turned 180 degrees), with
-# the same ONNX Runtime intra-op thread count. Per page: median latency and spread over RUNS runs
-# after WARMUP; peak resident memory of each process; character error rate of each against the
-# known text. Prints the Markdown table of docs/BENCHMARKS.md (part 7).
+# the same ONNX Runtime thread counts (THREADS intra-op, 1 inter-op). Both tools stay loaded and
+# are driven page by page, interleaved (bench/ocr/pair.py: A then B, then B then A, ...), so each
+# pair of runs sees the same machine load. Prints the Markdown tables of docs/BENCHMARKS.md
+# (part 7): median latency and spread, the paired ratio, peak memory, character error rate, and
+# where each tool's time goes (edgeinfer's per-stage timings; the peer's time inside ONNX Runtime).
 #
-#   bench/ocr/run.sh   (PAGES=10 RUNS=5 WARMUP=1 THREADS=2 ROUNDS=1 BUILD=build-bench-ocr)
+#   bench/ocr/run.sh   (PAGES=10 ROUNDS=5 WARMUP=1 THREADS=2 BUILD=build-bench-ocr)
 #
 # The peer is fetched on first use into .deps/bench-ocr-node (git-ignored): its tarball is pinned
 # by version and sha512, then installed with its dependencies (npm install --ignore-scripts:
@@ -19,12 +21,11 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 pages=${PAGES:-10}
-runs=${RUNS:-5}
 warmup=${WARMUP:-1}
 threads=${THREADS:-2}
-rounds=${ROUNDS:-1}
+rounds=${ROUNDS:-5}
 build=${BUILD:-$top/build-bench-ocr}
-work=${WORK:-$top/.deps/bench-ocr}
+work=${WORK:-$build/work}
 py=/usr/bin/python3
 peer=@gutenye/ocr-node@1.4.8
 peer_sha="sha512-Ej6hHQSrBLCY74Qb2rRYZ0v97kp3h1Q8obLdQDM208ft9BOyqj+aUN2yTYQ/1c/BO695OWDgufRSiWiLB92KLw=="
@@ -55,14 +56,10 @@ files=()
 for i in $(seq 0 $((pages - 1))); do files+=("$work/pages/$(printf 'page_%02d.png' "$i")"); done
 
 res="$work/results.jsonl"
-: >"$res"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-for r in $(seq 1 "$rounds"); do
-    say "round $r/$rounds: edgeinfer"
-    "$bin" -m "$top/.deps/models/ppocr" -t "$threads" -n "$runs" -w "$warmup" "${files[@]}" >>"$res"
-    say "round $r/$rounds: $peer"
-    (cd "$node_dir" && node peer.mjs "$threads" "$runs" "$warmup" "${files[@]}") >>"$res"
-done
+"$py" "$top/bench/ocr/pair.py" "$res" --rounds "$rounds" --warmup "$warmup" --pages "${files[@]}" \
+    --tool edgeinfer "$top" "$bin -m $top/.deps/models/ppocr -t $threads" \
+    --tool ocr-node "$node_dir" "node peer.mjs $threads"
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
-"$py" "$top/bench/ocr/compare.py" "$res" --threads "$threads" --runs "$runs" \
+"$py" "$top/bench/ocr/compare.py" "$res" --threads "$threads" --rounds "$rounds" \
     --load "$load0 -> $load1"

@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""POST /v2/models/ocr/ocr throughput with 1 and with N concurrent clients (Python stdlib
-HTTP clients, keep-alive), on a running `edgeinfer serve` of the bundled repository, and how much
-the recogniser batched across requests (its /stats executions vs inferences over each run).
+"""POST /v2/models/{model}/ocr throughput with 1 and with N concurrent clients (Python stdlib HTTP
+clients, keep-alive), on a running `edgeinfer serve` of the bundled repository, and how much the
+recogniser batched across requests (its /stats executions vs inferences over each window). The
+client counts alternate window by window for ROUNDS rounds (1, 8, 1, 8, ...), so that each pair of
+windows sees the same machine load; the ratio reported is the median over rounds of each round's
+N-client rate over its 1-client rate.
 
-    server.py --port P [--clients 1,8] [--seconds 20] PAGE.png..."""
+    server.py --port P [--model ocr] [--clients 1,8] [--seconds 20] [--rounds 3] PAGE.png..."""
 import argparse
 import http.client
 import json
+import statistics
+import sys
 import threading
 import time
 
@@ -19,7 +24,7 @@ def stats(port, model):
     return d["inference_count"], d["execution_count"]
 
 
-def run(port, pages, clients, seconds):
+def run(port, model, pages, clients, seconds):
     stop = time.monotonic() + seconds
     done = [0] * clients
     errors = [0] * clients
@@ -53,19 +58,33 @@ def run(port, pages, clients, seconds):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--model", default="ocr")
     ap.add_argument("--clients", default="1,8")
     ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("pages", nargs="+")
     a = ap.parse_args()
     pages = [open(p, "rb").read() for p in a.pages]
-    run(a.port, pages, 1, 2)  # warm-up
-    base = None
-    print("| clients | pages/s | errors | recognition lines per execution |")
-    print("|---|---|---|---|")
-    for n in [int(x) for x in a.clients.split(",")]:
-        rate, err, per_exec = run(a.port, pages, n, a.seconds)
-        base = base or rate
-        print("| %d | %.2f (%.2fx) | %d | %.2f |" % (n, rate, rate / base, err, per_exec))
+    counts = [int(x) for x in a.clients.split(",")]
+    run(a.port, a.model, pages, 1, 2)  # warm-up
+    rows = {n: [] for n in counts}
+    for r in range(a.rounds):
+        for n in counts:
+            rate, err, per_exec = run(a.port, a.model, pages, n, a.seconds)
+            rows[n].append((rate, err, per_exec))
+            print("round %d: %d clients: %.3f pages/s, %d errors, %.2f lines per recognition run"
+                  % (r + 1, n, rate, err, per_exec), file=sys.stderr)
+    base = counts[0]
+    print("| clients | pages/s (median, min-max) | x %d client(s), median of the rounds' ratios "
+          "| errors | recognition lines per execution (median) |" % base)
+    print("|---|---|---|---|---|")
+    for n in counts:
+        rates = [x[0] for x in rows[n]]
+        ratios = [x[0] / max(b[0], 1e-9) for x, b in zip(rows[n], rows[base])]
+        print("| %d | %.2f (%.2f-%.2f) | %.2fx (%.2f-%.2f) | %d | %.2f |" %
+              (n, statistics.median(rates), min(rates), max(rates), statistics.median(ratios),
+               min(ratios), max(ratios), sum(x[1] for x in rows[n]),
+               statistics.median(x[2] for x in rows[n])))
 
 
 if __name__ == "__main__":

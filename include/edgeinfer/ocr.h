@@ -30,10 +30,12 @@
  * - orientation: strips at 48 x 192 through the classifier; a strip whose "180" score exceeds 0.9
  *   is turned over; when most lines of a page are, the page is upside down and all its lines
  *   are turned over and read in the turned page's order;
- * - recognition: strips sorted by aspect ratio, 6 per run, at height 48 and the batch's widest
- *   aspect (at least 320 wide), padded on the right; CTC greedy decoding (repeats merged, blank
- *   index 0) over keys.txt, with the space as the last class; the score is the mean probability
- *   of the kept characters; lines scoring under 0.5 are dropped.
+ * - recognition: strips sorted by aspect ratio at height 48, each at its own width (rounded up
+ *   to a multiple of 16; PaddleOCR pads a batch of 6 to its widest member and to at least 320,
+ *   which costs time and reads no better, see docs/ocr.md), up to 6 strips of nearly the same
+ *   width per run; CTC greedy decoding (repeats merged, blank index 0) over keys.txt, with the
+ *   space as the last class; the score is the mean probability of the kept characters; lines
+ *   scoring under 0.5 are dropped.
  *
  * The building blocks (detection input and boxes, crops, strip batches, CTC decoding, the
  * dictionary) are public too, so a server can run each stage through its own scheduler.
@@ -79,7 +81,7 @@ typedef struct ei_ocr_opts {
     float cls_thresh;      /**< A "180" score above this turns a line over. 0.9. */
     float drop_score;      /**< Lines whose recognition score is below this are dropped. 0.5. */
     size_t cls_batch;      /**< Strips per orientation run. 6. */
-    size_t rec_batch;      /**< Strips per recognition run. 6. */
+    size_t rec_batch;      /**< At most this many strips per recognition run. 6. */
     uint64_t max_pixels;   /**< Decode limit; 0 = EI_IMAGE_DEFAULT_MAX_PIXELS. */
     /**
      * Context added around each box before it is cut out for orientation and recognition, as a
@@ -121,7 +123,7 @@ typedef struct ei_ocr_line {
     float angle_score; /**< The orientation model's score for `angle` (0 without it). */
 } ei_ocr_line_t;
 
-/** Where the time went, in nanoseconds. */
+/** Where the time went, in nanoseconds. Fields are only ever added at the end. */
 typedef struct ei_ocr_timings {
     uint64_t decode;    /**< Decoding the image file or bytes. */
     uint64_t det_pre;   /**< Resize + normalise into the detection input. */
@@ -133,6 +135,7 @@ typedef struct ei_ocr_timings {
     uint64_t rec_infer; /**< The recognition model. */
     uint64_t rec_post;  /**< CTC decoding. */
     uint64_t total;     /**< The whole call. */
+    uint64_t cls_infer; /**< The orientation model (part of `cls`). */
 } ei_ocr_timings_t;
 
 /** The result for one image. Release with ei_ocr_result_dispose(); zeroed results may be too. */

@@ -9,6 +9,7 @@
 #include "ocr_geom.h"
 
 #include <edgeinfer/ocr.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,7 +269,7 @@ static ei_code_t sort_by_ratio(ei_image_t *const *strips, size_t n, size_t *orde
 
 /* Orientation: batches of strips sorted by aspect; a confident "180" turns the strip over. */
 static ei_code_t classify(const ei_ocr_t *ocr, ei_image_t **strips, size_t n, size_t *order,
-                          ei_ocr_line_t *lines, ei_error_t *err)
+                          ei_ocr_line_t *lines, ei_ocr_timings_t *t, ei_error_t *err)
 {
     ei_code_t rc = sort_by_ratio(strips, n, order, err);
     const ei_image_t *batch[64];
@@ -279,8 +280,10 @@ static ei_code_t classify(const ei_ocr_t *ocr, ei_image_t **strips, size_t n, si
             batch[i] = strips[order[b + i]];
         ei_tensor_t *in = NULL, *out = NULL;
         rc = ei_ocr_strips_input(batch, m, CLS_H, CLS_W, &in, err);
+        uint64_t t0 = ei__now_ns();
         if (rc == EI_OK)
             rc = run1(ocr->cls, in, &out, err);
+        t->cls_infer += ei__now_ns() - t0;
         if (rc == EI_OK) {
             const int64_t *s = ei_tensor_shape(out);
             if (ei_tensor_dtype(out) != EI_DTYPE_FLOAT32 || ei_tensor_rank(out) != 2 ||
@@ -329,20 +332,52 @@ static ei_code_t classify(const ei_ocr_t *ocr, ei_image_t **strips, size_t n, si
     return rc;
 }
 
-/* Recognition: batches of strips sorted by aspect, each at its widest member's width. */
+/*
+ * Recognition widths. PaddleOCR gives a batch of 6 strips (sorted by aspect) the width of its
+ * widest member, and at least 320 (rec_image_shape 3,48,320), padding the others with zeros on
+ * the right. The recogniser's cost grows with the width it is given (about linearly; faster past
+ * ~1000 px, as its SVTR neck attends over the whole line), and on a CPU a batch of N strips costs
+ * about N single runs, so that padding is waste: on the invoice-like pages of tests/ocr it was
+ * 10-30% of the recogniser's time. Each strip gets its own width instead (PaddleOCR's resized_w,
+ * rounded up to a multiple of 16), and strips share a run only with strips at most 1/16 wider.
+ * Rounding to 16 rather than to the model's stride of 8: with 8, one line of the ten test pages
+ * lost a space (docs/ocr.md has the measurements: 40 pages, 5 edits with 16, 6 with PaddleOCR's
+ * padding, 6 with 8).
+ */
+#define REC_STEP 16
+#define REC_MIN_W 48
+
+static int32_t rec_width(const ei_image_t *s)
+{
+    double w = ceil(REC_H * (double)ei_image_width(s) / (double)ei_image_height(s));
+    if (w < REC_MIN_W)
+        w = REC_MIN_W;
+    /* A hostile 1-pixel-high strip must not ask for a gigantic tensor. */
+    if (w > 8192)
+        w = 8192;
+    return ((int32_t)w + REC_STEP - 1) / REC_STEP * REC_STEP;
+}
+
+/* Recognition: strips sorted by aspect, in batches of nearly equal width (see rec_width). */
 static ei_code_t recognise(const ei_ocr_t *ocr, ei_image_t **strips, size_t n, size_t *order,
                            ei_ocr_line_t *lines, ei_ocr_timings_t *t, ei_error_t *err)
 {
     ei_code_t rc = sort_by_ratio(strips, n, order, err);
     const ei_image_t *batch[64];
     size_t bs = ocr->o.rec_batch > 64 ? 64 : ocr->o.rec_batch;
-    for (size_t b = 0; b < n && rc == EI_OK; b += bs) {
-        size_t m = n - b < bs ? n - b : bs;
-        for (size_t i = 0; i < m; i++)
-            batch[i] = strips[order[b + i]];
-        ei_tensor_t *in = NULL, *out = NULL;
+    for (size_t b = 0; b < n && rc == EI_OK;) {
         uint64_t t0 = ei__now_ns();
-        int32_t width = ei_ocr_rec_width(batch, m, REC_H);
+        int32_t first = rec_width(strips[order[b]]), width = first;
+        size_t m = 0;
+        while (b + m < n && m < bs) {
+            int32_t w = rec_width(strips[order[b + m]]);
+            if (w - first > first / 16)
+                break;
+            width = w > width ? w : width;
+            batch[m] = strips[order[b + m]];
+            m++;
+        }
+        ei_tensor_t *in = NULL, *out = NULL;
         rc = ei_ocr_strips_input(batch, m, REC_H, width, &in, err);
         uint64_t t1 = ei__now_ns();
         if (rc == EI_OK)
@@ -357,6 +392,7 @@ static ei_code_t recognise(const ei_ocr_t *ocr, ei_image_t **strips, size_t n, s
         t->rec_post += ei__now_ns() - t2;
         ei_tensor_destroy(in);
         ei_tensor_destroy(out);
+        b += m;
     }
     return rc;
 }
@@ -447,7 +483,7 @@ ei_code_t ei_ocr_run(const ei_ocr_t *ocr, const ei_image_t *img, ei_ocr_result_t
     uint64_t t4 = ei__now_ns();
     t.crop = t4 - t3;
     if (rc == EI_OK && ocr->cls != NULL)
-        rc = classify(ocr, strips, n, order, lines, err);
+        rc = classify(ocr, strips, n, order, lines, &t, err);
     t.cls = ei__now_ns() - t4;
     if (rc == EI_OK)
         rc = recognise(ocr, strips, n, order, lines, &t, err);
