@@ -53,7 +53,13 @@ output [ { name: "softmax_0.tmp_0" data_type: TYPE_FP32 dims: [ 2 ] label_filena
 # No queue delay: requests that arrive while a run is in progress form the next batch (Triton's
 # advice: start with dynamic_batching {} and add a delay only if measurements say so).
 dynamic_batching { }
-instance_group [ { count: 1 kind: KIND_CPU } ]
+# Two instances of each OCR stage model: with one, concurrent /ocr requests wait for each other's
+# runs at every stage (detection inputs of different sizes never batch) and 8 clients got no more
+# pages/s than one; with two, one request's stage runs while another's is in its serial parts
+# (decode, crops, CTC). Both instances share the server's global thread pools, so a lone request
+# runs as with one instance. bench/ocr/server.sh, 2 cores, under load: 8 clients 1.30x one
+# client's pages/s (0.93x with one instance); docs/BENCHMARKS.md part 7.
+instance_group [ { count: 2 kind: KIND_CPU } ]
 # POST /v2/models/ppocr_cls/classify: how to turn an image into the input tensor.
 parameters { key: "image_preset" value: { string_value: "ppocr" } }
 parameters { key: "image_top_k" value: { string_value: "2" } }
@@ -68,6 +74,8 @@ max_batch_size: 4
 input [ { name: "x" data_type: TYPE_FP32 dims: [ 3, -1, -1 ] } ]
 output [ { name: "sigmoid_0.tmp_0" data_type: TYPE_FP32 dims: [ 1, -1, -1 ] } ]
 dynamic_batching { }
+# Two instances, as ppocr_cls says.
+instance_group [ { count: 2 kind: KIND_CPU } ]
 PBTXT
 
 # The OCR pipeline (docs/ocr.md): a config-only model whose stages are the three models above.
@@ -104,6 +112,8 @@ max_batch_size: 8
 input [ { name: "x" data_type: TYPE_FP32 dims: [ 3, 48, -1 ] } ]
 output [ { name: "softmax_11.tmp_0" data_type: TYPE_FP32 dims: [ -1, 6625 ] label_filename: "labels.txt" } ]
 dynamic_batching { }
+# Two instances, as ppocr_cls says.
+instance_group [ { count: 2 kind: KIND_CPU } ]
 parameters { key: "image_preset" value: { string_value: "ppocr" } }
 PBTXT
 
