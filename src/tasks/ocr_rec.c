@@ -132,46 +132,53 @@ ei_code_t ei_ocr_ctc_decode(const ei_ocr_keys_t *keys, const ei_tensor_t *probs,
     }
     size_t T = (size_t)s[1];
     const float *p = (const float *)ei_tensor_data(probs) + index * T * classes;
-    /* Two passes: the length, then the text. */
+    /* The best class per step (once: the rows are the bulk of the work), then the text. */
+    uint32_t *best = ei__malloc((T ? T : 1) * sizeof(*best));
+    if (best == NULL)
+        return ei__fail(err, EI_ENOMEM, "ctc decode: out of memory");
     size_t bytes = 0, kept = 0;
     double sum = 0;
     size_t prev = SIZE_MAX;
-    for (int pass = 0; pass < 2; pass++) {
-        char *w = pass == 1 ? *text : NULL;
-        prev = SIZE_MAX;
-        for (size_t t = 0; t < T; t++) {
-            const float *row = p + t * classes;
-            size_t best = 0;
-            for (size_t c = 1; c < classes; c++)
-                if (row[c] > row[best])
-                    best = c;
-            bool keep = best != 0 && best != prev;
-            prev = best;
-            if (!keep)
-                continue;
-            const char *ch = " ";
-            size_t n = 1;
-            if (best <= keys->n) {
-                ch = keys->blob + keys->off[best - 1];
-                n = keys->blen[best - 1];
+    for (size_t t = 0; t < T; t++) {
+        const float *row = p + t * classes;
+        size_t b = 0;
+        float top = row[0];
+        for (size_t c = 1; c < classes; c++)
+            if (row[c] > top) {
+                top = row[c];
+                b = c;
             }
-            if (pass == 0) {
-                bytes += n;
-                kept++;
-                sum += (double)row[best];
-            } else {
-                memcpy(w, ch, n);
-                w += n;
-            }
-        }
-        if (pass == 0) {
-            *text = ei__malloc(bytes + 1);
-            if (*text == NULL)
-                return ei__fail(err, EI_ENOMEM, "ctc decode: out of memory");
-        } else {
-            *w = '\0';
+        best[t] = (uint32_t)b;
+        bool keep = b != 0 && b != prev;
+        prev = b;
+        if (keep) {
+            bytes += b <= keys->n ? keys->blen[b - 1] : 1;
+            kept++;
+            sum += (double)top;
         }
     }
+    *text = ei__malloc(bytes + 1);
+    if (*text == NULL) {
+        ei__free(best);
+        return ei__fail(err, EI_ENOMEM, "ctc decode: out of memory");
+    }
+    char *w = *text;
+    prev = SIZE_MAX;
+    for (size_t t = 0; t < T; t++) {
+        size_t b = best[t];
+        bool keep = b != 0 && b != prev;
+        prev = b;
+        if (!keep)
+            continue;
+        if (b <= keys->n) {
+            memcpy(w, keys->blob + keys->off[b - 1], keys->blen[b - 1]);
+            w += keys->blen[b - 1];
+        } else {
+            *w++ = ' ';
+        }
+    }
+    *w = '\0';
+    ei__free(best);
     *score = kept ? (float)(sum / (double)kept) : 0.0f;
     return EI_OK;
 }
