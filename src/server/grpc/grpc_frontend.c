@@ -337,8 +337,12 @@ void ei__grpc_stream_finish(ei__grpc_call_t *c, grpc_status_code status, const c
 
 void ei__grpc_note_model(ei__grpc_call_t *c, const char *name, int64_t version)
 {
+    /* Under mu: a stream's next message notes its model while a model worker (infer_done) or
+     * the other completion-queue thread (on_close) logs the previous one's. */
+    pthread_mutex_lock(&c->mu);
     ei__strlcpy(c->model, name, sizeof c->model);
     c->version = version;
+    pthread_mutex_unlock(&c->mu);
 }
 
 bool ei__grpc_version(ei__grpc_call_t *c, const char *s, int64_t *version)
@@ -418,9 +422,12 @@ static void on_close(ei__grpc_call_t *c, bool ok)
         for (ei__v2_call_t *i = c->infers; i; i = i->fe_next, queued++)
             ei__v2_call_cancel(i);
     }
+    char model[sizeof c->model];
+    ei__strlcpy(model, c->model, sizeof model);
+    int64_t version = c->version;
     pthread_mutex_unlock(&c->mu);
     if (queued)
-        ei__log_event(c->g->core, EI_LOG_INFO, c->id, c->model, c->version,
+        ei__log_event(c->g->core, EI_LOG_INFO, c->id, model, version,
                       "the client cancelled the call (or its deadline passed): its %u request(s) "
                       "in flight are dropped from the queue unless already running",
                       queued);

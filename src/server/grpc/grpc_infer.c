@@ -565,11 +565,15 @@ static void infer_done(ei__v2_call_t *call)
     ei__grpc_infer_unlink(c, call);
     c->queue_ns = req->queue_ns;
     c->compute_ns = req->compute_input_ns + req->compute_infer_ns + req->compute_output_ns;
+    /* A stream's next message may be noting its model meanwhile (ei__grpc_note_model). */
+    char model[sizeof c->model];
+    ei__strlcpy(model, c->model, sizeof model);
+    int64_t version = c->version;
     pthread_mutex_unlock(&c->mu);
     if (req->code != EI_OK) {
         ei_error_t e;
         ei__v2_call_error(call, &e);
-        ei__log_event(c->g->core, EI_LOG_WARN, c->id, c->model, c->version, "inference failed: %s",
+        ei__log_event(c->g->core, EI_LOG_WARN, c->id, model, version, "inference failed: %s",
                       e.msg);
         request_error(c, stream, &e);
     } else {
