@@ -31,6 +31,19 @@ def check_env():
         skip("tests/data/core/add.onnx missing")
 
 
+def default_repo(prefix):
+    """The bundled repository (scripts/make_default_repo.sh: the OCR pipeline `ocr` and its
+    stages...) in a new temporary folder: (that folder, the repository in it). Skips (77) when
+    the PP-OCR models are not set up."""
+    if not os.path.isfile(os.path.join(EI_MODELS, "ppocr", "det.onnx")):
+        skip("the bundled PP-OCR models are not set up")
+    root = tempfile.mkdtemp(prefix=prefix)
+    repo = os.path.join(root, "repo")
+    subprocess.run([os.path.join(EI_SOURCE_DIR or ".", "scripts", "make_default_repo.sh"), repo],
+                   check=True, stdout=subprocess.DEVNULL)
+    return root, repo
+
+
 CLS_CONFIG = """name: "cls"
 platform: "onnxruntime_onnx"
 max_batch_size: 8

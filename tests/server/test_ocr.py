@@ -9,9 +9,7 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
-import tempfile
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -19,12 +17,7 @@ import eiserver as E  # noqa: E402
 
 E.check_env()
 src = os.environ.get("EI_SOURCE_DIR", ".")
-if not os.path.isfile(os.path.join(E.EI_MODELS, "ppocr", "det.onnx")):
-    E.skip("the bundled PP-OCR models are not set up")
-root = tempfile.mkdtemp(prefix="ei-ocr-")
-repo = os.path.join(root, "repo")
-subprocess.run([os.path.join(src, "scripts", "make_default_repo.sh"), repo], check=True,
-               stdout=subprocess.DEVNULL)
+root, repo = E.default_repo("ei-ocr-")
 s = E.Server(repo)
 c = E.Checker()
 WANT = "Total due: 42.50 EUR"

@@ -10,9 +10,7 @@ import json
 import os
 import shutil
 import struct
-import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -20,12 +18,7 @@ import eiserver as E  # noqa: E402
 
 E.check_env()
 src = os.environ.get("EI_SOURCE_DIR", ".")
-if not os.path.isfile(os.path.join(E.EI_MODELS, "ppocr", "det.onnx")):
-    E.skip("the bundled PP-OCR models are not set up")
-root = tempfile.mkdtemp(prefix="ei-ocrm-")
-repo = os.path.join(root, "repo")
-subprocess.run([os.path.join(src, "scripts", "make_default_repo.sh"), repo], check=True,
-               stdout=subprocess.DEVNULL)
+root, repo = E.default_repo("ei-ocrm-")
 shutil.rmtree(os.path.join(repo, "silero_vad"))
 # Config-only pipelines: no version directory at all (version 1), a missing stage, bad configs.
 CFG = ('name: "%s"\nplatform: "edgeinfer_ocr"\n'
