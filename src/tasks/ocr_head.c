@@ -147,6 +147,18 @@ static ei_code_t keys_from_labels(const ei_task_model_t *m, ei_ocr_keys_t **out,
     return rc;
 }
 
+/* A stage runs one input into its first output: a model without them is refused by name. */
+static ei_code_t check_stage(const char *pipeline, const char *what, const ei_task_model_t *m,
+                             ei_error_t *err)
+{
+    if (m->n_inputs != 1 || m->input_name == NULL || m->n_outputs < 1 || m->output_names == NULL ||
+        m->output_names[0] == NULL)
+        return ei__fail(err, EI_EINVAL,
+                        "ocr pipeline '%s': %s model '%s' needs one input and an output", pipeline,
+                        what, m->name);
+    return EI_OK;
+}
+
 static void set_stage(stage_model_t *s, size_t stage, const ei_task_model_t *m)
 {
     s->stage = stage;
@@ -242,17 +254,15 @@ static ei_code_t ocr_create(ei_task_job_t *task, const ei_task_env_t *env, void 
         goto fail;
     memset(&m, 0, sizeof m);
     rc = env->stage(env->ctx, det, &stage, &m, err);
-    if (rc == EI_OK && (m.n_inputs != 1 || m.n_outputs < 1)) {
-        rc = ei__fail(err, EI_EINVAL,
-                      "ocr pipeline '%s': detection model '%s' needs one input and an output",
-                      pipeline, m.name);
+    if (rc == EI_OK && (rc = check_stage(pipeline, "detection", &m, err)) != EI_OK)
         goto fail;
-    }
     if (rc == EI_OK)
         set_stage(&j->det, stage, &m);
     if (rc == EI_OK) {
         memset(&m, 0, sizeof m);
         rc = env->stage(env->ctx, rec, &stage, &m, err);
+        if (rc == EI_OK && (rc = check_stage(pipeline, "recognition", &m, err)) != EI_OK)
+            goto fail;
     }
     if (rc == EI_OK) {
         set_stage(&j->rec, stage, &m);
@@ -265,6 +275,8 @@ static ei_code_t ocr_create(ei_task_job_t *task, const ei_task_env_t *env, void 
     if (rc == EI_OK && cls != NULL) {
         memset(&m, 0, sizeof m);
         rc = env->stage(env->ctx, cls, &stage, &m, err);
+        if (rc == EI_OK && (rc = check_stage(pipeline, "orientation", &m, err)) != EI_OK)
+            goto fail;
         if (rc == EI_OK) {
             set_stage(&j->cls, stage, &m);
             j->has_cls = true;

@@ -686,6 +686,24 @@ TEST(local_ocr_bundled_models)
         ei_free_string(json);
         ei_image_destroy(img);
     }
+    /* A stage named by a model without a session (no inputs, no outputs): a clear error naming
+     * it, for the orientation and the recognition stage alike (both dereferenced its missing
+     * output names before). */
+    ei_image_t *img = NULL;
+    ASSERT_OK(ei_image_load(img_path, NULL, &img, &err), &err);
+    for (int k = 2; k <= 3; k++) {
+        ei_task_local_model_t bad[4];
+        memcpy(bad, m, sizeof bad);
+        bad[k].session = NULL;
+        char *json = NULL;
+        ASSERT_NE(
+            ei_task_run_local(ei_task_head_find("ocr"), bad, 4, params, img, &json, NULL, &err),
+            EI_OK);
+        ASSERT_NULL(json);
+        ASSERT_CONTAINS(err.msg, k == 2 ? "'cls'" : "'rec'");
+        ASSERT_CONTAINS(err.msg, "needs one input and an output");
+    }
+    ei_image_destroy(img);
     ei_session_destroy(sd);
     ei_session_destroy(sc);
     ei_session_destroy(sr);
