@@ -33,8 +33,10 @@ for p in $parts; do
         bench/server/tls.sh "$build" 5 3
         ;;
     ocr)
-        echo "== edgeinfer ocr vs @gutenye/ocr-node (part 7)"
-        bench/ocr/run.sh
+        echo "== edgeinfer ocr vs @gutenye/ocr-node, interleaved (part 7)"
+        PAGES=10 ROUNDS=3 bench/ocr/run.sh
+        echo "== /ocr with 1 and 8 clients, alternating windows (part 7)"
+        BUILD="$build" PAGES=5 SECONDS_PER_WINDOW=15 ROUNDS=3 bench/ocr/server.sh
         ;;
     *) echo "bench: unknown part '$p' (core, image, server or ocr)" >&2; exit 2 ;;
     esac
