@@ -329,7 +329,7 @@ ei_code_t ei_server_start(ei_server_t *s, ei_error_t *err)
     if (rc == EI_OK) {
         rc = ei__http_start(&s->http, err);
         if (rc != EI_OK)
-            ei__v2_images_stop(&s->core);
+            ei__v2_images_dispose(&s->core);
     }
     if (rc != EI_OK)
         return rc;
@@ -338,7 +338,7 @@ ei_code_t ei_server_start(ei_server_t *s, ei_error_t *err)
     if (rc != EI_OK) {
         ei__http_quiesce(&s->http);
         ei__http_stop(&s->http);
-        ei__v2_images_stop(&s->core);
+        ei__v2_images_dispose(&s->core);
         return rc;
     }
 #endif

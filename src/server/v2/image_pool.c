@@ -115,12 +115,12 @@ ei_code_t ei__v2_images_start(ei__v2_core_t *c, ei_error_t *err)
     p->tids = ei__calloc(n, sizeof *p->tids);
     c->images = p;
     if (!p->tids) {
-        ei__v2_images_stop(c);
+        ei__v2_images_dispose(c);
         return ei__fail(err, EI_ENOMEM, "out of memory");
     }
     for (unsigned i = 0; i < n; i++) {
         if (pthread_create(&p->tids[i], NULL, pool_main, p) != 0) {
-            ei__v2_images_stop(c);
+            ei__v2_images_dispose(c);
             return ei__fail(err, EI_ERUNTIME, "cannot start image worker %u", i);
         }
         p->started++;
@@ -131,13 +131,27 @@ ei_code_t ei__v2_images_start(ei__v2_core_t *c, ei_error_t *err)
 void ei__v2_images_stop(ei__v2_core_t *c)
 {
     struct ei__img_pool *p = c->images;
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    bool first = !p->stop;
+    p->stop = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    if (!first)
+        return;
+    for (unsigned i = 0; i < p->started; i++)
+        pthread_join(p->tids[i], NULL);
+    /* The pool itself (its lock and `stop`) and the pipeline cache stay until
+     * ei__v2_images_dispose(): a late answer of a cancelled pipeline request may still try to
+     * start an image on another thread, and must find a stopped pool, not freed memory. */
+}
+
+void ei__v2_images_dispose(ei__v2_core_t *c)
+{
+    ei__v2_images_stop(c);
+    struct ei__img_pool *p = c->images;
     if (p) {
-        pthread_mutex_lock(&p->mu);
-        p->stop = true;
-        pthread_cond_broadcast(&p->cv);
-        pthread_mutex_unlock(&p->mu);
-        for (unsigned i = 0; i < p->started; i++)
-            pthread_join(p->tids[i], NULL);
         ei__free(p->tids);
         ei__free(p->hold_fifo);
         pthread_cond_destroy(&p->cv);

@@ -26,8 +26,15 @@ typedef struct ei__image_work {
 
 /** Starts the image workers (c->o->image_workers, 0: one per CPU up to 8; queue image_queue). */
 ei_code_t ei__v2_images_start(ei__v2_core_t *c, ei_error_t *err);
-/** Stops them after each queued piece of work ran (with `stopping` set). NULL pool ok. */
+/**
+ * Stops them after each queued piece of work ran (with `stopping` set); later pushes get
+ * EI_EBUSY. The pool's memory stays until ei__v2_images_dispose() (a late push on another thread
+ * must find it). Idempotent; NULL pool ok.
+ */
 void ei__v2_images_stop(ei__v2_core_t *c);
+/** Stops the pool if needed and frees it and the pipeline cache (ei__v2_core_dispose() calls it).
+ */
+void ei__v2_images_dispose(ei__v2_core_t *c);
 /**
  * Queues work; EI_EBUSY (message "all N image workers are busy and M images are waiting; retry
  * later") when every worker is busy and the queue is full, or when there is no pool.

@@ -5,6 +5,8 @@
  */
 #include "v2_core.h"
 
+#include "task_call.h"
+
 #include <errno.h>
 #include <string.h>
 #include <time.h>
@@ -21,7 +23,8 @@ void ei__v2_core_init(ei__v2_core_t *c, const ei_server_opts_t *o)
 
 void ei__v2_core_dispose(ei__v2_core_t *c)
 {
-    ei__shm_destroy(c->shm); /* after every request has let go of its regions */
+    ei__v2_images_dispose(c); /* stopped by ei_server_stop(); freed once nothing can push */
+    ei__shm_destroy(c->shm);  /* after every request has let go of its regions */
     c->shm = NULL;
     pthread_rwlock_destroy(&c->repo_lock);
     pthread_cond_destroy(&c->cv);
