@@ -57,8 +57,9 @@ dynamic_batching { }
 # runs at every stage (detection inputs of different sizes never batch) and 8 clients got no more
 # pages/s than one; with two, one request's stage runs while another's is in its serial parts
 # (decode, crops, CTC). Both instances share the server's global thread pools, so a lone request
-# runs as with one instance. bench/ocr/server.sh, 2 cores, under load: 8 clients 1.30x one
-# client's pages/s (0.93x with one instance); docs/BENCHMARKS.md part 7.
+# runs as with one instance. bench/ocr/server.sh, 2 cores, under heavy load: 8 clients 1.30x one
+# client's pages/s (0.93x with one instance); at lower load both about 1.0x (docs/BENCHMARKS.md
+# part 7).
 instance_group [ { count: 2 kind: KIND_CPU } ]
 # POST /v2/models/ppocr_cls/classify: how to turn an image into the input tensor.
 parameters { key: "image_preset" value: { string_value: "ppocr" } }
