@@ -7,7 +7,7 @@ the server writes them (and no error names a jansson flag); a shared-memory outp
 config is wrong); model load with a `config` JSON override and `file:<version>/<name>` base64
 overrides (and their errors); an input's `format` kept as written; a config warning logged once;
 a Transfer-Encoding other than chunked alone gets one 400 at once (libmicrohttpd 0.9.75 would read
-the body until the client closes)."""
+the body until the client closes); query arguments up to the head limit are served, over it 431."""
 import base64
 import json
 import os
@@ -212,6 +212,13 @@ try:
               b"Transfer-Encoding: Chunked\r\nConnection: close\r\n\r\n0\r\n\r\n")
     c.true("Transfer-Encoding 'Chunked' still frames a body (an empty one: JSON error)",
            out.startswith(b"HTTP/1.1 400 ") and b"request JSON" in out, out[:300])
+    # Query arguments up to the head limit are served; over it, one 431 (libmicrohttpd's pool
+    # used to run out near 1,000 and hang the connection).
+    for n, want in ((1000, b"HTTP/1.1 200 "), (3000, b"HTTP/1.1 431 ")):
+        q = "&".join("p%d=%d" % (i, i) for i in range(n)).encode()
+        out = raw(b"GET /v2/health/live?" + q + b" HTTP/1.1\r\nHost: localhost\r\n"
+                  b"Connection: close\r\n\r\n")
+        c.true("%d query arguments: %s" % (n, want.decode().strip()), out.startswith(want), out[:200])
     c.eq("SIGTERM exit 0", s.stop(), 0)
 finally:
     rc = c.done(s)

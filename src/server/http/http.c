@@ -1082,9 +1082,12 @@ static struct MHD_Daemon *start_daemon(ei__http_t *h, const char *addr, int port
     /* MHD's per-connection memory pool holds the request line, the headers, the parsed query
      * arguments (about 48 bytes each on top of the text) and the read buffer. Sized to the header
      * limit alone it ran out on ~300 query arguments and dropped the connection without an answer
-     * (libmicrohttpd 0.9.75), so it gets room to spare and the documented limit is checked in
-     * on_request() (head_bytes()): 431 with a message, whatever MHD's bookkeeping costs. */
-    size_t pool = 2 * L->max_header_bytes + 32768;
+     * (libmicrohttpd 0.9.75), and twice the limit still left ~1,000 arguments (a 9 KB URL) to
+     * hang or drop, so it is sized for the densest head under the limit ("a&a&...": one
+     * argument per 2 bytes, ~48 bytes of bookkeeping each), and the documented limit is checked
+     * in on_request() (head_bytes()): 431 with a message. The pool is mapped lazily (only what a
+     * request uses is resident: 500 idle connections add nothing measurable). */
+    size_t pool = 40 * L->max_header_bytes + 65536;
     /* MHD's own limit is never the one reached (past it MHD stops accepting and clients wait in
      * the backlog): on_accept() enforces ours, and MHD splits its limit over the pool threads. */
     unsigned mhd_limit = (L->max_connections + OVER_LIMIT_SLOTS) * (threads > 1 ? threads : 1);
