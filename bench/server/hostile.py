@@ -208,6 +208,23 @@ def cases(scale):
     return out
 
 
+def heap_figures(pid):
+    """glibc's view of the server's heap, through gdb: malloc_stats() (it prints each arena's
+    system and in-use bytes on the server's stderr), then malloc_trim(0) (free memory given back
+    to the system) and VmRSS after it. None when gdb cannot attach."""
+    import subprocess
+    try:
+        out = subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx",
+                              "-ex", "call (void) malloc_stats()",
+                              "-ex", "print (int) malloc_trim(0)"],
+                             capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if "= 1" not in out.stdout and "= 0" not in out.stdout:
+        return None
+    return {"rss_after_trim": rss_kb(pid)}
+
+
 def rss_kb(pid):
     try:
         for line in open("/proc/%d/status" % pid):
@@ -332,6 +349,13 @@ def main():
     ap.add_argument("--image-secs", type=int, default=15,
                     help="seconds of /classify with 12 MP PNGs (0: skip)")
     ap.add_argument("--image-clients", type=int, default=8)
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="after the run, repeat the malformed requests and the image saturation "
+                    "this many times more, with the resident memory after each (a leak grows "
+                    "with every round; allocator arenas and caches do not)")
+    ap.add_argument("--heap", action="store_true",
+                    help="at the end, read glibc's heap figures in the server (mallinfo2) and "
+                    "give its free memory back (malloc_trim) through gdb, with VmRSS after")
     ap.add_argument("--json")
     ap.add_argument("server_args", nargs="*")
     a = ap.parse_args()
@@ -406,6 +430,22 @@ def main():
                 raw(port, w, a.timeout)
         time.sleep(1)
         after = rss_kb(pid)
+        rounds = [after]
+        for _ in range(a.rounds - 1):
+            it = iter(cases(a.scale))
+            ts = [threading.Thread(target=worker) for _ in range(a.jobs)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            if a.image_secs:
+                saturate_images(port, a.image_secs, a.image_clients)
+            for w in warm:
+                raw(port, w, a.timeout)
+            time.sleep(1)
+            rounds.append(rss_kb(pid))
+        arena = E.metric(srv.metrics(), "ei_run_memory_reserved_bytes")
+        heap = heap_figures(pid) if a.heap else None
         st, _, body = srv.request("POST", "/v2/repository/index", b"{}")
         entries = len(json.loads(body)) if st == 200 else -1
         alive = srv.proc.poll() is None
@@ -450,6 +490,17 @@ def main():
             fails.append("/classify under saturation: %d 5xx other than 503" % n5)
     print("memory (VmRSS)   baseline %d KiB, peak %d KiB, after %d KiB (%+d KiB)" % (
         base, peak[0], after, after - base))
+    if arena is not None:
+        print("run-memory arena (ONNX Runtime's tensors) holds %d KiB at the end" % (arena // 1024))
+    if len(rounds) > 1:
+        print("memory after each round (KiB): %s; growth per round after the first: %s" % (
+            rounds, [b - a_ for a_, b in zip(rounds[1:], rounds[2:])]))
+    if heap:
+        stats = [l for l in err.splitlines() if l.startswith(("Arena", "system bytes",
+                                                              "in use bytes", "Total"))]
+        print("glibc heap (malloc_stats): %s" % "; ".join(l.strip() for l in stats[-3:]))
+        print("after malloc_trim(0): VmRSS %d KiB (%+d KiB from the baseline)" % (
+            heap["rss_after_trim"], heap["rss_after_trim"] - base))
     print("repository index entries: %d before, %d after the run" % (entries0, entries))
     print("server alive before SIGTERM: %s, exit status %s" % (alive, rc))
     for cat, c in counts.items():
