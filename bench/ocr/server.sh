@@ -45,6 +45,6 @@ done
 port=$(sed -n 's/^http=//p' "$work/ports")
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 "$py" "$top/bench/ocr/server.py" --port "$port" --clients "$clients" --seconds "$secs" \
-    --rounds "$rounds" "${files[@]}"
+    --rounds "$rounds" --pid "$pid" "${files[@]}"
 echo
 echo "load average $load0 -> $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores; $secs s windows"
