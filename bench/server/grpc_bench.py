@@ -66,6 +66,13 @@ def stop(p):
     p.wait(60)
 
 
+def cpu_s(p):
+    """The server's user + system CPU seconds so far (all threads), from /proc/PID/stat."""
+    with open("/proc/%d/stat" % p.pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(p):
     with open("/proc/%d/status" % p.pid) as f:
         for line in f:
@@ -108,6 +115,7 @@ try:
             env = dict(os.environ, EI_BODY=os.path.join(work, model + ".bin"),
                        EI_CTYPE="application/octet-stream",
                        EI_HLEN=open(os.path.join(work, model + ".bin.hlen")).read())
+            c0 = cpu_s(p)
             out = subprocess.run(["wrk", "-t", "2", "-c", str(conc), "-d", "%ds" % secs,
                                   "--timeout", "30s", "-s",
                                   os.path.join(top, "bench", "server", "post.lua"),
@@ -116,12 +124,17 @@ try:
             h = float([l.split()[1] for l in out.splitlines() if l.startswith("Requests/sec")][0])
             if "Non-2xx" in out:
                 sys.exit("HTTP errors:\n" + out)
+            c1 = cpu_s(p)
             g = json.loads(subprocess.run(
                 [load, "127.0.0.1:" + ports["grpc"], "/inference.GRPCInferenceService/ModelInfer",
                  os.path.join(work, model + ".pb"), str(conc), str(secs)],
                 capture_output=True, text=True, check=True).stdout)
             if g["errors"]:
                 sys.exit("gRPC errors: %r" % g)
+            c2 = cpu_s(p)
+            # server CPU ms per request, per protocol (requests ~ rate x seconds)
+            h_cpu = 1000 * (c1 - c0) / max(h * secs, 1)
+            g_cpu = 1000 * (c2 - c1) / max(g["requests_per_s"] * secs, 1)
             ceil = json.loads(subprocess.run(
                 [ei, "bench", mfile, "--batch", "8", "--threads", "2", "--warmup", "1",
                  "--duration", str(secs), "--json"] + dims,
@@ -131,8 +144,9 @@ try:
             c_all.append(ceil)
             r_all.append(g["requests_per_s"] / h)
             rc_all.append(g["requests_per_s"] / ceil)
-            print("%-10s %5d %12.1f %12.1f %12.1f %10.3f %10.3f" %
-                  (model, r, h, g["requests_per_s"], ceil, r_all[-1], rc_all[-1]))
+            print("%-10s %5d %12.1f %12.1f %12.1f %10.3f %10.3f   server CPU ms/request: HTTP "
+                  "%.2f, gRPC %.2f" % (model, r, h, g["requests_per_s"], ceil, r_all[-1],
+                                       rc_all[-1], h_cpu, g_cpu))
         print("%-10s %5s %12.1f %12.1f %12.1f %10.3f %10.3f   (medians)" %
               (model, "med", statistics.median(h_all), statistics.median(g_all),
                statistics.median(c_all), statistics.median(r_all), statistics.median(rc_all)))
