@@ -18,6 +18,7 @@ Usage: bench/server/grpc_bench.py [BUILD_DIR] [SECONDS] [ROUNDS] [CONC]
        (defaults build 5 5 32; needs wrk: scripts/setup.sh full)
 """
 import json
+import urllib.request
 import os
 import shutil
 import signal
@@ -73,6 +74,13 @@ def cpu_s(p):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def batch_counts(port, model):
+    """(inference_count, execution_count) of the model's version 1, from the statistics endpoint."""
+    with urllib.request.urlopen("http://127.0.0.1:%s/v2/models/%s/stats" % (port, model)) as r:
+        st = json.load(r)["model_stats"][0]
+    return st["inference_count"], st["execution_count"]
+
+
 def rss_mb(p):
     with open("/proc/%d/status" % p.pid) as f:
         for line in f:
@@ -115,7 +123,7 @@ try:
             env = dict(os.environ, EI_BODY=os.path.join(work, model + ".bin"),
                        EI_CTYPE="application/octet-stream",
                        EI_HLEN=open(os.path.join(work, model + ".bin.hlen")).read())
-            c0 = cpu_s(p)
+            c0, b0 = cpu_s(p), batch_counts(ports["http"], model)
             out = subprocess.run(["wrk", "-t", "2", "-c", str(conc), "-d", "%ds" % secs,
                                   "--timeout", "30s", "-s",
                                   os.path.join(top, "bench", "server", "post.lua"),
@@ -124,14 +132,16 @@ try:
             h = float([l.split()[1] for l in out.splitlines() if l.startswith("Requests/sec")][0])
             if "Non-2xx" in out:
                 sys.exit("HTTP errors:\n" + out)
-            c1 = cpu_s(p)
+            c1, b1 = cpu_s(p), batch_counts(ports["http"], model)
             g = json.loads(subprocess.run(
                 [load, "127.0.0.1:" + ports["grpc"], "/inference.GRPCInferenceService/ModelInfer",
                  os.path.join(work, model + ".pb"), str(conc), str(secs)],
                 capture_output=True, text=True, check=True).stdout)
             if g["errors"]:
                 sys.exit("gRPC errors: %r" % g)
-            c2 = cpu_s(p)
+            c2, b2 = cpu_s(p), batch_counts(ports["http"], model)
+            h_batch = (b1[0] - b0[0]) / max(b1[1] - b0[1], 1)
+            g_batch = (b2[0] - b1[0]) / max(b2[1] - b1[1], 1)
             # server CPU ms per request, per protocol (requests ~ rate x seconds)
             h_cpu = 1000 * (c1 - c0) / max(h * secs, 1)
             g_cpu = 1000 * (c2 - c1) / max(g["requests_per_s"] * secs, 1)
@@ -145,8 +155,9 @@ try:
             r_all.append(g["requests_per_s"] / h)
             rc_all.append(g["requests_per_s"] / ceil)
             print("%-10s %5d %12.1f %12.1f %12.1f %10.3f %10.3f   server CPU ms/request: HTTP "
-                  "%.2f, gRPC %.2f" % (model, r, h, g["requests_per_s"], ceil, r_all[-1],
-                                       rc_all[-1], h_cpu, g_cpu))
+                  "%.2f, gRPC %.2f; mean batch HTTP %.2f, gRPC %.2f" %
+                  (model, r, h, g["requests_per_s"], ceil, r_all[-1], rc_all[-1], h_cpu, g_cpu,
+                   h_batch, g_batch))
         print("%-10s %5s %12.1f %12.1f %12.1f %10.3f %10.3f   (medians)" %
               (model, "med", statistics.median(h_all), statistics.median(g_all),
                statistics.median(c_all), statistics.median(r_all), statistics.median(rc_all)))
